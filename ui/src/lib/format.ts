@@ -74,3 +74,24 @@ export function shortAddress(a: Address | null | undefined): string {
 export function addressList(list: Address[], short = false): string {
   return list.map(short ? shortAddress : formatAddress).join(", ");
 }
+
+/** "the port is in use" rather than the OS's wording, for the listen-error banner. */
+export function listenFailureReason(error: string): string {
+  if (/in use|AddrInUse|address already|os error 98|os error 48|10048/i.test(error)) {
+    return "the port is in use";
+  }
+  if (/permission|denied|os error 13|EACCES/i.test(error)) {
+    return "permission denied (ports below 1024 need extra privileges)";
+  }
+  if (/cannot assign|AddrNotAvailable|os error 99|os error 49/i.test(error)) {
+    return "that address does not belong to this machine";
+  }
+  return error;
+}
+
+/** Splits "host:port" (including "[::1]:1025") into its parts. */
+export function splitHostPort(addr: string): { host: string; port: string } {
+  const i = addr.lastIndexOf(":");
+  if (i < 0) return { host: addr, port: "" };
+  return { host: addr.slice(0, i), port: addr.slice(i + 1) };
+}

@@ -1,0 +1,89 @@
+// Builders for wire objects in tests.
+import type { MessageDetail, MessageSummary, ServerStatus, Settings } from "../lib/types";
+
+export function summary(id: number, over: Partial<MessageSummary> = {}): MessageSummary {
+  return {
+    id,
+    session_id: 100 + id,
+    received_at: "2024-05-01T10:00:00.000Z",
+    mail_from: "app@example.com",
+    rcpt_to: ["user@example.com"],
+    from: { name: "App", address: "app@example.com" },
+    to: [{ name: null, address: "user@example.com" }],
+    cc: [],
+    subject: `Message ${id}`,
+    date: null,
+    size: 1234,
+    has_attachments: false,
+    snippet: "Hello there",
+    read: false,
+    ...over,
+  };
+}
+
+export function detail(id: number, over: Partial<MessageDetail> = {}): MessageDetail {
+  return {
+    summary: summary(id),
+    envelope: {
+      mail_from: "app@example.com",
+      mail_params: {},
+      rcpt_to: [{ address: "user@example.com", params: {} }],
+      bcc: [],
+    },
+    headers: [{ name: "Subject", raw: `Message ${id}`, decoded: `Message ${id}` }],
+    text: "Hello there",
+    html: null,
+    inline_images: {},
+    parts: {
+      id: "1",
+      content_type: "text/plain",
+      charset: "utf-8",
+      filename: null,
+      content_id: null,
+      disposition: null,
+      size: 11,
+      children: [],
+    },
+    attachments: [],
+    transcript_range: [0, 0],
+    ...over,
+  };
+}
+
+export function status(over: Partial<ServerStatus> = {}): ServerStatus {
+  return {
+    listening: true,
+    paused: false,
+    smtp_addr: "127.0.0.1:1025",
+    smtps_addr: null,
+    error: null,
+    total: 0,
+    unread: 0,
+    ...over,
+  };
+}
+
+export function settings(over: Partial<Settings> = {}): Settings {
+  return {
+    smtp_addr: "127.0.0.1:1025",
+    smtps_addr: null,
+    starttls: true,
+    auth_mode: "any",
+    auth_users: [],
+    max_message_size: 26214400,
+    max_recipients: 1000,
+    max_line_length: 10000,
+    idle_timeout_secs: 300,
+    max_connections: 100,
+    retention: 0,
+    notifications: true,
+    theme: "system",
+    show_passwords: false,
+    ...over,
+  };
+}
+
+/** Lets pending promise callbacks (mocked IPC round trips) run. */
+export async function flush(times = 5) {
+  for (let i = 0; i < times; i++) await new Promise((r) => setTimeout(r, 0));
+}
