@@ -1,0 +1,243 @@
+//! One `Config`, from defaults <- file (TOML) <- environment <- flags. Front ends apply the
+//! last two; this module owns the defaults, the file, and validation.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::smtp::auth::AuthPolicy;
+use crate::smtp::{ServerOptions, SessionConfig};
+use crate::store::{Durability, StoreOptions};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Accept any credentials.
+    #[default]
+    Any,
+    /// Only the configured users.
+    Users,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthUser {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the store and TLS certificate live; `None` means the platform data dir.
+    pub data_dir: Option<PathBuf>,
+    /// SMTP listener, `host:port`.
+    pub smtp_addr: String,
+    /// Implicit-TLS listener, `host:port`.
+    pub smtps_addr: Option<String>,
+    /// Our name in the greeting and EHLO reply.
+    pub hostname: String,
+    pub starttls: bool,
+    pub auth_mode: AuthMode,
+    pub auth_users: Vec<AuthUser>,
+    pub max_message_size: usize,
+    pub max_recipients: usize,
+    pub max_line_length: usize,
+    pub idle_timeout_secs: u64,
+    pub max_connections: usize,
+    /// Keep the newest N messages; 0 keeps all.
+    pub retention: u64,
+    pub show_passwords: bool,
+    pub durability: Durability,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let s = SessionConfig::default();
+        Config {
+            data_dir: None,
+            smtp_addr: "127.0.0.1:1025".into(),
+            smtps_addr: None,
+            hostname: "pigeonhole.localhost".into(),
+            starttls: true,
+            auth_mode: AuthMode::Any,
+            auth_users: Vec::new(),
+            max_message_size: s.max_message_size,
+            max_recipients: s.max_recipients,
+            max_line_length: s.max_line_length,
+            idle_timeout_secs: 300,
+            max_connections: 256,
+            retention: 0,
+            show_passwords: false,
+            durability: Durability::Process,
+        }
+    }
+}
+
+/// A setting that failed validation, named as in the config file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("parsing config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid settings: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("no data directory: pass --data-dir (this platform has no standard data directory)")]
+    NoDataDir,
+}
+
+pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("an address such as 127.0.0.1:1025 is required".into());
+    }
+    let Some((_, port)) = s.rsplit_once(':') else {
+        return Err(format!("\"{s}\" needs a port, e.g. 127.0.0.1:1025"));
+    };
+    if port.parse::<u16>().is_err() {
+        return Err(format!("\"{port}\" is not a port number (0-65535)"));
+    }
+    s.to_socket_addrs()
+        .map_err(|e| format!("\"{s}\" is not a valid address: {e}"))?
+        .next()
+        .ok_or_else(|| format!("\"{s}\" did not resolve to an address"))
+}
+
+impl Config {
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.into(), source: e })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })
+    }
+
+    /// Every problem at once, so a settings form can mark each field.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let mut err = |field: &str, message: String| errs.push(FieldError { field: field.into(), message });
+        if let Err(m) = parse_addr(&self.smtp_addr) {
+            err("smtp_addr", m);
+        }
+        if let Some(a) = &self.smtps_addr {
+            match parse_addr(a) {
+                Err(m) => err("smtps_addr", m),
+                Ok(s) if s.port() != 0 && parse_addr(&self.smtp_addr).ok() == Some(s) => {
+                    err("smtps_addr", "must differ from the SMTP address".into())
+                }
+                Ok(_) => {}
+            }
+        }
+        if self.max_message_size < 1024 {
+            err("max_message_size", "must be at least 1024 bytes".into());
+        }
+        if self.max_recipients == 0 {
+            err("max_recipients", "must be at least 1".into());
+        }
+        if self.max_line_length < 512 {
+            err("max_line_length", "must be at least 512 (RFC 5321 §4.5.3.1.4)".into());
+        }
+        if self.idle_timeout_secs == 0 {
+            err("idle_timeout_secs", "must be at least 1 second".into());
+        }
+        if self.max_connections == 0 {
+            err("max_connections", "must be at least 1".into());
+        }
+        if self.auth_mode == AuthMode::Users && self.auth_users.is_empty() {
+            err("auth_users", "add at least one user, or accept any credentials".into());
+        }
+        if self.auth_users.iter().any(|u| u.username.is_empty()) {
+            err("auth_users", "user names cannot be empty".into());
+        }
+        if self.hostname.trim().is_empty() || self.hostname.contains(char::is_whitespace) {
+            err("hostname", "must be a host name without spaces".into());
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
+
+    pub fn data_dir(&self) -> Result<PathBuf, ConfigError> {
+        match &self.data_dir {
+            Some(d) => Ok(d.clone()),
+            None => default_data_dir().ok_or(ConfigError::NoDataDir),
+        }
+    }
+
+    pub fn session_config(&self) -> SessionConfig {
+        SessionConfig {
+            hostname: self.hostname.clone(),
+            max_message_size: self.max_message_size,
+            max_recipients: self.max_recipients,
+            max_line_length: self.max_line_length,
+            starttls: self.starttls,
+            auth: match self.auth_mode {
+                AuthMode::Any => AuthPolicy::Any,
+                AuthMode::Users => {
+                    AuthPolicy::Users(self.auth_users.iter().map(|u| (u.username.clone(), u.password.clone())).collect())
+                }
+            },
+            show_passwords: self.show_passwords,
+        }
+    }
+
+    pub fn server_options(&self) -> Result<ServerOptions, ConfigError> {
+        self.validate().map_err(ConfigError::Invalid)?;
+        let smtp = parse_addr(&self.smtp_addr).map_err(|m| invalid("smtp_addr", m))?;
+        let smtps = self.smtps_addr.as_deref().map(parse_addr).transpose().map_err(|m| invalid("smtps_addr", m))?;
+        Ok(ServerOptions {
+            smtp,
+            smtps,
+            session: self.session_config(),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_connections: self.max_connections,
+            tls_dir: self.data_dir()?,
+        })
+    }
+
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions { durability: self.durability, retention: self.retention }
+    }
+}
+
+fn invalid(field: &str, message: String) -> ConfigError {
+    ConfigError::Invalid(vec![FieldError { field: field.into(), message }])
+}
+
+/// `~/.local/share/pigeonhole` on Linux, the equivalents elsewhere.
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("dev", "pigeonhole", "pigeonhole").map(|d| d.data_dir().to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_loopback() {
+        let c = Config::default();
+        assert_eq!(c.validate(), Ok(()), "the defaults must validate");
+        assert!(parse_addr(&c.smtp_addr).expect("default address parses").ip().is_loopback(), "loopback by default");
+    }
+
+    #[test]
+    fn bad_values_are_reported_per_field() {
+        let c = Config { smtp_addr: "127.0.0.1:99999".into(), max_recipients: 0, ..Config::default() };
+        let errs = c.validate().expect_err("two bad fields");
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["smtp_addr", "max_recipients"]);
+    }
+
+    #[test]
+    fn config_file_rejects_unknown_keys() {
+        let err = toml::from_str::<Config>("smtp_adr = \"x\"").expect_err("typo must be caught");
+        assert!(err.to_string().contains("smtp_adr"), "the error names the bad key: {err}");
+    }
+}

@@ -1,0 +1,262 @@
+//! The full view of one message, parsed on demand from its raw bytes.
+
+use std::collections::BTreeMap;
+
+use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use serde::{Deserialize, Serialize};
+
+use super::{addresses, is_real_attachment, to_utc};
+use crate::store::{MessageSummary, StoredEnvelope};
+
+/// Inline images larger than this in total are not inlined as data: URLs.
+const INLINE_IMAGE_BUDGET: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    /// The value as in the message, unfolded, not decoded.
+    pub raw: String,
+    /// RFC 2047-decoded value (equal to `raw` when nothing was encoded).
+    pub decoded: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MimePart {
+    /// Path such as "1.2", stable for a given raw message.
+    pub id: String,
+    pub content_type: String,
+    pub charset: Option<String>,
+    pub filename: Option<String>,
+    pub content_id: Option<String>,
+    pub disposition: Option<String>,
+    pub size: u64,
+    pub children: Vec<MimePart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub part_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub content_id: Option<String>,
+    pub inline: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnvelopeView {
+    pub mail_from: String,
+    pub mail_params: BTreeMap<String, String>,
+    pub rcpt_to: Vec<RecipientView>,
+    /// Envelope recipients in none of To or Cc: the Bcc.
+    pub bcc: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecipientView {
+    pub address: String,
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageDetail {
+    pub summary: MessageSummary,
+    pub envelope: EnvelopeView,
+    pub headers: Vec<Header>,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub inline_images: BTreeMap<String, String>,
+    pub parts: MimePart,
+    pub attachments: Vec<Attachment>,
+    pub transcript_range: (usize, usize),
+    pub auth_user: Option<String>,
+}
+
+impl MessageDetail {
+    pub fn build(summary: MessageSummary, stored: StoredEnvelope, raw: &[u8]) -> MessageDetail {
+        let parsed = MessageParser::default().parse(raw);
+        let env = &stored.envelope;
+        let mut envelope = EnvelopeView {
+            mail_from: env.mail_from.clone(),
+            mail_params: env.mail_params.iter().cloned().collect(),
+            rcpt_to: env
+                .rcpt_to
+                .iter()
+                .map(|r| RecipientView { address: r.address.clone(), params: r.params.iter().cloned().collect() })
+                .collect(),
+            bcc: Vec::new(),
+        };
+        let Some(msg) = parsed else {
+            envelope.bcc = env.rcpt_to.iter().map(|r| r.address.clone()).collect();
+            return MessageDetail {
+                summary,
+                envelope,
+                headers: Vec::new(),
+                text: Some(String::from_utf8_lossy(raw).into_owned()),
+                html: None,
+                inline_images: BTreeMap::new(),
+                parts: MimePart {
+                    id: "1".into(),
+                    content_type: "text/plain".into(),
+                    charset: None,
+                    filename: None,
+                    content_id: None,
+                    disposition: None,
+                    size: raw.len() as u64,
+                    children: Vec::new(),
+                },
+                attachments: Vec::new(),
+                transcript_range: stored.transcript_range,
+                auth_user: stored.auth_user,
+            };
+        };
+        let visible: Vec<String> = addresses(msg.to())
+            .into_iter()
+            .chain(addresses(msg.cc()))
+            .map(|a| a.address.to_ascii_lowercase())
+            .collect();
+        envelope.bcc = env
+            .rcpt_to
+            .iter()
+            .filter(|r| !visible.contains(&r.address.to_ascii_lowercase()))
+            .map(|r| r.address.clone())
+            .collect();
+
+        let mut paths = vec![String::new(); msg.parts.len()];
+        let parts = part_tree(&msg, 0, "1".into(), &mut paths);
+        let html = msg
+            .html_body
+            .first()
+            .and_then(|&i| msg.parts.get(i as usize))
+            .and_then(|p| match &p.body {
+                PartType::Html(h) => Some(h.to_string()),
+                _ => None,
+            });
+        let text = msg.body_text(0).map(|t| t.into_owned());
+        let mut attachments = Vec::new();
+        let mut inline_images = BTreeMap::new();
+        let mut budget = INLINE_IMAGE_BUDGET;
+        for &i in &msg.attachments {
+            let Some(part) = msg.parts.get(i as usize) else { continue };
+            let content_type = content_type_of(part);
+            let content_id = part.content_id().map(|c| c.trim_matches(['<', '>']).to_string());
+            if let Some(cid) = &content_id {
+                if content_type.starts_with("image/") && part.len() <= budget {
+                    budget -= part.len();
+                    let data = crate::smtp::auth::encode_b64(part.contents());
+                    inline_images.insert(cid.clone(), format!("data:{content_type};base64,{data}"));
+                }
+            }
+            attachments.push(Attachment {
+                part_id: paths[i as usize].clone(),
+                filename: part.attachment_name().map(str::to_string).unwrap_or_else(|| format!("part-{}", paths[i as usize])),
+                content_type,
+                size: part.len() as u64,
+                content_id,
+                inline: !is_real_attachment(part),
+            });
+        }
+        MessageDetail {
+            summary,
+            envelope,
+            headers: headers(&msg),
+            text,
+            html,
+            inline_images,
+            parts,
+            attachments,
+            transcript_range: stored.transcript_range,
+            auth_user: stored.auth_user,
+        }
+    }
+}
+
+fn content_type_of(part: &MessagePart) -> String {
+    match part.content_type() {
+        Some(ct) => match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
+            None => ct.ctype().to_ascii_lowercase(),
+        },
+        None => match part.body {
+            PartType::Html(_) => "text/html".into(),
+            PartType::Message(_) => "message/rfc822".into(),
+            PartType::Binary(_) | PartType::InlineBinary(_) => "application/octet-stream".into(),
+            _ => "text/plain".into(),
+        },
+    }
+}
+
+fn part_tree(msg: &Message, index: usize, id: String, paths: &mut Vec<String>) -> MimePart {
+    let part = &msg.parts[index];
+    paths[index] = id.clone();
+    let children = match &part.body {
+        PartType::Multipart(kids) => kids
+            .iter()
+            .enumerate()
+            .filter(|(_, &k)| (k as usize) < msg.parts.len() && k as usize != index)
+            .map(|(n, &k)| part_tree(msg, k as usize, format!("{id}.{}", n + 1), paths))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let size = match &part.body {
+        PartType::Multipart(_) => 0,
+        _ => part.len() as u64,
+    };
+    MimePart {
+        id,
+        content_type: content_type_of(part),
+        charset: part.content_type().and_then(|c| c.attribute("charset")).map(str::to_string),
+        filename: part.attachment_name().map(str::to_string),
+        content_id: part.content_id().map(|c| c.trim_matches(['<', '>']).to_string()),
+        disposition: part.content_disposition().map(|d| d.ctype().to_string()),
+        size,
+        children,
+    }
+}
+
+/// Decoded bytes of the part at `path` ("1.2"), for saving attachments.
+pub fn part_bytes(raw: &[u8], path: &str) -> Option<(Vec<u8>, String, Option<String>)> {
+    let msg = MessageParser::default().parse(raw)?;
+    let mut paths = vec![String::new(); msg.parts.len()];
+    part_tree(&msg, 0, "1".into(), &mut paths);
+    let index = paths.iter().position(|p| p == path)?;
+    let part = &msg.parts[index];
+    let bytes = match &part.body {
+        PartType::Message(m) => m.raw_message().to_vec(),
+        _ => part.contents().to_vec(),
+    };
+    Some((bytes, content_type_of(part), part.attachment_name().map(str::to_string)))
+}
+
+fn headers(msg: &Message) -> Vec<Header> {
+    let raw = msg.raw_message();
+    msg.headers()
+        .iter()
+        .map(|h| {
+            let slice = raw.get(h.offset_start as usize..h.offset_end as usize).unwrap_or_default();
+            let raw_value = unfold(&String::from_utf8_lossy(slice));
+            let decoded = match &h.value {
+                HeaderValue::Text(t) => t.to_string(),
+                HeaderValue::TextList(list) => list.join(", "),
+                HeaderValue::Address(a) => a
+                    .iter()
+                    .map(|addr| match (&addr.name, &addr.address) {
+                        (Some(n), Some(a)) => format!("{n} <{a}>"),
+                        (None, Some(a)) => a.to_string(),
+                        (Some(n), None) => n.to_string(),
+                        (None, None) => String::new(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                HeaderValue::DateTime(d) => to_utc(d).map(|d| d.to_rfc2822()).unwrap_or_else(|| raw_value.clone()),
+                _ => raw_value.clone(),
+            };
+            Header { name: h.name.as_str().to_string(), raw: raw_value, decoded }
+        })
+        .collect()
+}
+
+/// Undoes header folding: CRLF followed by whitespace becomes that whitespace.
+fn unfold(s: &str) -> String {
+    s.replace("\r\n", "").replace('\n', "").trim().to_string()
+}

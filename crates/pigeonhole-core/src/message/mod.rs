@@ -1,0 +1,115 @@
+//! From raw bytes to our domain types, with mail-parser: ingest summaries and the full
+//! on-demand view. Raw bytes stay the source of truth; everything here is derived.
+
+mod detail;
+
+pub use detail::{part_bytes, Attachment, Header, MessageDetail, MimePart};
+
+use chrono::{DateTime, TimeZone, Utc};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+
+use crate::store::Address;
+
+/// Longest snippet shown in the list.
+const SNIPPET_CHARS: usize = 200;
+/// How much body text goes into the search index per message.
+const INDEX_CHARS: usize = 64 * 1024;
+
+/// Summary columns computed once, at ingest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub from: Option<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub subject: String,
+    pub date: Option<DateTime<Utc>>,
+    pub has_attachments: bool,
+    pub snippet: String,
+    /// Body text for the full-text index (truncated).
+    pub body_text: String,
+}
+
+pub(crate) fn addresses(a: Option<&mail_parser::Address>) -> Vec<Address> {
+    let Some(a) = a else { return Vec::new() };
+    a.iter()
+        .filter_map(|addr| {
+            let address = addr.address.as_deref().unwrap_or("").trim().to_string();
+            let name = addr.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+            (!address.is_empty() || name.is_some()).then_some(Address { name, address })
+        })
+        .collect()
+}
+
+pub(crate) fn to_utc(d: &mail_parser::DateTime) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(d.to_timestamp(), 0).single()
+}
+
+/// True for parts a person would call attachments: not the message's text or HTML body,
+/// and not an inline image referenced by Content-ID.
+pub(crate) fn is_real_attachment(part: &mail_parser::MessagePart) -> bool {
+    let inline = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
+    !(inline && part.content_id().is_some())
+}
+
+/// Parses what the list needs. Never fails: unparseable mail gets empty fields.
+pub fn summarize(raw: &[u8]) -> Parsed {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return Parsed::default();
+    };
+    let from = addresses(msg.from()).into_iter().next();
+    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let snippet: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(SNIPPET_CHARS).collect();
+    let has_attachments = msg.attachments().any(|p| {
+        // A message/rfc822 part or any non-inline part counts.
+        matches!(p.body, PartType::Message(_)) || is_real_attachment(p)
+    });
+    Parsed {
+        from,
+        to: addresses(msg.to()),
+        cc: addresses(msg.cc()),
+        subject: msg.subject().unwrap_or("").to_string(),
+        date: msg.date().and_then(to_utc),
+        has_attachments,
+        snippet,
+        body_text: text.chars().take(INDEX_CHARS).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_decodes_encoded_words_and_finds_attachments() {
+        let raw = b"From: =?UTF-8?B?SsO8cmdlbg==?= <j@example.com>\r\n\
+To: a@example.com, \"B\" <b@example.com>\r\n\
+Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\
+Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\
+\r\n\
+--b\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+Hello   there\r\n\
+--b\r\n\
+Content-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename=x.pdf\r\n\
+\r\n\
+%PDF\r\n\
+--b--\r\n";
+        let p = summarize(raw);
+        assert_eq!(p.subject, "Grüße", "RFC 2047 subject must be decoded");
+        assert_eq!(p.from.as_ref().and_then(|f| f.name.as_deref()), Some("Jürgen"));
+        assert_eq!(p.to.len(), 2, "both To addresses");
+        assert!(p.has_attachments, "the PDF is an attachment");
+        assert_eq!(p.snippet, "Hello there", "snippet collapses whitespace");
+        assert!(p.date.is_some(), "Date header parsed");
+    }
+
+    #[test]
+    fn garbage_still_summarises() {
+        let p = summarize(b"\xff\xfe not a message");
+        assert!(!p.has_attachments);
+    }
+}

@@ -1,0 +1,234 @@
+//! The connection loop: reads bytes, drives a `Session`, writes replies, commits messages.
+//! Generic over `AsyncRead + AsyncWrite`, so tests can use `tokio::io::duplex`.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use chrono::{DateTime, Utc};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use super::session::{Delivery, Output, Session, SessionConfig, TlsInfo};
+use crate::message::summarize;
+use crate::store::{NewMessage, SessionSummary, Store};
+
+/// Everything one connection needs from the server around it.
+#[derive(Clone)]
+pub struct ConnContext {
+    pub store: Store,
+    pub cfg: Arc<SessionConfig>,
+    pub idle_timeout: Duration,
+    pub cancel: CancellationToken,
+    /// Present when STARTTLS or implicit TLS is available.
+    pub tls: Option<TlsAcceptor>,
+}
+
+/// Per-connection facts recorded with the session.
+struct Facts {
+    id: i64,
+    peer: String,
+    local: String,
+    started_at: DateTime<Utc>,
+}
+
+enum End {
+    Closed,
+    StartTls,
+}
+
+/// How the connection begins.
+#[derive(Debug, Clone, Copy)]
+pub enum Start {
+    /// Plain TCP; STARTTLS may upgrade it.
+    Plain,
+    /// Implicit TLS (SMTPS): handshake before the greeting.
+    ImplicitTls,
+    /// Refuse with a 421 greeting (paused, too many connections).
+    Refuse(&'static str, &'static str),
+}
+
+pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
+    let peer = tcp.peer_addr().map(|a| a.to_string()).unwrap_or_else(|_| "unknown".into());
+    let local = tcp.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "unknown".into());
+    let facts = Facts { id: ctx.store.next_session_id(), peer, local, started_at: Utc::now() };
+    let mut session = Session::new(ctx.cfg.clone());
+    session.note(format!("connection from {} to {}", facts.peer, facts.local));
+    if let Err(e) = run(tcp, &ctx, &facts, &mut session, start).await {
+        session.note(format!("connection error: {e}"));
+    }
+    let (first, lines) = session.transcript_mut().take_unflushed();
+    let mut summary = summarize_session(&facts, &session);
+    summary.ended_at = Some(Utc::now());
+    ctx.store.update_session(summary, first, lines, true);
+}
+
+async fn run(mut tcp: TcpStream, ctx: &ConnContext, facts: &Facts, session: &mut Session, start: Start) -> io::Result<()> {
+    let _ = tcp.set_nodelay(true);
+    match start {
+        Start::Refuse(enhanced, text) => {
+            let r = session.close_with(enhanced, text);
+            tcp.write_all(r.to_wire().as_bytes()).await?;
+            return tcp.shutdown().await;
+        }
+        Start::ImplicitTls => {
+            let acceptor = ctx.tls.clone().ok_or_else(|| io::Error::other("implicit TLS without a certificate"))?;
+            let mut tls = handshake(acceptor, tcp, session).await?;
+            let greeting = session.greeting();
+            tls.write_all(greeting.to_wire().as_bytes()).await?;
+            drive(&mut tls, ctx, facts, session).await?;
+            return tls.shutdown().await;
+        }
+        Start::Plain => {}
+    }
+    let greeting = session.greeting();
+    tcp.write_all(greeting.to_wire().as_bytes()).await?;
+    match drive(&mut tcp, ctx, facts, session).await? {
+        End::Closed => tcp.shutdown().await,
+        End::StartTls => {
+            let acceptor = ctx.tls.clone().ok_or_else(|| io::Error::other("STARTTLS without a certificate"))?;
+            let mut tls = handshake(acceptor, tcp, session).await?;
+            drive(&mut tls, ctx, facts, session).await?;
+            tls.shutdown().await
+        }
+    }
+}
+
+async fn handshake(
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    session: &mut Session,
+) -> io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+    match acceptor.accept(tcp).await {
+        Ok(tls) => {
+            let (_, conn) = tls.get_ref();
+            let info = TlsInfo {
+                version: conn.protocol_version().map(|v| format!("{v:?}").replace('_', ".")).unwrap_or_default(),
+                cipher: conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())).unwrap_or_default(),
+            };
+            session.tls_started(info);
+            Ok(tls)
+        }
+        Err(e) => {
+            session.note(format!("TLS handshake failed: {e}"));
+            Err(e)
+        }
+    }
+}
+
+async fn drive<S>(io: &mut S, ctx: &ConnContext, facts: &Facts, session: &mut Session) -> io::Result<End>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut out = String::with_capacity(1024);
+    loop {
+        while let Some(output) = session.advance(&mut buf) {
+            match output {
+                Output::Reply(r) => out.push_str(&r.to_wire()),
+                Output::Deliver(delivery) => {
+                    flush(io, &mut out).await?;
+                    let result = deliver(ctx, facts, session, delivery).await;
+                    session.delivered(result);
+                }
+                Output::StartTls => {
+                    flush(io, &mut out).await?;
+                    if !buf.is_empty() {
+                        // Pipelined bytes after STARTTLS were sent in the clear and could be
+                        // injected (CVE-2011-0411): they must not be executed under TLS.
+                        session.note(format!("discarded {} bytes sent after STARTTLS before the handshake", buf.len()));
+                        buf.clear();
+                    }
+                    return Ok(End::StartTls);
+                }
+                Output::Close => {
+                    flush(io, &mut out).await?;
+                    return Ok(End::Closed);
+                }
+            }
+        }
+        flush(io, &mut out).await?;
+        if session.is_closed() {
+            return Ok(End::Closed);
+        }
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => {
+                let r = session.close_with("4.3.2", "Service shutting down, closing connection");
+                io.write_all(r.to_wire().as_bytes()).await?;
+                return Ok(End::Closed);
+            }
+            read = tokio::time::timeout(ctx.idle_timeout, io.read_buf(&mut buf)) => match read {
+                Err(_) => {
+                    let r = session.close_with("4.4.2", "Idle timeout, closing connection");
+                    io.write_all(r.to_wire().as_bytes()).await?;
+                    return Ok(End::Closed);
+                }
+                Ok(Ok(0)) => {
+                    let what = if session.in_message() { "client disconnected in the middle of a message" } else { "client disconnected" };
+                    session.note(what);
+                    return Ok(End::Closed);
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(e),
+            }
+        }
+    }
+}
+
+async fn flush<S: AsyncWrite + Unpin>(io: &mut S, out: &mut String) -> io::Result<()> {
+    if !out.is_empty() {
+        io.write_all(out.as_bytes()).await?;
+        io.flush().await?;
+        out.clear();
+    }
+    Ok(())
+}
+
+fn summarize_session(facts: &Facts, session: &Session) -> SessionSummary {
+    SessionSummary {
+        id: facts.id,
+        peer: facts.peer.clone(),
+        local: facts.local.clone(),
+        started_at: facts.started_at,
+        ended_at: None,
+        helo: session.helo_name().map(str::to_string),
+        tls: session.tls().cloned(),
+        auth: session.auth().cloned(),
+        message_count: session.message_count(),
+        last_code: session.last_code(),
+    }
+}
+
+/// Commits one message; resolves only once it is durable.
+async fn deliver(ctx: &ConnContext, facts: &Facts, session: &mut Session, d: Delivery) -> Result<i64, String> {
+    // Parsing is CPU work; big messages go to the blocking pool to keep the reactor free.
+    let (raw, parsed) = if d.raw.len() > 256 * 1024 {
+        tokio::task::spawn_blocking(move || {
+            let parsed = summarize(&d.raw);
+            (d.raw, parsed)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    } else {
+        let parsed = summarize(&d.raw);
+        (d.raw, parsed)
+    };
+    let (first_line, lines) = session.transcript_mut().take_unflushed();
+    let mut summary = summarize_session(facts, session);
+    summary.message_count += 1;
+    let msg = NewMessage {
+        session: summary,
+        first_line,
+        lines,
+        envelope: d.envelope,
+        raw,
+        parsed,
+        received_at: Utc::now(),
+        transcript_range: (d.transcript_first, d.transcript_end),
+        auth_user: session.auth().map(|a| a.user.clone()),
+    };
+    ctx.store.deliver(msg).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,19 @@
+//! SMTP: parsing, the pure session state machine, the DATA receiver, AUTH, TLS, and the
+//! tokio connection and listener loops that drive them.
+
+pub mod address;
+pub mod auth;
+pub mod command;
+pub mod connection;
+pub mod data;
+pub mod reply;
+pub mod server;
+pub mod session;
+pub mod tls;
+pub mod transcript;
+
+#[cfg(test)]
+mod session_tests;
+
+pub use server::{BoundServer, ServerError, ServerHandle, ServerOptions};
+pub use session::{Session, SessionConfig};

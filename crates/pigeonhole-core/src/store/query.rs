@@ -1,0 +1,231 @@
+//! Read-side queries. Every function takes a read connection from `Store::read`.
+
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ms_to_datetime, Counts, Inbox, MessageSummary, Result, SessionSummary, Store, StoreError, StoredEnvelope,
+    Transcript,
+};
+use crate::smtp::session::{AuthInfo, Envelope, Recipient, TlsInfo};
+use crate::smtp::transcript::Line;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Envelope recipient; `None` lists all mail.
+    pub inbox: Option<String>,
+    /// Free text, matched as word prefixes against subject, addresses and body.
+    pub search: String,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagePage {
+    pub total: u64,
+    pub offset: u64,
+    pub messages: Vec<MessageSummary>,
+}
+
+const SUMMARY_COLUMNS: &str = "m.id, m.session_id, m.received_at, m.mail_from, m.rcpt_to, m.from_addr, m.to_addrs, \
+     m.cc_addrs, m.subject, m.date, m.size, m.has_attachments, m.snippet, m.read";
+
+fn json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn summary_from_row(r: &Row) -> rusqlite::Result<MessageSummary> {
+    let rcpts: Vec<Recipient> = json(&r.get::<_, String>(4)?)?;
+    let from: Option<String> = r.get(5)?;
+    Ok(MessageSummary {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        received_at: ms_to_datetime(r.get(2)?),
+        mail_from: r.get(3)?,
+        rcpt_to: rcpts.into_iter().map(|r| r.address).collect(),
+        from: from.as_deref().map(json).transpose()?,
+        to: json(&r.get::<_, String>(6)?)?,
+        cc: json(&r.get::<_, String>(7)?)?,
+        subject: r.get(8)?,
+        date: r.get::<_, Option<i64>>(9)?.map(ms_to_datetime),
+        size: r.get::<_, i64>(10)? as u64,
+        has_attachments: r.get(11)?,
+        snippet: r.get(12)?,
+        read: r.get(13)?,
+    })
+}
+
+/// Turns free text into an FTS5 query of quoted word prefixes, so user input can never be
+/// FTS syntax (no injection, no "syntax error" for a stray quote).
+fn fts_query(search: &str) -> Option<String> {
+    let terms: Vec<String> = search
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("\"{t}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+impl Store {
+    pub fn list(&self, q: &ListQuery) -> Result<MessagePage> {
+        self.read(|c| list(c, q))
+    }
+
+    pub fn summary(&self, id: i64) -> Result<MessageSummary> {
+        self.read(|c| {
+            c.query_row(&format!("SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1"), [id], summary_from_row)
+                .optional()?
+                .ok_or(StoreError::NoMessage(id))
+        })
+    }
+
+    pub fn raw(&self, id: i64) -> Result<Vec<u8>> {
+        self.read(|c| {
+            c.query_row("SELECT raw FROM message_raw WHERE message_id = ?1", [id], |r| r.get(0))
+                .optional()?
+                .ok_or(StoreError::NoMessage(id))
+        })
+    }
+
+    pub fn envelope(&self, id: i64) -> Result<StoredEnvelope> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT mail_from, mail_params, rcpt_to, transcript_first, transcript_end, auth_user FROM messages WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(StoredEnvelope {
+                        envelope: Envelope {
+                            mail_from: r.get(0)?,
+                            mail_params: json(&r.get::<_, String>(1)?)?,
+                            rcpt_to: json(&r.get::<_, String>(2)?)?,
+                        },
+                        transcript_range: (r.get::<_, i64>(3)? as usize, r.get::<_, i64>(4)? as usize),
+                        auth_user: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or(StoreError::NoMessage(id))
+        })
+    }
+
+    pub fn counts(&self) -> Result<Counts> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages", [], |r| {
+                Ok(Counts { total: r.get::<_, i64>(0)? as u64, unread: r.get::<_, i64>(1)? as u64 })
+            })?)
+        })
+    }
+
+    pub fn inboxes(&self) -> Result<Vec<Inbox>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT r.address, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM recipients r
+                 JOIN messages m ON m.id = r.message_id GROUP BY r.address ORDER BY r.address",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Inbox { address: r.get(0)?, total: r.get::<_, i64>(1)? as u64, unread: r.get::<_, i64>(2)? as u64 })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    pub fn sessions(&self, offset: u64, limit: u64) -> Result<Vec<SessionSummary>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!("{SESSION_SELECT} ORDER BY id DESC LIMIT ?1 OFFSET ?2"))?;
+            let rows = stmt.query_map(params![limit as i64, offset as i64], session_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    pub fn session(&self, id: i64) -> Result<SessionSummary> {
+        self.read(|c| {
+            c.query_row(&format!("{SESSION_SELECT} WHERE id = ?1"), [id], session_from_row)
+                .optional()?
+                .ok_or(StoreError::NoSession(id))
+        })
+    }
+
+    pub fn transcript(&self, session_id: i64) -> Result<Transcript> {
+        let session = self.session(session_id)?;
+        let lines = self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT lines FROM transcript_chunks WHERE session_id = ?1 ORDER BY first_line")?;
+            let mut lines: Vec<Line> = Vec::new();
+            let chunks = stmt.query_map([session_id], |r| r.get::<_, String>(0))?;
+            for chunk in chunks {
+                lines.extend(json::<Vec<Line>>(&chunk?)?);
+            }
+            Ok(lines)
+        })?;
+        Ok(Transcript { session, lines })
+    }
+}
+
+const SESSION_SELECT: &str = "SELECT id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher, \
+     auth_mechanism, auth_user, message_count, last_code FROM sessions";
+
+fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
+    let tls = match (r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?) {
+        (Some(version), Some(cipher)) => Some(TlsInfo { version, cipher }),
+        _ => None,
+    };
+    let auth = match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<String>>(9)?) {
+        (Some(mechanism), Some(user)) => Some(AuthInfo { mechanism, user }),
+        _ => None,
+    };
+    Ok(SessionSummary {
+        id: r.get(0)?,
+        peer: r.get(1)?,
+        local: r.get(2)?,
+        started_at: ms_to_datetime(r.get(3)?),
+        ended_at: r.get::<_, Option<i64>>(4)?.map(ms_to_datetime),
+        helo: r.get(5)?,
+        tls,
+        auth,
+        message_count: r.get::<_, i64>(10)? as u32,
+        last_code: r.get::<_, Option<i64>>(11)?.map(|c| c as u16),
+    })
+}
+
+fn list(c: &Connection, q: &ListQuery) -> Result<MessagePage> {
+    let mut joins = String::new();
+    let mut filters: Vec<&str> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    if let Some(inbox) = &q.inbox {
+        joins.push_str(" JOIN recipients r ON r.message_id = m.id AND r.address = ?");
+        args.push(inbox.clone());
+    }
+    if let Some(fts) = fts_query(&q.search) {
+        filters.push("m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
+        args.push(fts);
+    }
+    let filter = if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
+    let distinct = if q.inbox.is_some() { "DISTINCT " } else { "" };
+    let total: i64 = c.query_row(
+        &format!("SELECT COUNT({distinct}m.id) FROM messages m{joins}{filter}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let limit = if q.limit == 0 { 100 } else { q.limit.min(10_000) };
+    let sql = format!(
+        "SELECT {distinct}{SUMMARY_COLUMNS} FROM messages m{joins}{filter} ORDER BY m.id DESC LIMIT {limit} OFFSET {}",
+        q.offset
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), summary_from_row)?;
+    Ok(MessagePage { total: total as u64, offset: q.offset, messages: rows.collect::<rusqlite::Result<_>>()? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn search_text_becomes_quoted_prefix_terms() {
+        assert_eq!(fts_query("Hello wor"), Some("\"Hello\"* \"wor\"*".into()));
+        assert_eq!(fts_query("\"AND OR( *"), Some("\"AND\"* \"OR\"*".into()), "FTS operators are neutralised");
+        assert_eq!(fts_query("  "), None);
+    }
+}
