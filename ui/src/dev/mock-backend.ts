@@ -1,0 +1,283 @@
+// A fake shell for previewing the UI in a plain browser (`npm run dev:mock`).
+// Only imported when VITE_MOCK_IPC=1, so it never reaches a real build.
+// URL switches: ?empty (no mail), ?porterror (listener failed), ?count=N, ?theme=dark.
+
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type {
+  FieldError,
+  Inbox,
+  ListQuery,
+  MessageDetail,
+  MessageSummary,
+  ServerStatus,
+  SessionSummary,
+  Settings,
+  Transcript,
+} from "../lib/types";
+
+const PEOPLE = [
+  ["Acme Billing", "billing@acme.test"],
+  ["GitHub", "noreply@github.test"],
+  ["Stripe", "receipts@stripe.test"],
+  [null, "cron@build-01.internal"],
+  ["Jira", "jira@tracker.test"],
+  ["Linear", "notifications@linear.test"],
+] as const;
+const RECIPIENTS = ["alice@example.com", "bob@example.com", "ops@example.com", "qa+signup@example.com"];
+const SUBJECTS = [
+  "Your invoice #%d is ready",
+  "Reset your password",
+  "Welcome to Acme, please confirm your email",
+  "[CI] Build %d failed on main",
+  "Weekly report: 3 new sign-ups",
+  "Payment receipt for order %d",
+  "You have been invited to join the team",
+  "Your export is ready to download",
+];
+
+export function installMockBackend() {
+  const params = new URLSearchParams(location.search);
+  const count = params.has("empty") ? 0 : Number(params.get("count") ?? 1200);
+  const now = Date.now();
+
+  const messages: MessageSummary[] = [];
+  for (let id = count; id >= 1; id--) {
+    const [name, address] = PEOPLE[id % PEOPLE.length];
+    const rcpt = RECIPIENTS[id % RECIPIENTS.length];
+    messages.push({
+      id,
+      session_id: id,
+      received_at: new Date(now - (count - id) * 7 * 60_000 - 40_000).toISOString(),
+      mail_from: address,
+      rcpt_to: id % 5 === 0 ? [rcpt, "audit@example.com"] : [rcpt],
+      from: { name, address },
+      to: [{ name: null, address: rcpt }],
+      cc: [],
+      subject: SUBJECTS[id % SUBJECTS.length].replace("%d", String(1000 + id)),
+      date: null,
+      size: 1800 + ((id * 7919) % 90_000),
+      has_attachments: id % 3 === 0,
+      snippet: "Hi there, thanks for using Acme. Here is the summary of your account activity this week…",
+      read: id < count - 4,
+    });
+  }
+
+  let settings: Settings = {
+    smtp_addr: "127.0.0.1:1025",
+    smtps_addr: null,
+    starttls: true,
+    auth_mode: "any",
+    auth_users: [],
+    max_message_size: 26_214_400,
+    max_recipients: 1000,
+    max_line_length: 10_000,
+    idle_timeout_secs: 300,
+    max_connections: 100,
+    retention: 0,
+    notifications: true,
+    theme: (params.get("theme") as Settings["theme"]) ?? "system",
+    show_passwords: false,
+  };
+
+  const status = (): ServerStatus => ({
+    listening: !params.has("porterror"),
+    paused: false,
+    smtp_addr: settings.smtp_addr,
+    smtps_addr: settings.smtps_addr,
+    error: params.has("porterror") ? `${settings.smtp_addr} is already in use` : null,
+    total: messages.length,
+    unread: messages.filter((m) => !m.read).length,
+  });
+
+  const inboxes = (): Inbox[] => {
+    const map = new Map<string, Inbox>();
+    for (const m of messages) {
+      for (const r of m.rcpt_to) {
+        const i = map.get(r) ?? { address: r, total: 0, unread: 0 };
+        i.total++;
+        if (!m.read) i.unread++;
+        map.set(r, i);
+      }
+    }
+    return [...map.values()].sort((a, b) => a.address.localeCompare(b.address));
+  };
+
+  const session = (id: number): SessionSummary => ({
+    id,
+    peer: `127.0.0.1:${50000 + id}`,
+    local: settings.smtp_addr,
+    started_at: messages.find((m) => m.id === id)?.received_at ?? new Date().toISOString(),
+    ended_at: messages.find((m) => m.id === id)?.received_at ?? null,
+    helo: id % 4 === 0 ? "build-01.internal" : "app.local",
+    tls: id % 2 === 0 ? { version: "TLSv1.3", cipher: "TLS13_AES_256_GCM_SHA384" } : null,
+    auth: id % 3 === 0 ? { mechanism: "PLAIN", user: "app" } : null,
+    message_count: 1,
+    last_code: id % 11 === 0 ? 535 : 221,
+  });
+
+  const detail = (id: number): MessageDetail => {
+    const s = messages.find((m) => m.id === id);
+    if (!s) throw `No message with id ${id}`;
+    const html = `<!DOCTYPE html><html><head><style>
+      body{font-family:Helvetica,Arial,sans-serif;background:#f4f5f7;margin:0;padding:24px}
+      .card{max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:28px;border:1px solid #e3e5ea}
+      .btn{display:inline-block;background:#4f5bd5;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none}
+      .hero{background:url(https://cdn.acme.test/hero.png);height:8px}
+      </style></head><body><div class="card"><div class="hero"></div>
+      <img src="https://cdn.acme.test/logo.png" width="120" alt="Acme">
+      <h2 style="color:#111">${s.subject}</h2>
+      <p>Hi Alice,</p><p>Thanks for signing up. Please confirm your email address to finish setting up your account.</p>
+      <p><a class="btn" href="https://acme.test/confirm?token=abc123">Confirm email</a></p>
+      <p style="color:#888;font-size:12px">If you did not sign up, ignore this message. <a href="javascript:alert(1)">x</a></p>
+      <img src="https://t.acme.test/open.gif" width="1" height="1"><script>alert("xss")</script>
+      </div></body></html>`;
+    return {
+      summary: s,
+      envelope: {
+        mail_from: s.mail_from,
+        mail_params: { SIZE: String(s.size), BODY: "8BITMIME" },
+        rcpt_to: s.rcpt_to.map((address) => ({ address, params: {} })),
+        bcc: s.rcpt_to.filter((r) => r === "audit@example.com"),
+      },
+      headers: [
+        { name: "Received", raw: `from app.local (127.0.0.1) by pigeonhole; ${new Date(s.received_at).toUTCString()}`, decoded: `from app.local (127.0.0.1) by pigeonhole; ${new Date(s.received_at).toUTCString()}` },
+        { name: "From", raw: `${s.from?.name ? `"${s.from.name}" ` : ""}<${s.mail_from}>`, decoded: `${s.from?.name ?? ""} <${s.mail_from}>` },
+        { name: "To", raw: s.rcpt_to[0], decoded: s.rcpt_to[0] },
+        { name: "Subject", raw: `=?UTF-8?Q?${encodeURIComponent(s.subject).replace(/%/g, "=")}?=`, decoded: s.subject },
+        { name: "Message-ID", raw: `<${id}.mock@acme.test>`, decoded: `<${id}.mock@acme.test>` },
+        { name: "MIME-Version", raw: "1.0", decoded: "1.0" },
+        { name: "Content-Type", raw: 'multipart/mixed; boundary="b1"', decoded: 'multipart/mixed; boundary="b1"' },
+      ],
+      text: `Hi Alice,\n\nThanks for signing up. Confirm your email: https://acme.test/confirm?token=abc123\n\n-- \nAcme`,
+      html,
+      inline_images: {},
+      parts: {
+        id: "1",
+        content_type: "multipart/mixed",
+        charset: null,
+        filename: null,
+        content_id: null,
+        disposition: null,
+        size: 0,
+        children: [
+          {
+            id: "1.1",
+            content_type: "multipart/alternative",
+            charset: null,
+            filename: null,
+            content_id: null,
+            disposition: null,
+            size: 0,
+            children: [
+              { id: "1.1.1", content_type: "text/plain", charset: "utf-8", filename: null, content_id: null, disposition: null, size: 96, children: [] },
+              { id: "1.1.2", content_type: "text/html", charset: "utf-8", filename: null, content_id: null, disposition: null, size: html.length, children: [] },
+            ],
+          },
+          ...(s.has_attachments
+            ? [{ id: "1.2", content_type: "application/pdf", charset: null, filename: `invoice-${1000 + id}.pdf`, content_id: null, disposition: "attachment", size: 48_213, children: [] }]
+            : []),
+        ],
+      },
+      attachments: s.has_attachments
+        ? [{ part_id: "1.2", filename: `invoice-${1000 + id}.pdf`, content_type: "application/pdf", size: 48_213, content_id: null, inline: false }]
+        : [],
+      transcript_range: [3, 9],
+    };
+  };
+
+  const transcript = (id: number): Transcript => {
+    const t0 = Date.parse(session(id).started_at);
+    const at = (ms: number) => new Date(t0 + ms).toISOString();
+    const s = messages.find((m) => m.id === id);
+    return {
+      session: session(id),
+      lines: [
+        { ts: at(0), dir: "info", text: `connection from 127.0.0.1:${50000 + id}` },
+        { ts: at(1), dir: "out", text: "220 pigeonhole ESMTP ready" },
+        { ts: at(3), dir: "in", text: "EHLO app.local" },
+        { ts: at(4), dir: "out", text: "250-pigeonhole\n250-SIZE 26214400\n250-8BITMIME\n250-STARTTLS\n250 SMTPUTF8" },
+        { ts: at(9), dir: "in", text: `MAIL FROM:<${s?.mail_from ?? ""}> SIZE=${s?.size ?? 0}` },
+        { ts: at(10), dir: "out", text: "250 2.1.0 OK" },
+        { ts: at(12), dir: "in", text: `RCPT TO:<${s?.rcpt_to[0] ?? ""}>` },
+        { ts: at(13), dir: "out", text: "250 2.1.5 OK" },
+        { ts: at(15), dir: "in", text: "DATA" },
+        { ts: at(16), dir: "out", text: "354 Start mail input; end with <CRLF>.<CRLF>" },
+        { ts: at(21), dir: "info", text: `[${s?.size ?? 0} bytes]` },
+        { ts: at(24), dir: "out", text: `250 2.0.0 OK queued as ${id}` },
+        { ts: at(30), dir: "in", text: "QUIT" },
+        { ts: at(31), dir: "out", text: "221 2.0.0 Bye" },
+      ],
+    };
+  };
+
+  mockIPC(
+    (cmd, args: any) => {
+      switch (cmd) {
+        case "list_messages": {
+          const q: ListQuery = args.query;
+          const needle = q.search.toLowerCase();
+          const all = messages.filter(
+            (m) =>
+              (q.inbox === null || m.rcpt_to.includes(q.inbox)) &&
+              (needle === "" || m.subject.toLowerCase().includes(needle) || m.mail_from.includes(needle)),
+          );
+          return { total: all.length, offset: q.offset, messages: all.slice(q.offset, q.offset + q.limit) };
+        }
+        case "list_inboxes":
+          return inboxes();
+        case "get_message":
+          return detail(args.id);
+        case "get_raw": {
+          const d = detail(args.id);
+          return `${d.headers.map((h) => `${h.name}: ${h.raw}`).join("\r\n")}\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${d.text}\r\n--b1--\r\n`;
+        }
+        case "mark_read":
+          for (const m of messages) if (args.ids.includes(m.id)) m.read = args.read;
+          void emit("message://read", { ids: args.ids, read: args.read });
+          return null;
+        case "delete_messages":
+          for (const id of args.ids) {
+            const i = messages.findIndex((m) => m.id === id);
+            if (i >= 0) messages.splice(i, 1);
+          }
+          void emit("message://deleted", args.ids);
+          return null;
+        case "clear_all":
+          messages.length = 0;
+          void emit("message://cleared", null);
+          return null;
+        case "list_sessions":
+          return messages.slice(args.offset, args.offset + args.limit).map((m) => session(m.id));
+        case "get_transcript":
+          return transcript(args.sessionId);
+        case "save_message":
+          return `/home/dev/Downloads/message-${args.id}.eml`;
+        case "save_attachment":
+          return `/home/dev/Downloads/attachment-${args.partId}`;
+        case "open_attachment":
+        case "open_link":
+          console.info(cmd, args);
+          return null;
+        case "get_settings":
+          return settings;
+        case "save_settings": {
+          const s: Settings = args.settings;
+          const errors: FieldError[] = [];
+          if (s.smtp_addr.endsWith(":25")) errors.push({ field: "smtp_addr", message: "Port 25 needs root; pick 1025 or above" });
+          if (errors.length) return Promise.reject(errors);
+          settings = s;
+          return settings;
+        }
+        case "server_status":
+        case "retry_listen":
+          return status();
+        case "set_paused":
+          return { ...status(), paused: args.paused };
+        default:
+          return Promise.reject(`mock backend: unknown command ${cmd}`);
+      }
+    },
+    { shouldMockEvents: true },
+  );
+}
