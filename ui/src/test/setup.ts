@@ -6,3 +6,12 @@ afterEach(() => {
   clearMocks();
   document.body.innerHTML = "";
 });
+
+// jsdom has no layout, so no ResizeObserver; bind:clientHeight needs one to exist.
+if (!("ResizeObserver" in globalThis)) {
+  globalThis.ResizeObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+}

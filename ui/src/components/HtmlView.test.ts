@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import HtmlView from "./HtmlView.svelte";
+import { detail } from "../test/fixtures";
+
+afterEach(() => cleanup());
+
+const hostile = detail(1, {
+  html: `<p>Hi</p><img src="https://t.example/pixel.gif"><script>alert(1)</script>`,
+});
+
+describe("HTML tab", () => {
+  test("the frame is sandboxed without scripts and gets sanitised HTML", () => {
+    render(HtmlView, { detail: hostile });
+    const frame = screen.getByTestId("html-frame") as HTMLIFrameElement;
+    expect(frame.getAttribute("sandbox")).toBe("allow-same-origin");
+    const srcdoc = frame.getAttribute("srcdoc")!;
+    expect(srcdoc).not.toContain("<script");
+    expect(srcdoc).not.toContain("t.example");
+    expect(srcdoc).toContain("Content-Security-Policy");
+  });
+
+  test("blocked remote resources are announced and can be loaded on request", async () => {
+    render(HtmlView, { detail: hostile });
+    expect(screen.getByTestId("remote-banner").textContent).toContain("1 remote resource blocked");
+    await fireEvent.click(screen.getByTestId("load-remote-button"));
+    expect(screen.queryByTestId("remote-banner")).toBeNull();
+    const srcdoc = screen.getByTestId("html-frame").getAttribute("srcdoc")!;
+    expect(srcdoc).toContain("https://t.example/pixel.gif");
+    expect(srcdoc).not.toContain("<script");
+  });
+
+  test("a message without remote content shows no banner", () => {
+    render(HtmlView, { detail: detail(2, { html: "<p>plain</p>" }) });
+    expect(screen.queryByTestId("remote-banner")).toBeNull();
+  });
+});
