@@ -119,7 +119,7 @@ mod tests {
             ("bare LF dot does not end (smuggling)", b"a\n.\nMAIL FROM:<x@y>\r\n.\r\n", true, b"a\n.\nMAIL FROM:<x@y>\r\n", b""),
             ("CR dot CR LF does not end", b"a\r.\r\nb\r\n.\r\n", true, b"a\r.\r\nb\r\n", b""),
             ("LF dot CRLF does not end", b"a\n.\r\nb\r\n.\r\n", true, b"a\n.\r\nb\r\n", b""),
-            ("CRLF dot LF does not end", b"a\r\n.\nb\r\n.\r\n", true, b"a\r\nb\r\n", b""),
+            ("CRLF dot LF does not end; the leading dot is unstuffed", b"a\r\n.\nb\r\n.\r\n", true, b"a\r\n\nb\r\n", b""),
             ("dot inside a line is data", b"a.b\r\n .\r\n.\r\n", true, b"a.b\r\n .\r\n", b""),
             ("unterminated waits", b"abc\r\n", false, b"abc\r\n", b""),
             ("lone dot without CRLF waits", b"abc\r\n.", false, b"abc\r\n", b"."),

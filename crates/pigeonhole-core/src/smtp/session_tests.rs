@@ -1,0 +1,513 @@
+//! Table-driven tests of the session state machine: byte strings in, reply codes out.
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+
+use super::auth::{cram_md5_digest, encode_b64, AuthPolicy};
+use super::session::{Output, Session, SessionConfig, TlsInfo};
+use super::transcript::Direction;
+
+/// What a conversation produced.
+#[derive(Default, Debug)]
+struct Run {
+    /// Every reply, as "CODE[ ENHANCED]" of its last line, e.g. "250 2.1.0".
+    codes: Vec<String>,
+    /// Full wire text of every reply.
+    wire: Vec<String>,
+    /// Raw bodies of delivered messages, in order.
+    delivered: Vec<Vec<u8>>,
+    envelopes: Vec<super::session::Envelope>,
+    starttls: bool,
+    closed: bool,
+}
+
+fn cfg() -> SessionConfig {
+    SessionConfig {
+        hostname: "test.local".into(),
+        max_message_size: 1000,
+        max_recipients: 3,
+        max_line_length: 512,
+        starttls: true,
+        auth: AuthPolicy::Any,
+        show_passwords: false,
+    }
+}
+
+fn drive(session: &mut Session, input: &[u8], run: &mut Run) {
+    let mut buf = BytesMut::from(input);
+    while let Some(out) = session.advance(&mut buf) {
+        match out {
+            Output::Reply(r) => {
+                run.codes.push(match r.enhanced {
+                    Some(e) => format!("{} {}", r.code, e),
+                    None => r.code.to_string(),
+                });
+                run.wire.push(r.to_wire());
+            }
+            Output::Deliver(d) => {
+                run.delivered.push(d.raw);
+                run.envelopes.push(d.envelope);
+                let n = run.delivered.len() as i64;
+                session.delivered(Ok(n));
+            }
+            Output::StartTls => {
+                run.starttls = true;
+                // Whatever was pipelined after STARTTLS is dropped by the connection loop.
+                buf.clear();
+                session.tls_started(TlsInfo { version: "TLSv1.3".into(), cipher: "TEST".into() });
+            }
+            Output::Close => run.closed = true,
+        }
+    }
+}
+
+fn talk_with(config: SessionConfig, input: &[u8]) -> Run {
+    let mut s = Session::new(Arc::new(config));
+    let mut run = Run::default();
+    s.greeting();
+    drive(&mut s, input, &mut run);
+    run
+}
+
+fn talk(input: &[u8]) -> Run {
+    talk_with(cfg(), input)
+}
+
+/// A conversation and the codes it must produce, in order.
+struct Case {
+    name: &'static str,
+    input: &'static [u8],
+    codes: &'static [&'static str],
+}
+
+const EHLO: &[u8] = b"EHLO client.example\r\n";
+
+#[test]
+fn command_reply_table() {
+    let cases = [
+        Case { name: "HELO gives one-line 250", input: b"HELO c\r\n", codes: &["250"] },
+        Case { name: "EHLO gives 250", input: b"EHLO c\r\n", codes: &["250"] },
+        Case { name: "HELO needs an argument", input: b"HELO\r\n", codes: &["501 5.5.4"] },
+        Case { name: "NOOP", input: b"NOOP\r\n", codes: &["250 2.0.0"] },
+        Case { name: "NOOP ignores its argument", input: b"NOOP hello\r\n", codes: &["250 2.0.0"] },
+        Case { name: "QUIT", input: b"QUIT\r\n", codes: &["221 2.0.0"] },
+        Case { name: "HELP", input: b"HELP\r\n", codes: &["214 2.0.0"] },
+        Case { name: "HELP topic", input: b"HELP MAIL\r\n", codes: &["214 2.0.0"] },
+        Case { name: "VRFY is 252", input: b"VRFY bob\r\n", codes: &["252 2.5.0"] },
+        Case { name: "VRFY needs an argument", input: b"VRFY\r\n", codes: &["501 5.5.4"] },
+        Case { name: "EXPN is 502 (documented)", input: b"EXPN list\r\n", codes: &["502 5.5.1"] },
+        Case { name: "TURN", input: b"TURN\r\n", codes: &["502 5.5.1"] },
+        Case { name: "ATRN", input: b"ATRN example.com\r\n", codes: &["502 5.5.1"] },
+        Case { name: "ETRN", input: b"ETRN example.com\r\n", codes: &["502 5.5.1"] },
+        Case { name: "SEND", input: b"SEND FROM:<a@b>\r\n", codes: &["502 5.5.1"] },
+        Case { name: "SOML", input: b"SOML FROM:<a@b>\r\n", codes: &["502 5.5.1"] },
+        Case { name: "SAML", input: b"SAML FROM:<a@b>\r\n", codes: &["502 5.5.1"] },
+        Case { name: "unknown command", input: b"FROB\r\n", codes: &["500 5.5.2"] },
+        Case { name: "RSET", input: b"RSET\r\n", codes: &["250 2.0.0"] },
+        Case { name: "RSET takes no arguments", input: b"RSET x\r\n", codes: &["501 5.5.4"] },
+        Case { name: "MAIL before HELO", input: b"MAIL FROM:<a@b.c>\r\n", codes: &["503 5.5.1"] },
+        Case { name: "RCPT before MAIL", input: b"EHLO c\r\nRCPT TO:<a@b.c>\r\n", codes: &["250", "503 5.5.1"] },
+        Case { name: "DATA before MAIL", input: b"EHLO c\r\nDATA\r\n", codes: &["250", "503 5.5.1"] },
+        Case {
+            name: "DATA without RCPT",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nDATA\r\n",
+            codes: &["250", "250 2.1.0", "503 5.5.1"],
+        },
+        Case { name: "null sender", input: b"EHLO c\r\nMAIL FROM:<>\r\n", codes: &["250", "250 2.1.0"] },
+        Case { name: "space after colon", input: b"EHLO c\r\nMAIL FROM: <a@b.c>\r\n", codes: &["250", "250 2.1.0"] },
+        Case { name: "unbracketed sender", input: b"EHLO c\r\nMAIL FROM:a@b.c\r\n", codes: &["250", "250 2.1.0"] },
+        Case {
+            name: "source route stripped",
+            input: b"EHLO c\r\nMAIL FROM:<@x.y,@z.w:a@b.c>\r\n",
+            codes: &["250", "250 2.1.0"],
+        },
+        Case { name: "missing >", input: b"EHLO c\r\nMAIL FROM:<a@b.c\r\n", codes: &["250", "501 5.1.7"] },
+        Case { name: "MAIL without FROM:", input: b"EHLO c\r\nMAIL <a@b.c>\r\n", codes: &["250", "501 5.5.4"] },
+        Case {
+            name: "all MAIL parameters",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c> SIZE=100 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=abc123 AUTH=<>\r\n",
+            codes: &["250", "250 2.1.0"],
+        },
+        Case { name: "BODY=7BIT", input: b"EHLO c\r\nMAIL FROM:<a@b.c> BODY=7BIT\r\n", codes: &["250", "250 2.1.0"] },
+        Case { name: "BODY=BINARYMIME", input: b"EHLO c\r\nMAIL FROM:<a@b.c> BODY=BINARYMIME\r\n", codes: &["250", "250 2.1.0"] },
+        Case { name: "bad BODY", input: b"EHLO c\r\nMAIL FROM:<a@b.c> BODY=9BIT\r\n", codes: &["250", "501 5.5.4"] },
+        Case { name: "SIZE over limit", input: b"EHLO c\r\nMAIL FROM:<a@b.c> SIZE=1001\r\n", codes: &["250", "552 5.3.4"] },
+        Case { name: "SIZE huge", input: b"EHLO c\r\nMAIL FROM:<a@b.c> SIZE=99999999999999999999999\r\n", codes: &["250", "552 5.3.4"] },
+        Case { name: "SIZE not numeric", input: b"EHLO c\r\nMAIL FROM:<a@b.c> SIZE=ten\r\n", codes: &["250", "501 5.5.4"] },
+        Case { name: "bad RET", input: b"EHLO c\r\nMAIL FROM:<a@b.c> RET=ALL\r\n", codes: &["250", "501 5.5.4"] },
+        Case { name: "unknown MAIL parameter", input: b"EHLO c\r\nMAIL FROM:<a@b.c> FOO=1\r\n", codes: &["250", "555 5.5.4"] },
+        Case { name: "parameters after HELO", input: b"HELO c\r\nMAIL FROM:<a@b.c> SIZE=1\r\n", codes: &["250", "555 5.5.4"] },
+        Case {
+            name: "non-ASCII sender without SMTPUTF8",
+            input: "EHLO c\r\nMAIL FROM:<ü@b.c>\r\n".as_bytes(),
+            codes: &["250", "553 5.6.7"],
+        },
+        Case {
+            name: "non-ASCII sender with SMTPUTF8",
+            input: "EHLO c\r\nMAIL FROM:<ü@b.c> SMTPUTF8\r\nRCPT TO:<ö@例え.jp>\r\n".as_bytes(),
+            codes: &["250", "250 2.1.0", "250 2.1.5"],
+        },
+        Case {
+            name: "nested MAIL",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nMAIL FROM:<a@b.c>\r\n",
+            codes: &["250", "250 2.1.0", "503 5.5.1"],
+        },
+        Case {
+            name: "RCPT parameters",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x@y.z\r\n",
+            codes: &["250", "250 2.1.0", "250 2.1.5"],
+        },
+        Case {
+            name: "NOTIFY=NEVER cannot combine",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z> NOTIFY=NEVER,SUCCESS\r\n",
+            codes: &["250", "250 2.1.0", "501 5.5.4"],
+        },
+        Case {
+            name: "unknown RCPT parameter",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z> FOO\r\n",
+            codes: &["250", "250 2.1.0", "555 5.5.4"],
+        },
+        Case {
+            name: "RCPT null path",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<>\r\n",
+            codes: &["250", "250 2.1.0", "501 5.1.3"],
+        },
+        Case {
+            name: "RCPT postmaster",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<Postmaster>\r\n",
+            codes: &["250", "250 2.1.0", "250 2.1.5"],
+        },
+        Case {
+            name: "too many recipients",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<1@y.z>\r\nRCPT TO:<2@y.z>\r\nRCPT TO:<3@y.z>\r\nRCPT TO:<4@y.z>\r\n",
+            codes: &["250", "250 2.1.0", "250 2.1.5", "250 2.1.5", "250 2.1.5", "452 4.5.3"],
+        },
+        Case {
+            name: "DATA with an argument",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nDATA now\r\n",
+            codes: &["250", "250 2.1.0", "250 2.1.5", "501 5.5.4"],
+        },
+        Case {
+            name: "a whole message",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nDATA\r\nSubject: hi\r\n\r\nbody\r\n.\r\nQUIT\r\n",
+            codes: &["250", "250 2.1.0", "250 2.1.5", "354", "250 2.0.0", "221 2.0.0"],
+        },
+        Case {
+            name: "BINARYMIME refuses DATA",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c> BODY=BINARYMIME\r\nRCPT TO:<x@y.z>\r\nDATA\r\n",
+            codes: &["250", "250 2.1.0", "250 2.1.5", "503 5.5.1"],
+        },
+        Case { name: "STARTTLS with arguments", input: b"EHLO c\r\nSTARTTLS now\r\n", codes: &["250", "501 5.5.4"] },
+        Case {
+            name: "STARTTLS in a transaction",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nSTARTTLS\r\n",
+            codes: &["250", "250 2.1.0", "503 5.5.1"],
+        },
+        Case { name: "AUTH before EHLO", input: b"AUTH PLAIN\r\n", codes: &["503 5.5.1"] },
+        Case { name: "AUTH unknown mechanism", input: b"EHLO c\r\nAUTH GSSAPI\r\n", codes: &["250", "504 5.5.4"] },
+        Case { name: "AUTH PLAIN bad base64", input: b"EHLO c\r\nAUTH PLAIN !!!\r\n", codes: &["250", "501 5.5.2"] },
+        Case { name: "AUTH cancelled with *", input: b"EHLO c\r\nAUTH LOGIN\r\n*\r\n", codes: &["250", "334", "501 5.0.0"] },
+        Case { name: "AUTH PLAIN cancelled with *", input: b"EHLO c\r\nAUTH PLAIN\r\n*\r\n", codes: &["250", "334", "501 5.0.0"] },
+        Case { name: "CRAM-MD5 takes no initial response", input: b"EHLO c\r\nAUTH CRAM-MD5 abc\r\n", codes: &["250", "501 5.5.2"] },
+        Case { name: "BDAT without MAIL", input: b"EHLO c\r\nBDAT 3 LAST\r\nabcNOOP\r\n", codes: &["250", "503 5.5.1", "250 2.0.0"] },
+        Case { name: "BDAT bad size", input: b"EHLO c\r\nBDAT x\r\n", codes: &["250", "501 5.5.4"] },
+    ];
+    for case in &cases {
+        let run = talk(case.input);
+        assert_eq!(run.codes, case.codes, "{}: reply codes", case.name);
+    }
+}
+
+#[test]
+fn ehlo_advertises_every_extension() {
+    let run = talk(EHLO);
+    let wire = &run.wire[0];
+    for ext in [
+        "PIPELINING",
+        "SIZE 1000",
+        "8BITMIME",
+        "SMTPUTF8",
+        "CHUNKING",
+        "DSN",
+        "ENHANCEDSTATUSCODES",
+        "STARTTLS",
+        "AUTH PLAIN LOGIN CRAM-MD5",
+        "HELP",
+    ] {
+        assert!(wire.contains(&format!("250-{ext}\r\n")) || wire.contains(&format!("250 {ext}\r\n")), "EHLO must advertise {ext}: {wire}");
+    }
+    assert!(wire.starts_with("250-test.local"), "first EHLO line names the server: {wire}");
+    let helo = talk(b"HELO c\r\n");
+    assert_eq!(helo.wire[0].matches("\r\n").count(), 1, "HELO reply is one line: {}", helo.wire[0]);
+}
+
+#[test]
+fn starttls_is_not_advertised_once_tls_is_on() {
+    let mut s = Session::new(Arc::new(cfg()));
+    let mut run = Run::default();
+    drive(&mut s, b"EHLO c\r\nSTARTTLS\r\n", &mut run);
+    drive(&mut s, b"EHLO c\r\n", &mut run);
+    assert!(run.starttls, "STARTTLS must ask the loop for a handshake");
+    assert_eq!(run.codes[1], "220 2.0.0");
+    assert!(!run.wire[2].contains("STARTTLS"), "after TLS, EHLO must not offer STARTTLS again");
+}
+
+#[test]
+fn starttls_forgets_helo_and_discards_pipelined_commands() {
+    // MAIL FROM pipelined behind STARTTLS would be injected plaintext (CVE-2011-0411).
+    let run = talk(b"EHLO c\r\nSTARTTLS\r\nMAIL FROM:<evil@x.y>\r\n");
+    assert_eq!(run.codes, ["250", "220 2.0.0"], "nothing after STARTTLS may be answered");
+    let mut s = Session::new(Arc::new(cfg()));
+    let mut run = Run::default();
+    drive(&mut s, b"EHLO c\r\nSTARTTLS\r\n", &mut run);
+    drive(&mut s, b"MAIL FROM:<a@b.c>\r\n", &mut run);
+    assert_eq!(run.codes.last().map(String::as_str), Some("503 5.5.1"), "after TLS the client must EHLO again");
+}
+
+#[test]
+fn starttls_when_disabled_is_502() {
+    let run = talk_with(SessionConfig { starttls: false, ..cfg() }, b"EHLO c\r\nSTARTTLS\r\n");
+    assert_eq!(run.codes, ["250", "502 5.5.1"]);
+    assert!(!run.wire[0].contains("STARTTLS"), "not advertised when disabled");
+}
+
+fn message(body: &[u8]) -> Vec<u8> {
+    let mut v = b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nDATA\r\n".to_vec();
+    v.extend_from_slice(body);
+    v
+}
+
+#[test]
+fn data_transparency_and_smuggling_table() {
+    let cases: &[(&str, &[u8], &[u8])] = &[
+        ("leading dot unstuffed", b"..hidden\r\n.\r\n", b".hidden\r\n"),
+        ("lone dot inside a line kept", b"a . b\r\n.\r\n", b"a . b\r\n"),
+        ("bare LF dot LF is data", b"x\n.\nMAIL FROM:<s@m.g>\r\n.\r\n", b"x\n.\nMAIL FROM:<s@m.g>\r\n"),
+        ("CR dot CRLF is data", b"x\r.\r\ny\r\n.\r\n", b"x\r.\r\ny\r\n"),
+        ("LF dot CRLF is data", b"x\n.\r\ny\r\n.\r\n", b"x\n.\r\ny\r\n"),
+        ("8-bit bytes kept", b"caf\xc3\xa9 \xff\r\n.\r\n", b"caf\xc3\xa9 \xff\r\n"),
+    ];
+    for (name, body, want) in cases {
+        let run = talk(&message(body));
+        assert_eq!(run.delivered.len(), 1, "{name}: exactly one message");
+        assert_eq!(run.delivered[0], want.to_vec(), "{name}: stored bytes");
+    }
+}
+
+#[test]
+fn smuggled_second_message_is_not_delivered() {
+    let run = talk(&message(b"Subject: a\r\n\r\nx\n.\nMAIL FROM:<evil@x.y>\nRCPT TO:<v@x.y>\nDATA\nevil\n.\n"));
+    assert_eq!(run.delivered.len(), 0, "the message is still open: bare LF dot never ends it");
+    assert_eq!(run.codes, ["250", "250 2.1.0", "250 2.1.5", "354"], "the smuggled MAIL/RCPT/DATA got no replies");
+}
+
+#[test]
+fn oversized_message_is_read_to_the_end_then_552() {
+    let big = vec![b'x'; 1500];
+    let mut body = big.clone();
+    body.extend_from_slice(b"\r\n.\r\nNOOP\r\n");
+    let run = talk(&message(&body));
+    assert_eq!(run.codes[4..], ["552 5.3.4", "250 2.0.0"], "552 after the terminator, then the next command works");
+    assert!(run.delivered.is_empty(), "nothing stored");
+}
+
+#[test]
+fn many_messages_on_one_connection_and_rset_keeps_helo() {
+    let mut input = Vec::new();
+    input.extend_from_slice(EHLO);
+    for i in 0..3 {
+        input.extend_from_slice(format!("MAIL FROM:<a{i}@b.c>\r\nRCPT TO:<x@y.z>\r\nDATA\r\nm{i}\r\n.\r\n").as_bytes());
+    }
+    input.extend_from_slice(b"MAIL FROM:<a@b.c>\r\nRSET\r\nMAIL FROM:<a@b.c>\r\n");
+    let run = talk(&input);
+    assert_eq!(run.delivered.len(), 3, "three messages on one connection");
+    assert_eq!(run.delivered[2], b"m2\r\n");
+    assert_eq!(run.envelopes[1].mail_from, "a1@b.c");
+    assert_eq!(&run.codes[run.codes.len() - 3..], ["250 2.1.0", "250 2.0.0", "250 2.1.0"], "RSET keeps the HELO name");
+}
+
+#[test]
+fn second_ehlo_resets_the_transaction() {
+    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nEHLO c\r\nRCPT TO:<x@y.z>\r\n");
+    assert_eq!(run.codes[3], "503 5.5.1", "RCPT after a second EHLO has no MAIL");
+}
+
+#[test]
+fn envelope_records_parameters() {
+    let run = talk(&message(b"hi\r\n.\r\n"));
+    assert_eq!(run.envelopes[0].rcpt_to[0].address, "x@y.z");
+    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c> RET=FULL ENVID=e1\r\nRCPT TO:<x@y.z> NOTIFY=NEVER\r\nDATA\r\nhi\r\n.\r\n");
+    let env = &run.envelopes[0];
+    assert_eq!(env.mail_params, [("RET".to_string(), "FULL".to_string()), ("ENVID".to_string(), "e1".to_string())]);
+    assert_eq!(env.rcpt_to[0].params, [("NOTIFY".to_string(), "NEVER".to_string())]);
+}
+
+#[test]
+fn bdat_is_binary_safe_and_chunks_join() {
+    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 5\r\na\r\n.\rBDAT 3 LAST\r\n\x00\xffzQUIT\r\n");
+    assert_eq!(run.codes, ["250", "250 2.1.0", "250 2.1.5", "250 2.0.0", "250 2.0.0", "221 2.0.0"]);
+    assert_eq!(run.delivered, [b"a\r\n.\r\x00\xffz".to_vec()], "BDAT bytes are stored exactly, dots and all");
+}
+
+#[test]
+fn bdat_zero_last_ends_the_message() {
+    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 2\r\nhiBDAT 0 LAST\r\n");
+    assert_eq!(run.codes[3..], ["250 2.0.0", "250 2.0.0"]);
+    assert_eq!(run.delivered, [b"hi".to_vec()]);
+}
+
+#[test]
+fn bdat_chunk_is_consumed_when_rejected() {
+    // The 4 bytes "NOOP" are chunk data, not a command, even though BDAT is refused.
+    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nBDAT 4\r\nNOOPRSET\r\n");
+    assert_eq!(run.codes, ["250", "250 2.1.0", "503 5.5.1", "250 2.0.0"]);
+}
+
+#[test]
+fn data_after_bdat_is_503() {
+    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 2\r\nhiDATA\r\n");
+    assert_eq!(run.codes[4], "503 5.5.1", "mixing BDAT and DATA is refused");
+}
+
+#[test]
+fn bdat_over_the_size_limit_is_552_and_ends_the_transaction() {
+    let mut input = b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 1001 LAST\r\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 1001));
+    input.extend_from_slice(b"NOOP\r\n");
+    let run = talk(&input);
+    assert_eq!(run.codes[3..], ["552 5.3.4", "250 2.0.0"]);
+    assert!(run.delivered.is_empty());
+}
+
+#[test]
+fn command_line_over_512_octets_is_500_and_the_session_goes_on() {
+    let mut input = b"NOOP ".to_vec();
+    input.extend(std::iter::repeat_n(b'a', 600));
+    input.extend_from_slice(b"\r\nNOOP\r\n");
+    let run = talk(&input);
+    assert_eq!(run.codes, ["500 5.5.2", "250 2.0.0"]);
+    // Exactly 512 octets including CRLF is allowed.
+    let mut ok = b"NOOP ".to_vec();
+    ok.extend(std::iter::repeat_n(b'a', 512 - 5 - 2));
+    ok.extend_from_slice(b"\r\n");
+    assert_eq!(talk(&ok).codes, ["250 2.0.0"], "a 512-octet line is within the limit");
+}
+
+#[test]
+fn overlong_line_split_across_reads_is_500() {
+    let mut s = Session::new(Arc::new(cfg()));
+    let mut run = Run::default();
+    drive(&mut s, &vec![b'x'; 700], &mut run);
+    assert!(run.codes.is_empty(), "no reply until the line ends");
+    drive(&mut s, &vec![b'y'; 700], &mut run);
+    drive(&mut s, b"\r\nNOOP\r\n", &mut run);
+    assert_eq!(run.codes, ["500 5.5.2", "250 2.0.0"]);
+}
+
+#[test]
+fn auth_plain_initial_response_and_after_334() {
+    let creds = encode_b64(b"\0alice\0pw");
+    let run = talk(format!("EHLO c\r\nAUTH PLAIN {creds}\r\n").as_bytes());
+    assert_eq!(run.codes, ["250", "235 2.7.0"]);
+    let run = talk(format!("EHLO c\r\nAUTH PLAIN\r\n{creds}\r\nAUTH PLAIN {creds}\r\n").as_bytes());
+    assert_eq!(run.codes, ["250", "334", "235 2.7.0", "503 5.5.1"], "a second AUTH is refused");
+    assert_eq!(run.wire[1], "334 \r\n", "PLAIN without initial response gets an empty 334");
+}
+
+#[test]
+fn auth_login_prompts_exactly() {
+    let run = talk(
+        format!("EHLO c\r\nAUTH LOGIN\r\n{}\r\n{}\r\n", encode_b64(b"alice"), encode_b64(b"pw")).as_bytes(),
+    );
+    assert_eq!(run.wire[1], "334 VXNlcm5hbWU6\r\n");
+    assert_eq!(run.wire[2], "334 UGFzc3dvcmQ6\r\n");
+    assert_eq!(run.codes[3], "235 2.7.0");
+    let run = talk(format!("EHLO c\r\nAUTH LOGIN {}\r\n{}\r\n", encode_b64(b"alice"), encode_b64(b"pw")).as_bytes());
+    assert_eq!(run.codes, ["250", "334", "235 2.7.0"], "LOGIN with an initial response skips the user prompt");
+    assert_eq!(run.wire[1], "334 UGFzc3dvcmQ6\r\n");
+}
+
+#[test]
+fn configured_users_are_checked() {
+    let config = SessionConfig { auth: AuthPolicy::Users(vec![("alice".into(), "pw".into())]), ..cfg() };
+    let good = encode_b64(b"\0alice\0pw");
+    let bad = encode_b64(b"\0alice\0nope");
+    assert_eq!(talk_with(config.clone(), format!("EHLO c\r\nAUTH PLAIN {bad}\r\n").as_bytes()).codes[1], "535 5.7.8");
+    assert_eq!(talk_with(config.clone(), format!("EHLO c\r\nAUTH PLAIN {good}\r\n").as_bytes()).codes[1], "235 2.7.0");
+
+    // CRAM-MD5: answer the challenge the server actually sent.
+    let mut s = Session::new(Arc::new(config));
+    let mut run = Run::default();
+    drive(&mut s, b"EHLO c\r\nAUTH CRAM-MD5\r\n", &mut run);
+    let challenge_b64 = run.wire[1].trim_start_matches("334 ").trim_end().to_string();
+    let challenge = String::from_utf8(super::auth::decode_b64(&challenge_b64).expect("challenge is base64")).expect("utf8");
+    assert!(challenge.starts_with('<') && challenge.ends_with('>'), "RFC 2195 challenge shape: {challenge}");
+    let answer = encode_b64(format!("alice {}", cram_md5_digest("pw", &challenge)).as_bytes());
+    drive(&mut s, format!("{answer}\r\n").as_bytes(), &mut run);
+    assert_eq!(run.codes.last().map(String::as_str), Some("235 2.7.0"), "correct CRAM-MD5 digest accepted");
+    assert_eq!(s.auth().map(|a| a.user.as_str()), Some("alice"), "the authenticated user is recorded");
+}
+
+#[test]
+fn passwords_are_masked_in_the_transcript_unless_asked() {
+    let creds = encode_b64(b"\0alice\0hunter2");
+    let mut s = Session::new(Arc::new(cfg()));
+    let mut run = Run::default();
+    drive(&mut s, format!("EHLO c\r\nAUTH PLAIN {creds}\r\nAUTH LOGIN\r\n").as_bytes(), &mut run);
+    let text: Vec<String> = s.transcript_mut().pending().iter().map(|l| l.text.clone()).collect();
+    assert!(text.iter().all(|l| !l.contains(&creds)), "PLAIN credentials must not be in the transcript: {text:?}");
+    assert!(text.iter().any(|l| l == "AUTH PLAIN ********"), "the masked command is recorded: {text:?}");
+
+    let mut s = Session::new(Arc::new(SessionConfig { show_passwords: true, ..cfg() }));
+    drive(&mut s, format!("EHLO c\r\nAUTH PLAIN {creds}\r\n").as_bytes(), &mut Run::default());
+    assert!(
+        s.transcript_mut().pending().iter().any(|l| l.text.contains(&creds)),
+        "with show_passwords the line is verbatim"
+    );
+}
+
+#[test]
+fn transcript_has_every_line_and_summarises_data() {
+    let mut s = Session::new(Arc::new(cfg()));
+    s.greeting();
+    drive(&mut s, &message(b"Subject: x\r\n\r\nhello\r\n.\r\n"), &mut Run::default());
+    let lines = s.transcript_mut().pending().to_vec();
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(texts[0].starts_with("220 "), "greeting first: {texts:?}");
+    assert!(texts.contains(&"EHLO c"), "client lines recorded");
+    assert!(texts.contains(&"[21 bytes]"), "DATA content summarised, not repeated: {texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("hello")), "message content is not in the transcript");
+    assert!(lines.iter().any(|l| l.dir == Direction::Out && l.text.starts_with("250 2.0.0 Ok")), "the final 250 is recorded");
+}
+
+#[test]
+fn store_failure_is_451_and_the_session_continues() {
+    let mut s = Session::new(Arc::new(cfg()));
+    let mut buf = BytesMut::from(&message(b"x\r\n.\r\nNOOP\r\n")[..]);
+    let mut codes = Vec::new();
+    while let Some(out) = s.advance(&mut buf) {
+        match out {
+            Output::Reply(r) => codes.push(r.code),
+            Output::Deliver(_) => s.delivered(Err("disk full".into())),
+            _ => {}
+        }
+    }
+    assert_eq!(codes, [250, 250, 250, 354, 451, 250], "a failed commit is a temporary failure, never a 250");
+}
+
+#[test]
+fn replies_wait_for_the_commit() {
+    let mut s = Session::new(Arc::new(cfg()));
+    let mut buf = BytesMut::from(&message(b"x\r\n.\r\nNOOP\r\n")[..]);
+    let mut saw_deliver = false;
+    while let Some(out) = s.advance(&mut buf) {
+        if let Output::Deliver(_) = out {
+            saw_deliver = true;
+            break;
+        }
+    }
+    assert!(saw_deliver);
+    assert!(s.advance(&mut buf).is_none(), "nothing more until the caller reports the commit");
+    assert_eq!(&buf[..], b"NOOP\r\n", "pipelined input waits");
+}
