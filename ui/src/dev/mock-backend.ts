@@ -1,6 +1,7 @@
 // A fake shell for previewing the UI in a plain browser (`npm run dev:mock`).
 // Only imported when VITE_MOCK_IPC=1, so it never reaches a real build.
-// URL switches: ?empty (no mail), ?porterror (listener failed), ?count=N, ?theme=dark.
+// URL switches: ?empty (no mail), ?porterror (listener failed), ?count=N, ?theme=dark,
+// ?open=ID, ?page=settings.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
@@ -222,12 +223,13 @@ export function installMockBackend() {
               (q.inbox === null || m.rcpt_to.includes(q.inbox)) &&
               (needle === "" || m.subject.toLowerCase().includes(needle) || m.mail_from.includes(needle)),
           );
-          return { total: all.length, offset: q.offset, messages: all.slice(q.offset, q.offset + q.limit) };
+          // Copies, as the real IPC serialises: the UI must never share objects with the shell.
+          return structuredClone({ total: all.length, offset: q.offset, messages: all.slice(q.offset, q.offset + q.limit) });
         }
         case "list_inboxes":
           return inboxes();
         case "get_message":
-          return detail(args.id);
+          return structuredClone(detail(args.id));
         case "get_raw": {
           const d = detail(args.id);
           return `${d.headers.map((h) => `${h.name}: ${h.raw}`).join("\r\n")}\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${d.text}\r\n--b1--\r\n`;
@@ -280,4 +282,9 @@ export function installMockBackend() {
     },
     { shouldMockEvents: true },
   );
+
+  // Screenshot helpers: ?open=ID opens a message, ?page=settings shows settings.
+  const open = params.get("open");
+  if (open) setTimeout(() => void emit("app://open-message", Number(open)), 400);
+  if (params.get("page") === "settings") setTimeout(() => void emit("app://navigate", "settings"), 400);
 }

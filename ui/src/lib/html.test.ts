@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { contentSecurityPolicy, isRemote, parseSrcset, sanitizeEmailHtml, TRANSPARENT_PIXEL } from "./html";
+import { contentSecurityPolicy, isRemote, parseSrcset, sanitizeEmailHtml } from "./html";
 
 const blocked = (html: string, inlineImages: Record<string, string> = {}) =>
   sanitizeEmailHtml(html, { allowRemote: false, inlineImages });
@@ -95,9 +95,12 @@ describe("active content", () => {
 });
 
 describe("remote content", () => {
-  test("a remote image is replaced by a transparent pixel and counted", () => {
-    const { html, blockedCount } = blocked(`<img src="https://tracker.example/p.gif" width="1">`);
-    expect(parse(html).querySelector("img")!.getAttribute("src")).toBe(TRANSPARENT_PIXEL);
+  test("a remote image loses its source, keeps its box and alt text, and is counted", () => {
+    const { html, blockedCount } = blocked(`<img src="https://tracker.example/p.gif" width="1" alt="logo">`);
+    const img = parse(html).querySelector("img")!;
+    expect(img.hasAttribute("src")).toBe(false);
+    expect(img.getAttribute("alt")).toBe("logo");
+    expect(img.hasAttribute("data-blocked")).toBe(true);
     expect(html).not.toContain("tracker.example");
     expect(blockedCount).toBe(1);
   });

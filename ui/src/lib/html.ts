@@ -34,10 +34,6 @@ export function contentSecurityPolicy(allowRemote: boolean): string {
   return allowRemote ? REMOTE_CSP : BASE_CSP;
 }
 
-/** A 1x1 transparent GIF, so blocked images keep their box but show nothing. */
-export const TRANSPARENT_PIXEL =
-  "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
-
 /** Elements removed with everything inside them. */
 const FORBIDDEN_ELEMENTS = [
   "script",
@@ -168,8 +164,9 @@ function sanitizeAttributes(el: Element, ctx: Ctx) {
     }
     if (!ctx.allowRemote && isRemote(value) && loadsResource(tag, name)) {
       ctx.blocked++;
-      if (tag === "img" && name === "src") el.setAttribute(attr.name, TRANSPARENT_PIXEL);
-      else el.removeAttribute(attr.name);
+      el.removeAttribute(attr.name);
+      // An <img> without src shows its alt text in its box, as mail clients do.
+      if (tag === "img" && name === "src") el.setAttribute("data-blocked", "");
     }
   }
 }
@@ -350,9 +347,11 @@ function injectHead(doc: Document, allowRemote: boolean) {
   scheme.setAttribute("content", "light only");
   const base = doc.createElement("style");
   base.textContent =
-    "html{background:#fff;color:#222;color-scheme:light}" +
+    // No background on html: the mail's body background must reach the canvas, as in a
+    // mail client; the iframe element itself is white.
+    "html{color:#222;color-scheme:light}" +
     "body{margin:16px;font:14px/1.45 -apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;overflow-wrap:break-word}" +
-    "img{max-width:100%;height:auto}";
+    "img[data-blocked]{outline:1px dashed #c8c8d0;outline-offset:-1px}";
   head.prepend(csp, referrer, scheme, base);
 }
 

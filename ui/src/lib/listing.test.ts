@@ -81,6 +81,11 @@ describe("keyboard shortcuts", () => {
     expect(keyAction({ key: "/", target: document.createElement("textarea") })).toBeNull();
   });
 
+  test("Enter on a focused button presses the button rather than opening a message", () => {
+    expect(keyAction({ key: "Enter", target: document.createElement("button") })).toBeNull();
+    expect(keyAction({ key: "Enter", target: document.createElement("div") })).toBe("open");
+  });
+
   test("Escape works even while typing", () => {
     expect(keyAction({ key: "Escape", target: input() })).toBe("escape");
   });

@@ -95,6 +95,11 @@ export function isTyping(target: EventTarget | null | undefined): boolean {
   return false;
 }
 
+function isActivatable(target: EventTarget | null | undefined): boolean {
+  if (!target || typeof (target as Element).closest !== "function") return false;
+  return (target as Element).closest("button, a[href], summary, [role=tab], [role=button]") !== null;
+}
+
 /** Maps a keydown to an app action; Escape works everywhere, the rest not while typing. */
 export function keyAction(e: KeyLike): KeyAction | null {
   if (e.key === "Escape") return "escape";
@@ -108,7 +113,8 @@ export function keyAction(e: KeyLike): KeyAction | null {
     case "ArrowUp":
       return "previous";
     case "Enter":
-      return "open";
+      // Enter on a focused button or link activates it instead.
+      return isActivatable(e.target) ? null : "open";
     case "Delete":
     case "Backspace":
       return "delete";

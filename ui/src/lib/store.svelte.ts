@@ -330,19 +330,13 @@ export class Store {
   /** message://read, and our own mark_read. */
   handleRead(ids: MessageId[], read: boolean) {
     const set = new Set(ids);
-    let changed = 0;
-    this.rows = this.rows.map((r) => {
-      if (r && set.has(r.id) && r.read !== read) {
-        changed++;
-        return { ...r, read };
-      }
-      return r;
-    });
+    // Always new objects for the named rows: the rows are not deeply reactive.
+    this.rows = this.rows.map((r) => (r && set.has(r.id) ? { ...r, read } : r));
     const d = this.detail;
-    if (d && set.has(d.summary.id) && d.summary.read !== read) {
+    if (d && set.has(d.summary.id)) {
       this.detail = { ...d, summary: { ...d.summary, read } };
     }
-    if (changed > 0 || ids.length > 0) void this.refreshCounts();
+    if (ids.length > 0) void this.refreshCounts();
   }
 
   // ---- selection and the open message -------------------------------------------------
