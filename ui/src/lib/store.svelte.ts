@@ -457,10 +457,13 @@ export class Store {
       return;
     }
     this.handleDeleted(ids);
-    const next = Number.isFinite(firstIndex)
-      ? this.rows[Math.min(firstIndex, this.rows.length - 1)]
-      : undefined;
-    if (next) this.click(next.id);
+    if (!Number.isFinite(firstIndex)) return;
+    const index = Math.min(firstIndex, this.rows.length - 1);
+    const next = this.rows[index];
+    if (next) {
+      this.click(next.id);
+      this.scrollRequest = { index, seq: ++this.#scrollSeq };
+    }
   }
 
   async clearAll() {
