@@ -35,3 +35,4 @@ describe("HTML tab", () => {
     expect(screen.queryByTestId("remote-banner")).toBeNull();
   });
 });
+
