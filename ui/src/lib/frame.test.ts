@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from "vitest";
-import { interceptLinks } from "./frame";
+import { forwardKeys, interceptLinks } from "./frame";
 
 function frameDoc(body: string) {
   const doc = document.implementation.createHTMLDocument("mail");
@@ -57,5 +57,21 @@ describe("links in the mail frame", () => {
     stop();
     click(doc.getElementById("l")!);
     expect(open).not.toHaveBeenCalled();
+  });
+});
+
+describe("keys in the mail frame", () => {
+  test("shortcut keys pressed in the frame reach the app window", () => {
+    const doc = document.implementation.createHTMLDocument("mail");
+    doc.body.innerHTML = `<p id="p">text</p><input id="i">`;
+    const seen: string[] = [];
+    const listener = (e: KeyboardEvent) => seen.push(e.key);
+    window.addEventListener("keydown", listener);
+    const stop = forwardKeys(doc, window);
+    doc.getElementById("p")!.dispatchEvent(new KeyboardEvent("keydown", { key: "j", bubbles: true }));
+    doc.getElementById("i")!.dispatchEvent(new KeyboardEvent("keydown", { key: "k", bubbles: true }));
+    stop();
+    window.removeEventListener("keydown", listener);
+    expect(seen).toEqual(["j"]);
   });
 });

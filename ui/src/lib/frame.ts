@@ -2,6 +2,7 @@
 // https and mailto links are handed to the system browser, in-page anchors scroll.
 
 import { isOpenableUrl } from "./ipc";
+import { isTyping } from "./listing";
 
 export interface LinkHandlers {
   /** An http, https or mailto URL was clicked. */
@@ -34,4 +35,26 @@ export function interceptLinks(doc: Document, handlers: LinkHandlers): () => voi
   };
   doc.addEventListener("click", onClick, true);
   return () => doc.removeEventListener("click", onClick, true);
+}
+
+/**
+ * Keys pressed while the frame has focus never reach the app's window; re-dispatch them
+ * there so shortcuts keep working after a click in the mail (unless typing in a field).
+ */
+export function forwardKeys(doc: Document, to: Window): () => void {
+  const onKey = (e: KeyboardEvent) => {
+    if (isTyping(e.target)) return;
+    const copy = new KeyboardEvent("keydown", {
+      key: e.key,
+      code: e.code,
+      ctrlKey: e.ctrlKey,
+      metaKey: e.metaKey,
+      altKey: e.altKey,
+      shiftKey: e.shiftKey,
+      cancelable: true,
+    });
+    if (!to.dispatchEvent(copy)) e.preventDefault();
+  };
+  doc.addEventListener("keydown", onKey);
+  return () => doc.removeEventListener("keydown", onKey);
 }
