@@ -1,0 +1,316 @@
+//! Socket tests: a real server on 127.0.0.1:0 and real SMTP clients (lettre, Python
+//! smtplib, swaks, curl), then checks against the store.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::time::Duration;
+
+use pigeonhole_core::config::{AuthMode, AuthUser, Config};
+use pigeonhole_core::store::{ListQuery, MessageSummary};
+use pigeonhole_core::Engine;
+
+struct Harness {
+    engine: Option<Engine>,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn start(tweak: impl FnOnce(&mut Config)) -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config {
+            data_dir: Some(dir.path().to_path_buf()),
+            smtp_addr: "127.0.0.1:0".into(),
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let engine = Engine::start(&config).await.expect("server starts");
+        let addr = engine.server.smtp_addr;
+        Harness { engine: Some(engine), addr, _dir: dir }
+    }
+
+    fn engine(&self) -> &Engine {
+        self.engine.as_ref().expect("running")
+    }
+
+    /// Every stored message, newest first (reads on the blocking pool).
+    async fn messages(&self) -> Vec<MessageSummary> {
+        let store = self.engine().store.clone();
+        tokio::task::spawn_blocking(move || store.list(&ListQuery { limit: 1000, ..Default::default() }))
+            .await
+            .expect("join")
+            .expect("list")
+            .messages
+    }
+
+    async fn raw(&self, id: i64) -> Vec<u8> {
+        let store = self.engine().store.clone();
+        tokio::task::spawn_blocking(move || store.raw(id)).await.expect("join").expect("raw")
+    }
+
+    async fn transcript_text(&self, session_id: i64) -> String {
+        let store = self.engine().store.clone();
+        // The session row is written when the connection closes; give the writer a moment.
+        for _ in 0..50 {
+            let s = store.clone();
+            if let Ok(t) = tokio::task::spawn_blocking(move || s.transcript(session_id)).await.expect("join") {
+                if t.session.ended_at.is_some() {
+                    return t.lines.iter().map(|l| format!("{:?} {}\n", l.dir, l.text)).collect();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("session {session_id} never closed");
+    }
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e} (is it installed? see .ci/install-deps)"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{cmd:?} failed with {}:\n{text}", out.status);
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lettre_sends_over_starttls_with_auth() {
+    let h = Harness::start(|_| {}).await;
+    let port = h.addr.port();
+    tokio::task::spawn_blocking(move || {
+        use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+        use lettre::transport::smtp::client::{Tls, TlsParameters};
+        use lettre::{Message, SmtpTransport, Transport};
+        let tls = TlsParameters::builder("localhost".into())
+            .dangerous_accept_invalid_certs(true)
+            .build_rustls()
+            .expect("tls params");
+        let mailer = SmtpTransport::builder_dangerous("127.0.0.1")
+            .port(port)
+            .tls(Tls::Required(tls))
+            .credentials(Credentials::new("lettre-user".into(), "pw".into()))
+            .authentication(vec![Mechanism::Login])
+            .build();
+        let email = Message::builder()
+            .from("Sender <sender@example.com>".parse().expect("from"))
+            .to("rcpt@example.com".parse().expect("to"))
+            .bcc("hidden@example.com".parse().expect("bcc"))
+            .subject("From lettre")
+            .body("Hello from lettre".to_string())
+            .expect("message");
+        mailer.send(&email).expect("lettre send succeeds");
+    })
+    .await
+    .expect("join");
+    let msgs = h.messages().await;
+    assert_eq!(msgs.len(), 1, "one message stored");
+    let m = &msgs[0];
+    assert_eq!(m.subject, "From lettre");
+    assert_eq!(m.rcpt_to, ["rcpt@example.com", "hidden@example.com"], "Bcc is an envelope recipient");
+    let raw = h.raw(m.id).await;
+    assert!(!String::from_utf8_lossy(&raw).contains("hidden@example.com"), "lettre strips Bcc from the headers");
+    let t = h.transcript_text(m.session_id).await;
+    assert!(t.contains("TLS established: TLSv1"), "TLS facts recorded:\n{t}");
+    assert!(t.contains("authenticated as lettre-user with LOGIN"), "AUTH recorded:\n{t}");
+    assert!(!t.contains("cHc="), "the base64 password is masked:\n{t}");
+}
+
+const SMTPLIB_SCRIPT: &str = r#"
+import json, smtplib, ssl, sys
+port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = smtplib.SMTP("127.0.0.1", port, timeout=10)
+code, banner = s.getwelcome(), None
+s.ehlo("smtplib.test")
+before = sorted(s.esmtp_features)
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s.starttls(context=ctx)
+s.ehlo("smtplib.test")
+after = sorted(s.esmtp_features)
+try:
+    s.login(user, password)
+    login = "ok"
+except smtplib.SMTPAuthenticationError as e:
+    login = "refused %d" % e.smtp_code
+refused = s.sendmail("py@example.com", ["one@example.com", "two@example.com"],
+    "Subject: From smtplib\r\nFrom: py@example.com\r\nTo: one@example.com\r\n\r\nHi\r\n.dot line\r\n")
+s.quit()
+print(json.dumps({"welcome": s.getwelcome().decode() if isinstance(s.getwelcome(), bytes) else str(code), "before": before, "after": after, "login": login, "refused": refused}))
+"#;
+
+fn smtplib(port: u16, user: &str, password: &str) -> serde_json::Value {
+    let out = run(Command::new("python3").args(["-c", SMTPLIB_SCRIPT, &port.to_string(), user, password]));
+    serde_json::from_str(out.lines().last().unwrap_or("")).unwrap_or_else(|e| panic!("smtplib output {out}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_smtplib_starttls_login_sendmail() {
+    let h = Harness::start(|_| {}).await;
+    let port = h.addr.port();
+    let v = tokio::task::spawn_blocking(move || smtplib(port, "alice", "secret")).await.expect("join");
+    assert!(v["welcome"].as_str().unwrap_or("").contains("ESMTP Pigeonhole"), "greeting: {v}");
+    let before: Vec<&str> = v["before"].as_array().expect("features").iter().filter_map(|f| f.as_str()).collect();
+    for f in ["pipelining", "size", "8bitmime", "smtputf8", "chunking", "dsn", "enhancedstatuscodes", "starttls", "auth", "help"] {
+        assert!(before.contains(&f), "esmtp_features lacks {f}: {before:?}");
+    }
+    let after: Vec<&str> = v["after"].as_array().expect("features").iter().filter_map(|f| f.as_str()).collect();
+    assert!(!after.contains(&"starttls"), "STARTTLS is not offered inside TLS: {after:?}");
+    assert_eq!(v["login"], "ok", "smtplib login (it picks CRAM-MD5 first) succeeds");
+    let msgs = h.messages().await;
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].rcpt_to, ["one@example.com", "two@example.com"]);
+    let raw = h.raw(msgs[0].id).await;
+    assert!(raw.ends_with(b"Hi\r\n.dot line\r\n"), "dot-stuffed by smtplib, unstuffed by us: {:?}", String::from_utf8_lossy(&raw));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_users_are_enforced_for_real_clients() {
+    let h = Harness::start(|c| {
+        c.auth_mode = AuthMode::Users;
+        c.auth_users = vec![AuthUser { username: "alice".into(), password: "right".into() }];
+    })
+    .await;
+    let port = h.addr.port();
+    let good = tokio::task::spawn_blocking(move || smtplib(port, "alice", "right")).await.expect("join");
+    assert_eq!(good["login"], "ok", "the right CRAM-MD5 answer is accepted");
+    let bad = tokio::task::spawn_blocking(move || smtplib(port, "alice", "wrong")).await.expect("join");
+    assert_eq!(bad["login"], "refused 535", "a wrong password gets 535");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaks_sends_with_starttls_cram_md5_and_pipelining() {
+    let h = Harness::start(|_| {}).await;
+    let server = h.addr.to_string();
+    tokio::task::spawn_blocking(move || {
+        run(Command::new("swaks").args([
+            "--server", &server, "--from", "swaks@example.com", "--to", "a@example.com,b@example.com",
+            "--tls", "--auth", "CRAM-MD5", "--auth-user", "u", "--auth-password", "p",
+            "--header", "Subject: From swaks", "--body", "swaks body",
+        ]));
+        run(Command::new("swaks").args([
+            "--server", &server, "--to", "c@example.com", "--pipeline", "--header", "Subject: pipelined",
+        ]));
+    })
+    .await
+    .expect("join");
+    let msgs = h.messages().await;
+    let subjects: Vec<&str> = msgs.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects, ["pipelined", "From swaks"], "both swaks messages stored, newest first");
+    assert_eq!(msgs[1].rcpt_to, ["a@example.com", "b@example.com"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_uploads_over_smtp_and_starttls() {
+    let h = Harness::start(|_| {}).await;
+    let port = h.addr.port();
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("mail.txt");
+    std::fs::write(&file, "From: curl@example.com\r\nTo: x@example.com\r\nSubject: From curl\r\n\r\ncurl body\r\n").expect("write");
+    let path = file.display().to_string();
+    tokio::task::spawn_blocking(move || {
+        let url = format!("smtp://127.0.0.1:{port}");
+        run(Command::new("curl").args(["-sS", &url, "--mail-from", "curl@example.com", "--mail-rcpt", "x@example.com", "--upload-file", &path]));
+        run(Command::new("curl").args([
+            "-sS", "--ssl-reqd", "-k", "--user", "cu:pw", &url, "--mail-from", "curl@example.com",
+            "--mail-rcpt", "y@example.com", "--upload-file", &path,
+        ]));
+    })
+    .await
+    .expect("join");
+    let msgs = h.messages().await;
+    assert_eq!(msgs.len(), 2, "both curl uploads stored");
+    assert_eq!(msgs[0].rcpt_to, ["y@example.com"]);
+    let t = h.transcript_text(msgs[0].session_id).await;
+    assert!(t.contains("TLS established"), "second upload used STARTTLS:\n{t}");
+}
+
+fn read_reply(r: &mut BufReader<TcpStream>) -> String {
+    let mut all = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).expect("read") == 0 {
+            return all;
+        }
+        all.push_str(&line);
+        if line.len() < 4 || line.as_bytes()[3] == b' ' {
+            return all;
+        }
+    }
+}
+
+fn connect(addr: SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let r = BufReader::new(s.try_clone().expect("clone"));
+    (s, r)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sessions_get_421_and_are_closed() {
+    let h = Harness::start(|c| c.idle_timeout_secs = 1).await;
+    let addr = h.addr;
+    let reply = tokio::task::spawn_blocking(move || {
+        let (_s, mut r) = connect(addr);
+        read_reply(&mut r);
+        let reply = read_reply(&mut r);
+        let mut rest = String::new();
+        let _ = r.read_to_string(&mut rest);
+        reply + &rest
+    })
+    .await
+    .expect("join");
+    assert!(reply.starts_with("421 4.4.2"), "idle timeout reply: {reply:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_limit_get_421_and_others_keep_working() {
+    let h = Harness::start(|c| c.max_connections = 1).await;
+    let addr = h.addr;
+    let (first, second, after) = tokio::task::spawn_blocking(move || {
+        let (mut s1, mut r1) = connect(addr);
+        let g1 = read_reply(&mut r1);
+        let (_s2, mut r2) = connect(addr);
+        let g2 = read_reply(&mut r2);
+        s1.write_all(b"NOOP\r\n").expect("write");
+        let noop = read_reply(&mut r1);
+        (g1, g2, noop)
+    })
+    .await
+    .expect("join");
+    assert!(first.starts_with("220 "), "first connection greeted: {first}");
+    assert!(second.starts_with("421 4.7.0"), "second connection refused at the greeting: {second}");
+    assert!(after.starts_with("250 "), "the first session keeps working: {after}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_says_421_to_open_sessions() {
+    let mut h = Harness::start(|_| {}).await;
+    let (s, mut r) = connect(h.addr);
+    let greeting = tokio::task::spawn_blocking(move || (read_reply(&mut r), r)).await.expect("join");
+    let (_, mut r) = greeting;
+    h.engine.take().expect("engine").shutdown().await;
+    let bye = tokio::task::spawn_blocking(move || read_reply(&mut r)).await.expect("join");
+    drop(s);
+    assert!(bye.starts_with("421 4.3.2"), "shutdown reply: {bye:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_pipelined_injection_is_discarded_over_tcp() {
+    let h = Harness::start(|_| {}).await;
+    let addr = h.addr;
+    let replies = tokio::task::spawn_blocking(move || {
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        s.write_all(b"EHLO x\r\n").expect("write");
+        read_reply(&mut r);
+        // The attacker's MAIL rides in the same packet as STARTTLS.
+        s.write_all(b"STARTTLS\r\nMAIL FROM:<evil@example.com>\r\n").expect("write");
+        let starttls = read_reply(&mut r);
+        s.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
+        let mut extra = [0u8; 64];
+        let n = r.get_mut().read(&mut extra).unwrap_or(0);
+        (starttls, n)
+    })
+    .await
+    .expect("join");
+    assert!(replies.0.starts_with("220 2.0.0"), "STARTTLS accepted: {}", replies.0);
+    assert_eq!(replies.1, 0, "no plaintext reply to the injected MAIL FROM");
+}

@@ -1,0 +1,176 @@
+//! Pigeonhole's desktop shell. It runs the core engine in the background and shows it:
+//!
+//! - `state`: the store, the listeners and the settings, shared by everything below.
+//! - `commands`: the IPC commands the UI calls (contract in ui/IPC.md).
+//! - `bridge`: core events -> window events, in batches; also drives `tray` and `notify`.
+//! - `tray`: the tray icon and its menu.
+//! - `notify`: desktop notifications.
+//! - `settings`: the persisted settings.
+//!
+//! Captured HTML never reaches this process's IPC: the UI renders it in a sandboxed iframe
+//! with scripts off, and the capability file grants the window nothing but our commands and
+//! event listening.
+
+mod bridge;
+mod commands;
+mod notify;
+mod settings;
+mod state;
+mod tray;
+
+use std::path::PathBuf;
+
+use pigeonhole_core::store::{Store, StoreOptions};
+use pigeonhole_core::EventBus;
+use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+
+use crate::settings::Settings;
+use crate::state::AppState;
+
+/// `PIGEONHOLE_DATA_DIR` if set (tests use it), else the platform data dir, the same one
+/// the `pigeonhole` CLI reads by default.
+fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("PIGEONHOLE_DATA_DIR").map(PathBuf::from).or_else(pigeonhole_core::config::default_data_dir)
+}
+
+pub fn focus_main_window(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Only the app itself may load in the window; anything else (a link that escaped the
+/// message sandbox, a redirect) is refused here.
+fn allowed_navigation(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" | "about" => true,
+        "http" | "https" => {
+            let host = url.host_str().unwrap_or("");
+            host == "tauri.localhost" || (tauri::is_dev() && host == "localhost" && url.port() == Some(1420))
+        }
+        _ => false,
+    }
+}
+
+fn fail(app: &AppHandle, message: String) -> ! {
+    tracing::error!("{message}");
+    app.dialog().message(&message).title("Pigeonhole cannot start").kind(MessageDialogKind::Error).blocking_show();
+    std::process::exit(1);
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PIGEONHOLE_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    tauri::Builder::default()
+        // Must be first: a second launch focuses this window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| focus_main_window(app)))
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::list_messages,
+            commands::list_inboxes,
+            commands::get_message,
+            commands::get_raw,
+            commands::mark_read,
+            commands::delete_messages,
+            commands::clear_all,
+            commands::list_sessions,
+            commands::get_transcript,
+            commands::save_message,
+            commands::save_attachment,
+            commands::open_attachment,
+            commands::open_link,
+            commands::get_settings,
+            commands::save_settings,
+            commands::server_status,
+            commands::set_paused,
+            commands::retry_listen,
+        ])
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let Some(dir) = data_dir() else {
+                fail(&handle, "No data directory: set PIGEONHOLE_DATA_DIR.".into());
+            };
+            let settings = Settings::load(&dir);
+            let bus = EventBus::new();
+            let options = StoreOptions { retention: settings.retention, ..Default::default() };
+            let store = match Store::open(&dir, bus.clone(), options) {
+                Ok(s) => s,
+                Err(e) => fail(&handle, format!("Could not open the mail store: {e}")),
+            };
+            tracing::info!(data_dir = %dir.display(), "store open");
+            app.manage(AppState::new(store, bus, dir, settings));
+
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
+                .title("Pigeonhole")
+                .inner_size(1280.0, 820.0)
+                .min_inner_size(860.0, 520.0)
+                .on_navigation(|url| {
+                    let ok = allowed_navigation(url);
+                    if !ok {
+                        tracing::warn!(%url, "blocked a navigation away from the app");
+                    }
+                    ok
+                })
+                .build()?;
+
+            let tray_ok = match tray::build(&handle) {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no tray icon (no status notifier host?)");
+                    false
+                }
+            };
+            app.manage(TrayPresent(tray_ok));
+
+            tauri::async_runtime::spawn(bridge::run(handle.clone()));
+            tauri::async_runtime::spawn(async move {
+                handle.state::<AppState>().start_listening().await;
+                bridge::emit_status(&handle).await;
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // With a tray, closing the window keeps capturing in the background.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().try_state::<TrayPresent>().is_some_and(|t| t.0) && std::env::var_os("PIGEONHOLE_EXIT_ON_CLOSE").is_none() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .build(tauri::generate_context!())
+        .expect("building the Tauri application")
+        .run(|app, event| {
+            if let RunEvent::Exit = event {
+                if let Some(state) = app.try_state::<AppState>() {
+                    tauri::async_runtime::block_on(state.shutdown());
+                }
+            }
+        });
+}
+
+/// Whether a tray icon exists (so closing the window may hide it instead of quitting).
+struct TrayPresent(bool);
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_navigation;
+
+    #[test]
+    fn the_window_never_navigates_to_the_web() {
+        let ok = |u: &str| allowed_navigation(&tauri::Url::parse(u).expect("valid url"));
+        assert!(ok("tauri://localhost/index.html"), "the bundled app loads");
+        assert!(ok("about:srcdoc"), "sandboxed message frames load");
+        assert!(!ok("https://evil.example/"), "remote pages never load in the window");
+        assert!(!ok("file:///etc/passwd"), "no local files");
+        assert!(!ok("javascript:alert(1)"), "no javascript: URLs");
+    }
+}
