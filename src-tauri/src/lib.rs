@@ -28,10 +28,23 @@ use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 use crate::settings::Settings;
 use crate::state::AppState;
 
-/// `PIGEONHOLE_DATA_DIR` if set (tests use it), else the platform data dir, the same one
-/// the `pigeonhole` CLI reads by default.
+/// `--data-dir DIR` or `PIGEONHOLE_DATA_DIR` if given (tests use them), else the platform
+/// data dir, the same one the `pigeonhole` CLI reads by default.
 fn data_dir() -> Option<PathBuf> {
-    std::env::var_os("PIGEONHOLE_DATA_DIR").map(PathBuf::from).or_else(pigeonhole_core::config::default_data_dir)
+    explicit_data_dir().or_else(pigeonhole_core::config::default_data_dir)
+}
+
+fn explicit_data_dir() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = arg.to_str().and_then(|a| a.strip_prefix("--data-dir=")) {
+            return Some(PathBuf::from(v));
+        }
+    }
+    std::env::var_os("PIGEONHOLE_DATA_DIR").map(PathBuf::from)
 }
 
 pub fn focus_main_window(app: &AppHandle) {
@@ -68,9 +81,14 @@ pub fn run() {
         )
         .init();
 
-    tauri::Builder::default()
-        // Must be first: a second launch focuses this window and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| focus_main_window(app)))
+    let mut builder = tauri::Builder::default();
+    // One app per store: a second launch on the default store focuses this window and exits.
+    // An explicit --data-dir is a separate store (tests, several projects), so it may run
+    // beside it; the store's own lock still stops two apps sharing one directory.
+    if explicit_data_dir().is_none() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| focus_main_window(app)));
+    }
+    builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![
