@@ -22,7 +22,10 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&Store) -> Result<T, pigeonhole_core::store::StoreError> + Send + 'static,
 ) -> CmdResult<T> {
     let store = store.clone();
-    tokio::task::spawn_blocking(move || f(&store)).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 #[tauri::command]
@@ -48,12 +51,21 @@ pub async fn get_raw(state: State<'_, AppState>, id: i64) -> CmdResult<String> {
 
 #[tauri::command]
 pub async fn mark_read(state: State<'_, AppState>, ids: Vec<i64>, read: bool) -> CmdResult<()> {
-    state.store.mark_read(ids, read).await.map_err(|e| e.to_string())
+    state
+        .store
+        .mark_read(ids, read)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[tauri::command]
 pub async fn delete_messages(state: State<'_, AppState>, ids: Vec<i64>) -> CmdResult<()> {
-    state.store.delete(ids).await.map(|_| ()).map_err(|e| e.to_string())
+    state
+        .store
+        .delete(ids)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[tauri::command]
@@ -62,8 +74,15 @@ pub async fn clear_all(state: State<'_, AppState>) -> CmdResult<()> {
 }
 
 #[tauri::command]
-pub async fn list_sessions(state: State<'_, AppState>, offset: u64, limit: u64) -> CmdResult<Vec<SessionSummary>> {
-    blocking(&state.store, move |s| s.sessions(offset, limit.clamp(1, 1000))).await
+pub async fn list_sessions(
+    state: State<'_, AppState>,
+    offset: u64,
+    limit: u64,
+) -> CmdResult<Vec<SessionSummary>> {
+    blocking(&state.store, move |s| {
+        s.sessions(offset, limit.clamp(1, 1000))
+    })
+    .await
 }
 
 #[tauri::command]
@@ -75,7 +94,13 @@ pub async fn get_transcript(state: State<'_, AppState>, session_id: i64) -> CmdR
 fn safe_file_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let trimmed = cleaned.trim().trim_start_matches('.').to_string();
     if trimmed.is_empty() {
@@ -87,17 +112,30 @@ fn safe_file_name(name: &str) -> String {
 
 async fn ask_save_path(app: &AppHandle, suggested: String) -> Option<PathBuf> {
     let app = app.clone();
-    tokio::task::spawn_blocking(move || app.dialog().file().set_file_name(suggested).blocking_save_file())
-        .await
-        .ok()
-        .flatten()
-        .and_then(|p| p.into_path().ok())
+    tokio::task::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_file_name(suggested)
+            .blocking_save_file()
+    })
+    .await
+    .ok()
+    .flatten()
+    .and_then(|p| p.into_path().ok())
 }
 
 #[tauri::command]
-pub async fn save_message(app: AppHandle, state: State<'_, AppState>, id: i64) -> CmdResult<Option<String>> {
+pub async fn save_message(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+) -> CmdResult<Option<String>> {
     let summary = blocking(&state.store, move |s| s.summary(id)).await?;
-    let base = if summary.subject.trim().is_empty() { format!("message-{id}") } else { summary.subject.clone() };
+    let base = if summary.subject.trim().is_empty() {
+        format!("message-{id}")
+    } else {
+        summary.subject.clone()
+    };
     let Some(path) = ask_save_path(&app, format!("{}.eml", safe_file_name(&base))).await else {
         return Ok(None);
     };
@@ -110,7 +148,10 @@ async fn attachment(state: &AppState, id: i64, part_id: String) -> CmdResult<(Ve
     let raw = blocking(&state.store, move |s| s.raw(id)).await?;
     let (bytes, content_type, name) =
         part_bytes(&raw, &part_id).ok_or_else(|| format!("message {id} has no part {part_id}"))?;
-    let fallback = format!("part-{part_id}.{}", content_type.rsplit('/').next().unwrap_or("bin"));
+    let fallback = format!(
+        "part-{part_id}.{}",
+        content_type.rsplit('/').next().unwrap_or("bin")
+    );
     Ok((bytes, safe_file_name(name.as_deref().unwrap_or(&fallback))))
 }
 
@@ -122,13 +163,20 @@ pub async fn save_attachment(
     part_id: String,
 ) -> CmdResult<Option<String>> {
     let (bytes, name) = attachment(&state, id, part_id).await?;
-    let Some(path) = ask_save_path(&app, name).await else { return Ok(None) };
+    let Some(path) = ask_save_path(&app, name).await else {
+        return Ok(None);
+    };
     std::fs::write(&path, bytes).map_err(|e| format!("could not write {}: {e}", path.display()))?;
     Ok(Some(path.display().to_string()))
 }
 
 #[tauri::command]
-pub async fn open_attachment(app: AppHandle, state: State<'_, AppState>, id: i64, part_id: String) -> CmdResult<()> {
+pub async fn open_attachment(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+    part_id: String,
+) -> CmdResult<()> {
     let (bytes, name) = attachment(&state, id, part_id.clone()).await?;
     let dir = app
         .path()
@@ -136,10 +184,13 @@ pub async fn open_attachment(app: AppHandle, state: State<'_, AppState>, id: i64
         .map_err(|e| e.to_string())?
         .join("attachments")
         .join(format!("{id}-{}", part_id.replace('.', "_")));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("could not create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("could not create {}: {e}", dir.display()))?;
     let path = dir.join(name);
     std::fs::write(&path, bytes).map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    app.opener().open_path(path.display().to_string(), None::<&str>).map_err(|e| format!("could not open the file: {e}"))
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| format!("could not open the file: {e}"))
 }
 
 /// Opens a link from a message in the system browser. Only web and mail links: a message
@@ -147,10 +198,17 @@ pub async fn open_attachment(app: AppHandle, state: State<'_, AppState>, id: i64
 #[tauri::command]
 pub async fn open_link(app: AppHandle, url: String) -> CmdResult<()> {
     let lower = url.trim().to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:")) {
-        return Err(format!("not opening {url}: only http, https and mailto links are opened"));
+    if !(lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("mailto:"))
+    {
+        return Err(format!(
+            "not opening {url}: only http, https and mailto links are opened"
+        ));
     }
-    app.opener().open_url(url.trim(), None::<&str>).map_err(|e| format!("could not open the link: {e}"))
+    app.opener()
+        .open_url(url.trim(), None::<&str>)
+        .map_err(|e| format!("could not open the link: {e}"))
 }
 
 #[tauri::command]
@@ -175,7 +233,11 @@ pub async fn server_status(state: State<'_, AppState>) -> CmdResult<ServerStatus
 }
 
 #[tauri::command]
-pub async fn set_paused(app: AppHandle, state: State<'_, AppState>, paused: bool) -> CmdResult<ServerStatus> {
+pub async fn set_paused(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    paused: bool,
+) -> CmdResult<ServerStatus> {
     state.set_paused(paused).await;
     Ok(crate::bridge::emit_status(&app).await)
 }
@@ -192,9 +254,17 @@ mod tests {
 
     #[test]
     fn hostile_attachment_names_are_made_safe() {
-        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd", "no path traversal");
+        assert_eq!(
+            safe_file_name("../../etc/passwd"),
+            "_.._etc_passwd",
+            "no path traversal"
+        );
         assert_eq!(safe_file_name(".bashrc"), "bashrc", "no hidden files");
         assert_eq!(safe_file_name("  "), "attachment");
-        assert_eq!(safe_file_name("report\u{0}.pdf"), "report_.pdf", "control characters replaced");
+        assert_eq!(
+            safe_file_name("report\u{0}.pdf"),
+            "report_.pdf",
+            "control characters replaced"
+        );
     }
 }

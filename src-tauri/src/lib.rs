@@ -62,7 +62,8 @@ fn allowed_navigation(url: &tauri::Url) -> bool {
         "tauri" | "about" => true,
         "http" | "https" => {
             let host = url.host_str().unwrap_or("");
-            host == "tauri.localhost" || (tauri::is_dev() && host == "localhost" && url.port() == Some(1420))
+            host == "tauri.localhost"
+                || (tauri::is_dev() && host == "localhost" && url.port() == Some(1420))
         }
         _ => false,
     }
@@ -70,14 +71,19 @@ fn allowed_navigation(url: &tauri::Url) -> bool {
 
 fn fail(app: &AppHandle, message: String) -> ! {
     tracing::error!("{message}");
-    app.dialog().message(&message).title("Pigeonhole cannot start").kind(MessageDialogKind::Error).blocking_show();
+    app.dialog()
+        .message(&message)
+        .title("Pigeonhole cannot start")
+        .kind(MessageDialogKind::Error)
+        .blocking_show();
     std::process::exit(1);
 }
 
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PIGEONHOLE_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("PIGEONHOLE_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .init();
 
@@ -86,7 +92,9 @@ pub fn run() {
     // An explicit --data-dir is a separate store (tests, several projects), so it may run
     // beside it; the store's own lock still stops two apps sharing one directory.
     if explicit_data_dir().is_none() {
-        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| focus_main_window(app)));
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            focus_main_window(app)
+        }));
     }
     builder
         .plugin(tauri_plugin_dialog::init())
@@ -114,11 +122,17 @@ pub fn run() {
         .setup(|app| {
             let handle = app.handle().clone();
             let Some(dir) = data_dir() else {
-                fail(&handle, "No data directory: set PIGEONHOLE_DATA_DIR.".into());
+                fail(
+                    &handle,
+                    "No data directory: set PIGEONHOLE_DATA_DIR.".into(),
+                );
             };
             let settings = Settings::load(&dir);
             let bus = EventBus::new();
-            let options = StoreOptions { retention: settings.retention, ..Default::default() };
+            let options = StoreOptions {
+                retention: settings.retention,
+                ..Default::default()
+            };
             let store = match Store::open(&dir, bus.clone(), options) {
                 Ok(s) => s,
                 Err(e) => fail(&handle, format!("Could not open the mail store: {e}")),
@@ -158,7 +172,12 @@ pub fn run() {
         .on_window_event(|window, event| {
             // With a tray, closing the window keeps capturing in the background.
             if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.app_handle().try_state::<TrayPresent>().is_some_and(|t| t.0) && std::env::var_os("PIGEONHOLE_EXIT_ON_CLOSE").is_none() {
+                if window
+                    .app_handle()
+                    .try_state::<TrayPresent>()
+                    .is_some_and(|t| t.0)
+                    && std::env::var_os("PIGEONHOLE_EXIT_ON_CLOSE").is_none()
+                {
                     api.prevent_close();
                     let _ = window.hide();
                 }
@@ -187,7 +206,10 @@ mod tests {
         let ok = |u: &str| allowed_navigation(&tauri::Url::parse(u).expect("valid url"));
         assert!(ok("tauri://localhost/index.html"), "the bundled app loads");
         assert!(ok("about:srcdoc"), "sandboxed message frames load");
-        assert!(!ok("https://evil.example/"), "remote pages never load in the window");
+        assert!(
+            !ok("https://evil.example/"),
+            "remote pages never load in the window"
+        );
         assert!(!ok("file:///etc/passwd"), "no local files");
         assert!(!ok("javascript:alert(1)"), "no javascript: URLs");
     }

@@ -22,7 +22,12 @@ struct Pending {
     timer_armed: bool,
 }
 
-static PENDING: Mutex<Pending> = Mutex::new(Pending { count: 0, last: None, last_shown: None, timer_armed: false });
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    count: 0,
+    last: None,
+    last_shown: None,
+    timer_armed: false,
+});
 
 /// Called with every batch of new messages.
 pub fn arrived(app: &AppHandle, messages: &[MessageSummary]) {
@@ -35,7 +40,9 @@ pub fn arrived(app: &AppHandle, messages: &[MessageSummary]) {
     if p.timer_armed {
         return;
     }
-    let wait = p.last_shown.map_or(Duration::ZERO, |t| MIN_GAP.saturating_sub(t.elapsed()));
+    let wait = p
+        .last_shown
+        .map_or(Duration::ZERO, |t| MIN_GAP.saturating_sub(t.elapsed()));
     p.timer_armed = true;
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -60,17 +67,39 @@ fn show(app: &AppHandle, count: usize, last: Option<MessageSummary>) {
                 .from
                 .as_ref()
                 .map(|a| a.name.clone().unwrap_or_else(|| a.address.clone()))
-                .unwrap_or_else(|| if m.mail_from.is_empty() { "<>".into() } else { m.mail_from.clone() });
-            let subject = if m.subject.is_empty() { "(no subject)".to_string() } else { m.subject.clone() };
-            (format!("{from} — {subject}"), m.snippet.chars().take(120).collect::<String>(), Some(m.id))
+                .unwrap_or_else(|| {
+                    if m.mail_from.is_empty() {
+                        "<>".into()
+                    } else {
+                        m.mail_from.clone()
+                    }
+                });
+            let subject = if m.subject.is_empty() {
+                "(no subject)".to_string()
+            } else {
+                m.subject.clone()
+            };
+            (
+                format!("{from} — {subject}"),
+                m.snippet.chars().take(120).collect::<String>(),
+                Some(m.id),
+            )
         }
-        (n, _) => (format!("{n} new messages"), "Captured by Pigeonhole".to_string(), None),
+        (n, _) => (
+            format!("{n} new messages"),
+            "Captured by Pigeonhole".to_string(),
+            None,
+        ),
     };
     let app = app.clone();
     // The D-Bus call and the wait for a click block: keep them off the async runtime.
     std::thread::spawn(move || {
         let mut n = notify_rust::Notification::new();
-        n.appname("Pigeonhole").summary(&summary).body(&body).icon("mail-message-new").action("default", "Open");
+        n.appname("Pigeonhole")
+            .summary(&summary)
+            .body(&body)
+            .icon("mail-message-new")
+            .action("default", "Open");
         match n.show() {
             Ok(handle) => {
                 #[cfg(all(unix, not(target_os = "macos")))]

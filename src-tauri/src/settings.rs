@@ -68,7 +68,12 @@ impl Settings {
         Config {
             data_dir: Some(data_dir.to_path_buf()),
             smtp_addr: self.smtp_addr.trim().to_string(),
-            smtps_addr: self.smtps_addr.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            smtps_addr: self
+                .smtps_addr
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
             starttls: self.starttls,
             auth_mode: self.auth_mode,
             auth_users: self.auth_users.clone(),
@@ -108,7 +113,10 @@ impl Settings {
     pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
         let path = dir.join(FILE);
         let tmp = dir.join(format!("{FILE}.tmp"));
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
+        )?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
     }
@@ -122,17 +130,37 @@ mod tests {
     fn defaults_round_trip_through_json() {
         let s = Settings::default();
         let json = serde_json::to_string(&s).expect("serialises");
-        assert_eq!(serde_json::from_str::<Settings>(&json).expect("parses"), s, "settings survive a save/load");
-        assert!(json.contains("\"smtp_addr\":\"127.0.0.1:1025\""), "wire names match the UI: {json}");
+        assert_eq!(
+            serde_json::from_str::<Settings>(&json).expect("parses"),
+            s,
+            "settings survive a save/load"
+        );
+        assert!(
+            json.contains("\"smtp_addr\":\"127.0.0.1:1025\""),
+            "wire names match the UI: {json}"
+        );
     }
 
     #[test]
     fn retention_alone_does_not_restart_listeners() {
         let dir = Path::new("/tmp");
         let a = Settings::default();
-        let b = Settings { retention: 10, notifications: false, ..a.clone() };
-        assert!(!a.listener_differs(&b, dir), "retention and notifications apply without rebinding");
-        let c = Settings { smtp_addr: "127.0.0.1:2025".into(), ..a.clone() };
-        assert!(a.listener_differs(&c, dir), "a new port needs new listeners");
+        let b = Settings {
+            retention: 10,
+            notifications: false,
+            ..a.clone()
+        };
+        assert!(
+            !a.listener_differs(&b, dir),
+            "retention and notifications apply without rebinding"
+        );
+        let c = Settings {
+            smtp_addr: "127.0.0.1:2025".into(),
+            ..a.clone()
+        };
+        assert!(
+            a.listener_differs(&c, dir),
+            "a new port needs new listeners"
+        );
     }
 }

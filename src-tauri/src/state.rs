@@ -53,7 +53,10 @@ impl AppState {
     }
 
     pub fn notifications_enabled(&self) -> bool {
-        self.settings.lock().map(|s| s.notifications).unwrap_or(true)
+        self.settings
+            .lock()
+            .map(|s| s.notifications)
+            .unwrap_or(true)
     }
 
     async fn bind(&self, settings: &Settings) -> Result<BoundServer, ServerError> {
@@ -102,9 +105,12 @@ impl AppState {
     pub async fn apply_settings(&self, new: Settings) -> Result<Settings, Vec<FieldError>> {
         new.validate(&self.data_dir)?;
         let old = self.settings();
-        if old.listener_differs(&new, &self.data_dir) || self.error.lock().map(|e| e.is_some()).unwrap_or(false) {
+        if old.listener_differs(&new, &self.data_dir)
+            || self.error.lock().map(|e| e.is_some()).unwrap_or(false)
+        {
             let mut slot = self.server.lock().await;
-            let same_addrs = old.smtp_addr.trim() == new.smtp_addr.trim() && old.smtps_addr == new.smtps_addr;
+            let same_addrs =
+                old.smtp_addr.trim() == new.smtp_addr.trim() && old.smtps_addr == new.smtps_addr;
             if same_addrs {
                 // The new listener needs the old one's ports: stop it first, restore on failure.
                 if let Some(running) = slot.take() {
@@ -120,7 +126,10 @@ impl AppState {
                     }
                 }
             } else {
-                let bound = self.bind(&new).await.map_err(|e| vec![field_error(&new, e)])?;
+                let bound = self
+                    .bind(&new)
+                    .await
+                    .map_err(|e| vec![field_error(&new, e)])?;
                 if let Some(running) = slot.take() {
                     running.shutdown().await;
                 }
@@ -128,9 +137,12 @@ impl AppState {
             }
         }
         if old.retention != new.retention {
-            self.store.set_retention(new.retention).map_err(|e| vec![err("retention", e.to_string())])?;
+            self.store
+                .set_retention(new.retention)
+                .map_err(|e| vec![err("retention", e.to_string())])?;
         }
-        new.save(&self.data_dir).map_err(|e| vec![err("smtp_addr", format!("could not save settings: {e}"))])?;
+        new.save(&self.data_dir)
+            .map_err(|e| vec![err("smtp_addr", format!("could not save settings: {e}"))])?;
         if let Ok(mut s) = self.settings.lock() {
             *s = new.clone();
         }
@@ -151,14 +163,21 @@ impl AppState {
 
     pub async fn status(&self) -> ServerStatus {
         let (smtp_addr, smtps_addr, listening) = match self.server.lock().await.as_ref() {
-            Some(s) => (s.smtp_addr.to_string(), s.smtps_addr.map(|a| a.to_string()), true),
+            Some(s) => (
+                s.smtp_addr.to_string(),
+                s.smtps_addr.map(|a| a.to_string()),
+                true,
+            ),
             None => {
                 let s = self.settings();
                 (s.smtp_addr, s.smtps_addr, false)
             }
         };
         let store = self.store.clone();
-        let counts = tokio::task::spawn_blocking(move || store.counts()).await.ok().and_then(Result::ok);
+        let counts = tokio::task::spawn_blocking(move || store.counts())
+            .await
+            .ok()
+            .and_then(Result::ok);
         ServerStatus {
             listening,
             paused: self.is_paused(),
@@ -178,7 +197,10 @@ impl AppState {
 }
 
 fn err(field: &str, message: String) -> FieldError {
-    FieldError { field: field.into(), message }
+    FieldError {
+        field: field.into(),
+        message,
+    }
 }
 
 /// Puts a bind failure next to the field whose address failed.

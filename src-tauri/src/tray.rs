@@ -22,8 +22,23 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let settings = MenuItem::with_id(app, "settings", "Settings…", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let sep = || PredefinedMenuItem::separator(app);
-    let menu = Menu::with_items(app, &[&status, &sep()?, &open, &pause, &clear, &settings, &sep()?, &quit])?;
-    let mut builder = TrayIconBuilder::with_id(TRAY_ID).menu(&menu).tooltip("Pigeonhole").on_menu_event(on_menu);
+    let menu = Menu::with_items(
+        app,
+        &[
+            &status,
+            &sep()?,
+            &open,
+            &pause,
+            &clear,
+            &settings,
+            &sep()?,
+            &quit,
+        ],
+    )?;
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+        .menu(&menu)
+        .tooltip("Pigeonhole")
+        .on_menu_event(on_menu);
     if let Some(icon) = app.default_window_icon() {
         builder = builder.icon(icon.clone());
     }
@@ -54,7 +69,10 @@ fn on_menu(app: &AppHandle, event: tauri::menu::MenuEvent) {
                 .message("Delete every captured message? This cannot be undone.")
                 .title("Clear all mail")
                 .kind(MessageDialogKind::Warning)
-                .buttons(MessageDialogButtons::OkCancelCustom("Clear all".into(), "Cancel".into()))
+                .buttons(MessageDialogButtons::OkCancelCustom(
+                    "Clear all".into(),
+                    "Cancel".into(),
+                ))
                 .show(move |confirmed| {
                     if confirmed {
                         tauri::async_runtime::spawn(async move {
@@ -79,11 +97,19 @@ pub fn update(app: &AppHandle, s: &ServerStatus) {
     } else {
         format!("Capturing on {}", s.smtp_addr)
     };
-    let unread = if s.unread == 1 { "1 unread".to_string() } else { format!("{} unread", s.unread) };
+    let unread = if s.unread == 1 {
+        "1 unread".to_string()
+    } else {
+        format!("{} unread", s.unread)
+    };
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         let _ = tray.set_tooltip(Some(format!("Pigeonhole — {line} — {unread}")));
         #[cfg(target_os = "linux")]
-        let _ = tray.set_title(Some(if s.unread > 0 { s.unread.to_string() } else { String::new() }));
+        let _ = tray.set_title(Some(if s.unread > 0 {
+            s.unread.to_string()
+        } else {
+            String::new()
+        }));
     }
     if let Some(items) = app.try_state::<TrayItems>() {
         let _ = items.status.set_text(format!("{line} · {unread}"));

@@ -10,7 +10,11 @@ use pigeonhole_core::store::{ListQuery, Store};
 use pigeonhole_core::Engine;
 
 #[derive(Parser)]
-#[command(name = "pigeonhole", version, about = "A mail catcher for developers: captures every message sent to it over SMTP.")]
+#[command(
+    name = "pigeonhole",
+    version,
+    about = "A mail catcher for developers: captures every message sent to it over SMTP."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -61,7 +65,10 @@ struct DataDir {
 
 impl DataDir {
     fn resolve(&self) -> Result<PathBuf, String> {
-        self.data_dir.clone().or_else(default_data_dir).ok_or_else(|| "no data directory: pass --data-dir".to_string())
+        self.data_dir
+            .clone()
+            .or_else(default_data_dir)
+            .ok_or_else(|| "no data directory: pass --data-dir".to_string())
     }
 }
 
@@ -85,7 +92,11 @@ struct ServeArgs {
     #[arg(long, env = "PIGEONHOLE_NO_STARTTLS")]
     no_starttls: bool,
     /// Only accept these credentials (user:password, repeatable); default accepts any
-    #[arg(long = "auth-user", env = "PIGEONHOLE_AUTH_USERS", value_delimiter = ',')]
+    #[arg(
+        long = "auth-user",
+        env = "PIGEONHOLE_AUTH_USERS",
+        value_delimiter = ','
+    )]
     auth_users: Vec<String>,
     /// Largest message in bytes (advertised as SIZE)
     #[arg(long, env = "PIGEONHOLE_MAX_MESSAGE_SIZE")]
@@ -140,8 +151,13 @@ impl ServeArgs {
                 .auth_users
                 .iter()
                 .map(|pair| {
-                    let (u, p) = pair.split_once(':').ok_or_else(|| format!("--auth-user {pair:?}: expected user:password"))?;
-                    Ok(AuthUser { username: u.into(), password: p.into() })
+                    let (u, p) = pair
+                        .split_once(':')
+                        .ok_or_else(|| format!("--auth-user {pair:?}: expected user:password"))?;
+                    Ok(AuthUser {
+                        username: u.into(),
+                        password: p.into(),
+                    })
                 })
                 .collect::<Result<_, String>>()?;
         }
@@ -171,7 +187,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Serve(args) => serve(args),
         Cmd::List { dir, json, limit } => list(&dir, json, limit),
-        Cmd::Show { id, dir, raw, headers, transcript, json } => show(id, &dir, raw, headers, transcript, json),
+        Cmd::Show {
+            id,
+            dir,
+            raw,
+            headers,
+            transcript,
+            json,
+        } => show(id, &dir, raw, headers, transcript, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -185,16 +208,23 @@ fn main() -> ExitCode {
 fn serve(args: ServeArgs) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PIGEONHOLE_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("PIGEONHOLE_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let config = args.config()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let engine = Engine::start(&config).await.map_err(|e| e.to_string())?;
         let data_dir = engine.store.dir().display().to_string();
-        eprintln!("pigeonhole: capturing on smtp://{} (data in {data_dir})", engine.server.smtp_addr);
+        eprintln!(
+            "pigeonhole: capturing on smtp://{} (data in {data_dir})",
+            engine.server.smtp_addr
+        );
         if let Some(a) = engine.server.smtps_addr {
             eprintln!("pigeonhole: implicit TLS on smtps://{a}");
         }
@@ -244,7 +274,12 @@ struct ListRow<'a> {
 
 fn list(dir: &DataDir, json: bool, limit: u64) -> Result<(), String> {
     let store = open(dir)?;
-    let page = store.list(&ListQuery { limit, ..Default::default() }).map_err(|e| e.to_string())?;
+    let page = store
+        .list(&ListQuery {
+            limit,
+            ..Default::default()
+        })
+        .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     if json {
         let rows: Vec<ListRow> = page
@@ -252,7 +287,9 @@ fn list(dir: &DataDir, json: bool, limit: u64) -> Result<(), String> {
             .iter()
             .map(|m| ListRow {
                 id: m.id,
-                received_at: m.received_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                received_at: m
+                    .received_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 from: &m.mail_from,
                 header_from: m.from.as_ref().map(|a| a.address.as_str()),
                 to: &m.rcpt_to,
@@ -266,16 +303,30 @@ fn list(dir: &DataDir, json: bool, limit: u64) -> Result<(), String> {
         writeln!(out).map_err(|e| e.to_string())?;
         return Ok(());
     }
-    writeln!(out, "{:>6}  {:<19}  {:<28}  {:<28}  {:>8}  SUBJECT", "ID", "RECEIVED", "FROM", "TO", "SIZE")
-        .map_err(|e| e.to_string())?;
+    writeln!(
+        out,
+        "{:>6}  {:<19}  {:<28}  {:<28}  {:>8}  SUBJECT",
+        "ID", "RECEIVED", "FROM", "TO", "SIZE"
+    )
+    .map_err(|e| e.to_string())?;
     for m in &page.messages {
-        let local = m.received_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S");
+        let local = m
+            .received_at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S");
         writeln!(
             out,
             "{:>6}  {:<19}  {:<28}  {:<28}  {:>8}  {}",
             m.id,
             local,
-            clip(if m.mail_from.is_empty() { "<>" } else { &m.mail_from }, 28),
+            clip(
+                if m.mail_from.is_empty() {
+                    "<>"
+                } else {
+                    &m.mail_from
+                },
+                28
+            ),
             clip(&m.rcpt_to.join(", "), 28),
             m.size,
             m.subject
@@ -283,7 +334,13 @@ fn list(dir: &DataDir, json: bool, limit: u64) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     }
     if page.total > page.messages.len() as u64 {
-        writeln!(out, "({} of {} messages; use --limit)", page.messages.len(), page.total).map_err(|e| e.to_string())?;
+        writeln!(
+            out,
+            "({} of {} messages; use --limit)",
+            page.messages.len(),
+            page.total
+        )
+        .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -296,7 +353,14 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-fn show(id: i64, dir: &DataDir, raw: bool, headers: bool, transcript: bool, json: bool) -> Result<(), String> {
+fn show(
+    id: i64,
+    dir: &DataDir,
+    raw: bool,
+    headers: bool,
+    transcript: bool,
+    json: bool,
+) -> Result<(), String> {
     let store = open(dir)?;
     let mut out = std::io::stdout().lock();
     let w = |e: std::io::Error| e.to_string();
@@ -317,7 +381,9 @@ fn show(id: i64, dir: &DataDir, raw: bool, headers: bool, transcript: bool, json
         return Ok(());
     }
     if transcript {
-        let t = store.transcript(detail.summary.session_id).map_err(|e| e.to_string())?;
+        let t = store
+            .transcript(detail.summary.session_id)
+            .map_err(|e| e.to_string())?;
         let (first, end) = detail.transcript_range;
         for (i, line) in t.lines.iter().enumerate() {
             let arrow = match line.dir {
@@ -326,12 +392,23 @@ fn show(id: i64, dir: &DataDir, raw: bool, headers: bool, transcript: bool, json
                 pigeonhole_core::smtp::transcript::Direction::Info => "--",
             };
             let mark = if i >= first && i < end { '*' } else { ' ' };
-            writeln!(out, "{mark} {} {arrow} {}", line.ts.format("%H:%M:%S%.3f"), line.text).map_err(w)?;
+            writeln!(
+                out,
+                "{mark} {} {arrow} {}",
+                line.ts.format("%H:%M:%S%.3f"),
+                line.text
+            )
+            .map_err(w)?;
         }
         return Ok(());
     }
     let e = &detail.envelope;
-    writeln!(out, "Message {}  ({} bytes, received {})", id, detail.summary.size, detail.summary.received_at).map_err(w)?;
+    writeln!(
+        out,
+        "Message {}  ({} bytes, received {})",
+        id, detail.summary.size, detail.summary.received_at
+    )
+    .map_err(w)?;
     writeln!(out, "MAIL FROM: <{}>", e.mail_from).map_err(w)?;
     for r in &e.rcpt_to {
         writeln!(out, "RCPT TO:   <{}>", r.address).map_err(w)?;
@@ -341,9 +418,19 @@ fn show(id: i64, dir: &DataDir, raw: bool, headers: bool, transcript: bool, json
     }
     writeln!(out, "Subject:   {}", detail.summary.subject).map_err(w)?;
     for a in &detail.attachments {
-        writeln!(out, "Attached:  {} ({}, {} bytes)", a.filename, a.content_type, a.size).map_err(w)?;
+        writeln!(
+            out,
+            "Attached:  {} ({}, {} bytes)",
+            a.filename, a.content_type, a.size
+        )
+        .map_err(w)?;
     }
     writeln!(out).map_err(w)?;
-    writeln!(out, "{}", detail.text.as_deref().unwrap_or("(no text part)")).map_err(w)?;
+    writeln!(
+        out,
+        "{}",
+        detail.text.as_deref().unwrap_or("(no text part)")
+    )
+    .map_err(w)?;
     Ok(())
 }

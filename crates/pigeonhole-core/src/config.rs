@@ -85,7 +85,10 @@ pub struct FieldError {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("reading config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("parsing config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("invalid settings: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
@@ -113,14 +116,25 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
 
 impl Config {
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: path.into(), source: e })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.into(),
+            source: e,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })
     }
 
     /// Every problem at once, so a settings form can mark each field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errs = Vec::new();
-        let mut err = |field: &str, message: String| errs.push(FieldError { field: field.into(), message });
+        let mut err = |field: &str, message: String| {
+            errs.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        };
         if let Err(m) = parse_addr(&self.smtp_addr) {
             err("smtp_addr", m);
         }
@@ -140,7 +154,10 @@ impl Config {
             err("max_recipients", "must be at least 1".into());
         }
         if self.max_line_length < 512 {
-            err("max_line_length", "must be at least 512 (RFC 5321 §4.5.3.1.4)".into());
+            err(
+                "max_line_length",
+                "must be at least 512 (RFC 5321 §4.5.3.1.4)".into(),
+            );
         }
         if self.idle_timeout_secs == 0 {
             err("idle_timeout_secs", "must be at least 1 second".into());
@@ -149,7 +166,10 @@ impl Config {
             err("max_connections", "must be at least 1".into());
         }
         if self.auth_mode == AuthMode::Users && self.auth_users.is_empty() {
-            err("auth_users", "add at least one user, or accept any credentials".into());
+            err(
+                "auth_users",
+                "add at least one user, or accept any credentials".into(),
+            );
         }
         if self.auth_users.iter().any(|u| u.username.is_empty()) {
             err("auth_users", "user names cannot be empty".into());
@@ -180,9 +200,12 @@ impl Config {
             starttls: self.starttls,
             auth: match self.auth_mode {
                 AuthMode::Any => AuthPolicy::Any,
-                AuthMode::Users => {
-                    AuthPolicy::Users(self.auth_users.iter().map(|u| (u.username.clone(), u.password.clone())).collect())
-                }
+                AuthMode::Users => AuthPolicy::Users(
+                    self.auth_users
+                        .iter()
+                        .map(|u| (u.username.clone(), u.password.clone()))
+                        .collect(),
+                ),
             },
             show_passwords: self.show_passwords,
         }
@@ -191,7 +214,12 @@ impl Config {
     pub fn server_options(&self) -> Result<ServerOptions, ConfigError> {
         self.validate().map_err(ConfigError::Invalid)?;
         let smtp = parse_addr(&self.smtp_addr).map_err(|m| invalid("smtp_addr", m))?;
-        let smtps = self.smtps_addr.as_deref().map(parse_addr).transpose().map_err(|m| invalid("smtps_addr", m))?;
+        let smtps = self
+            .smtps_addr
+            .as_deref()
+            .map(parse_addr)
+            .transpose()
+            .map_err(|m| invalid("smtps_addr", m))?;
         Ok(ServerOptions {
             smtp,
             smtps,
@@ -203,17 +231,24 @@ impl Config {
     }
 
     pub fn store_options(&self) -> StoreOptions {
-        StoreOptions { durability: self.durability, retention: self.retention }
+        StoreOptions {
+            durability: self.durability,
+            retention: self.retention,
+        }
     }
 }
 
 fn invalid(field: &str, message: String) -> ConfigError {
-    ConfigError::Invalid(vec![FieldError { field: field.into(), message }])
+    ConfigError::Invalid(vec![FieldError {
+        field: field.into(),
+        message,
+    }])
 }
 
 /// `~/.local/share/pigeonhole` on Linux, the equivalents elsewhere.
 pub fn default_data_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("dev", "pigeonhole", "pigeonhole").map(|d| d.data_dir().to_path_buf())
+    directories::ProjectDirs::from("dev", "pigeonhole", "pigeonhole")
+        .map(|d| d.data_dir().to_path_buf())
 }
 
 #[cfg(test)]
@@ -224,12 +259,22 @@ mod tests {
     fn defaults_are_valid_and_loopback() {
         let c = Config::default();
         assert_eq!(c.validate(), Ok(()), "the defaults must validate");
-        assert!(parse_addr(&c.smtp_addr).expect("default address parses").ip().is_loopback(), "loopback by default");
+        assert!(
+            parse_addr(&c.smtp_addr)
+                .expect("default address parses")
+                .ip()
+                .is_loopback(),
+            "loopback by default"
+        );
     }
 
     #[test]
     fn bad_values_are_reported_per_field() {
-        let c = Config { smtp_addr: "127.0.0.1:99999".into(), max_recipients: 0, ..Config::default() };
+        let c = Config {
+            smtp_addr: "127.0.0.1:99999".into(),
+            max_recipients: 0,
+            ..Config::default()
+        };
         let errs = c.validate().expect_err("two bad fields");
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["smtp_addr", "max_recipients"]);
@@ -238,6 +283,9 @@ mod tests {
     #[test]
     fn config_file_rejects_unknown_keys() {
         let err = toml::from_str::<Config>("smtp_adr = \"x\"").expect_err("typo must be caught");
-        assert!(err.to_string().contains("smtp_adr"), "the error names the bad key: {err}");
+        assert!(
+            err.to_string().contains("smtp_adr"),
+            "the error names the bad key: {err}"
+        );
     }
 }

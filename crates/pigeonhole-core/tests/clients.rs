@@ -27,7 +27,11 @@ impl Harness {
         tweak(&mut config);
         let engine = Engine::start(&config).await.expect("server starts");
         let addr = engine.server.smtp_addr;
-        Harness { engine: Some(engine), addr, _dir: dir }
+        Harness {
+            engine: Some(engine),
+            addr,
+            _dir: dir,
+        }
     }
 
     fn engine(&self) -> &Engine {
@@ -37,16 +41,24 @@ impl Harness {
     /// Every stored message, newest first (reads on the blocking pool).
     async fn messages(&self) -> Vec<MessageSummary> {
         let store = self.engine().store.clone();
-        tokio::task::spawn_blocking(move || store.list(&ListQuery { limit: 1000, ..Default::default() }))
-            .await
-            .expect("join")
-            .expect("list")
-            .messages
+        tokio::task::spawn_blocking(move || {
+            store.list(&ListQuery {
+                limit: 1000,
+                ..Default::default()
+            })
+        })
+        .await
+        .expect("join")
+        .expect("list")
+        .messages
     }
 
     async fn raw(&self, id: i64) -> Vec<u8> {
         let store = self.engine().store.clone();
-        tokio::task::spawn_blocking(move || store.raw(id)).await.expect("join").expect("raw")
+        tokio::task::spawn_blocking(move || store.raw(id))
+            .await
+            .expect("join")
+            .expect("raw")
     }
 
     async fn transcript_text(&self, session_id: i64) -> String {
@@ -54,9 +66,16 @@ impl Harness {
         // The session row is written when the connection closes; give the writer a moment.
         for _ in 0..50 {
             let s = store.clone();
-            if let Ok(t) = tokio::task::spawn_blocking(move || s.transcript(session_id)).await.expect("join") {
+            if let Ok(t) = tokio::task::spawn_blocking(move || s.transcript(session_id))
+                .await
+                .expect("join")
+            {
                 if t.session.ended_at.is_some() {
-                    return t.lines.iter().map(|l| format!("{:?} {}\n", l.dir, l.text)).collect();
+                    return t
+                        .lines
+                        .iter()
+                        .map(|l| format!("{:?} {}\n", l.dir, l.text))
+                        .collect();
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -66,9 +85,19 @@ impl Harness {
 }
 
 fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e} (is it installed? see .ci/install-deps)"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{cmd:?} failed with {}:\n{text}", out.status);
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e} (is it installed? see .ci/install-deps)"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed with {}:\n{text}",
+        out.status
+    );
     text
 }
 
@@ -105,12 +134,25 @@ async fn lettre_sends_over_starttls_with_auth() {
     assert_eq!(msgs.len(), 1, "one message stored");
     let m = &msgs[0];
     assert_eq!(m.subject, "From lettre");
-    assert_eq!(m.rcpt_to, ["rcpt@example.com", "hidden@example.com"], "Bcc is an envelope recipient");
+    assert_eq!(
+        m.rcpt_to,
+        ["rcpt@example.com", "hidden@example.com"],
+        "Bcc is an envelope recipient"
+    );
     let raw = h.raw(m.id).await;
-    assert!(!String::from_utf8_lossy(&raw).contains("hidden@example.com"), "lettre strips Bcc from the headers");
+    assert!(
+        !String::from_utf8_lossy(&raw).contains("hidden@example.com"),
+        "lettre strips Bcc from the headers"
+    );
     let t = h.transcript_text(m.session_id).await;
-    assert!(t.contains("TLS established: TLSv1"), "TLS facts recorded:\n{t}");
-    assert!(t.contains("authenticated as lettre-user with LOGIN"), "AUTH recorded:\n{t}");
+    assert!(
+        t.contains("TLS established: TLSv1"),
+        "TLS facts recorded:\n{t}"
+    );
+    assert!(
+        t.contains("authenticated as lettre-user with LOGIN"),
+        "AUTH recorded:\n{t}"
+    );
     assert!(!t.contains("cHc="), "the base64 password is masked:\n{t}");
 }
 
@@ -141,41 +183,94 @@ print(json.dumps({"welcome": "%d %s" % (code, banner.decode()), "before": before
 "#;
 
 fn smtplib(port: u16, user: &str, password: &str) -> serde_json::Value {
-    let out = run(Command::new("python3").args(["-c", SMTPLIB_SCRIPT, &port.to_string(), user, password]));
-    serde_json::from_str(out.lines().last().unwrap_or("")).unwrap_or_else(|e| panic!("smtplib output {out}: {e}"))
+    let out = run(Command::new("python3").args([
+        "-c",
+        SMTPLIB_SCRIPT,
+        &port.to_string(),
+        user,
+        password,
+    ]));
+    serde_json::from_str(out.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("smtplib output {out}: {e}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_smtplib_starttls_login_sendmail() {
     let h = Harness::start(|_| {}).await;
     let port = h.addr.port();
-    let v = tokio::task::spawn_blocking(move || smtplib(port, "alice", "secret")).await.expect("join");
-    assert!(v["welcome"].as_str().unwrap_or("").contains("ESMTP Pigeonhole"), "greeting: {v}");
-    let before: Vec<&str> = v["before"].as_array().expect("features").iter().filter_map(|f| f.as_str()).collect();
-    for f in ["pipelining", "size", "8bitmime", "smtputf8", "chunking", "dsn", "enhancedstatuscodes", "starttls", "auth", "help"] {
+    let v = tokio::task::spawn_blocking(move || smtplib(port, "alice", "secret"))
+        .await
+        .expect("join");
+    assert!(
+        v["welcome"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ESMTP Pigeonhole"),
+        "greeting: {v}"
+    );
+    let before: Vec<&str> = v["before"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    for f in [
+        "pipelining",
+        "size",
+        "8bitmime",
+        "smtputf8",
+        "chunking",
+        "dsn",
+        "enhancedstatuscodes",
+        "starttls",
+        "auth",
+        "help",
+    ] {
         assert!(before.contains(&f), "esmtp_features lacks {f}: {before:?}");
     }
-    let after: Vec<&str> = v["after"].as_array().expect("features").iter().filter_map(|f| f.as_str()).collect();
-    assert!(!after.contains(&"starttls"), "STARTTLS is not offered inside TLS: {after:?}");
-    assert_eq!(v["login"], "ok", "smtplib login (it picks CRAM-MD5 first) succeeds");
+    let after: Vec<&str> = v["after"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    assert!(
+        !after.contains(&"starttls"),
+        "STARTTLS is not offered inside TLS: {after:?}"
+    );
+    assert_eq!(
+        v["login"], "ok",
+        "smtplib login (it picks CRAM-MD5 first) succeeds"
+    );
     let msgs = h.messages().await;
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].rcpt_to, ["one@example.com", "two@example.com"]);
     let raw = h.raw(msgs[0].id).await;
-    assert!(raw.ends_with(b"Hi\r\n.dot line\r\n"), "dot-stuffed by smtplib, unstuffed by us: {:?}", String::from_utf8_lossy(&raw));
+    assert!(
+        raw.ends_with(b"Hi\r\n.dot line\r\n"),
+        "dot-stuffed by smtplib, unstuffed by us: {:?}",
+        String::from_utf8_lossy(&raw)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_users_are_enforced_for_real_clients() {
     let h = Harness::start(|c| {
         c.auth_mode = AuthMode::Users;
-        c.auth_users = vec![AuthUser { username: "alice".into(), password: "right".into() }];
+        c.auth_users = vec![AuthUser {
+            username: "alice".into(),
+            password: "right".into(),
+        }];
     })
     .await;
     let port = h.addr.port();
-    let good = tokio::task::spawn_blocking(move || smtplib(port, "alice", "right")).await.expect("join");
+    let good = tokio::task::spawn_blocking(move || smtplib(port, "alice", "right"))
+        .await
+        .expect("join");
     assert_eq!(good["login"], "ok", "the right CRAM-MD5 answer is accepted");
-    let bad = tokio::task::spawn_blocking(move || smtplib(port, "alice", "wrong")).await.expect("join");
+    let bad = tokio::task::spawn_blocking(move || smtplib(port, "alice", "wrong"))
+        .await
+        .expect("join");
     assert_eq!(bad["login"], "refused 535", "a wrong password gets 535");
 }
 
@@ -185,19 +280,43 @@ async fn swaks_sends_with_starttls_cram_md5_and_pipelining() {
     let server = h.addr.to_string();
     tokio::task::spawn_blocking(move || {
         run(Command::new("swaks").args([
-            "--server", &server, "--from", "swaks@example.com", "--to", "a@example.com,b@example.com",
-            "--tls", "--auth", "CRAM-MD5", "--auth-user", "u", "--auth-password", "p",
-            "--header", "Subject: From swaks", "--body", "swaks body",
+            "--server",
+            &server,
+            "--from",
+            "swaks@example.com",
+            "--to",
+            "a@example.com,b@example.com",
+            "--tls",
+            "--auth",
+            "CRAM-MD5",
+            "--auth-user",
+            "u",
+            "--auth-password",
+            "p",
+            "--header",
+            "Subject: From swaks",
+            "--body",
+            "swaks body",
         ]));
         run(Command::new("swaks").args([
-            "--server", &server, "--to", "c@example.com", "--pipeline", "--header", "Subject: pipelined",
+            "--server",
+            &server,
+            "--to",
+            "c@example.com",
+            "--pipeline",
+            "--header",
+            "Subject: pipelined",
         ]));
     })
     .await
     .expect("join");
     let msgs = h.messages().await;
     let subjects: Vec<&str> = msgs.iter().map(|m| m.subject.as_str()).collect();
-    assert_eq!(subjects, ["pipelined", "From swaks"], "both swaks messages stored, newest first");
+    assert_eq!(
+        subjects,
+        ["pipelined", "From swaks"],
+        "both swaks messages stored, newest first"
+    );
     assert_eq!(msgs[1].rcpt_to, ["a@example.com", "b@example.com"]);
 }
 
@@ -207,14 +326,37 @@ async fn curl_uploads_over_smtp_and_starttls() {
     let port = h.addr.port();
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join("mail.txt");
-    std::fs::write(&file, "From: curl@example.com\r\nTo: x@example.com\r\nSubject: From curl\r\n\r\ncurl body\r\n").expect("write");
+    std::fs::write(
+        &file,
+        "From: curl@example.com\r\nTo: x@example.com\r\nSubject: From curl\r\n\r\ncurl body\r\n",
+    )
+    .expect("write");
     let path = file.display().to_string();
     tokio::task::spawn_blocking(move || {
         let url = format!("smtp://127.0.0.1:{port}");
-        run(Command::new("curl").args(["-sS", &url, "--mail-from", "curl@example.com", "--mail-rcpt", "x@example.com", "--upload-file", &path]));
         run(Command::new("curl").args([
-            "-sS", "--ssl-reqd", "-k", "--user", "cu:pw", &url, "--mail-from", "curl@example.com",
-            "--mail-rcpt", "y@example.com", "--upload-file", &path,
+            "-sS",
+            &url,
+            "--mail-from",
+            "curl@example.com",
+            "--mail-rcpt",
+            "x@example.com",
+            "--upload-file",
+            &path,
+        ]));
+        run(Command::new("curl").args([
+            "-sS",
+            "--ssl-reqd",
+            "-k",
+            "--user",
+            "cu:pw",
+            &url,
+            "--mail-from",
+            "curl@example.com",
+            "--mail-rcpt",
+            "y@example.com",
+            "--upload-file",
+            &path,
         ]));
     })
     .await
@@ -223,7 +365,10 @@ async fn curl_uploads_over_smtp_and_starttls() {
     assert_eq!(msgs.len(), 2, "both curl uploads stored");
     assert_eq!(msgs[0].rcpt_to, ["y@example.com"]);
     let t = h.transcript_text(msgs[0].session_id).await;
-    assert!(t.contains("TLS established"), "second upload used STARTTLS:\n{t}");
+    assert!(
+        t.contains("TLS established"),
+        "second upload used STARTTLS:\n{t}"
+    );
 }
 
 fn read_reply(r: &mut BufReader<TcpStream>) -> String {
@@ -242,7 +387,8 @@ fn read_reply(r: &mut BufReader<TcpStream>) -> String {
 
 fn connect(addr: SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
     let s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let r = BufReader::new(s.try_clone().expect("clone"));
     (s, r)
 }
@@ -261,7 +407,10 @@ async fn idle_sessions_get_421_and_are_closed() {
     })
     .await
     .expect("join");
-    assert!(reply.starts_with("421 4.4.2"), "idle timeout reply: {reply:?}");
+    assert!(
+        reply.starts_with("421 4.4.2"),
+        "idle timeout reply: {reply:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,19 +428,32 @@ async fn connections_over_the_limit_get_421_and_others_keep_working() {
     })
     .await
     .expect("join");
-    assert!(first.starts_with("220 "), "first connection greeted: {first}");
-    assert!(second.starts_with("421 4.7.0"), "second connection refused at the greeting: {second}");
-    assert!(after.starts_with("250 "), "the first session keeps working: {after}");
+    assert!(
+        first.starts_with("220 "),
+        "first connection greeted: {first}"
+    );
+    assert!(
+        second.starts_with("421 4.7.0"),
+        "second connection refused at the greeting: {second}"
+    );
+    assert!(
+        after.starts_with("250 "),
+        "the first session keeps working: {after}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_says_421_to_open_sessions() {
     let mut h = Harness::start(|_| {}).await;
     let (s, mut r) = connect(h.addr);
-    let greeting = tokio::task::spawn_blocking(move || (read_reply(&mut r), r)).await.expect("join");
+    let greeting = tokio::task::spawn_blocking(move || (read_reply(&mut r), r))
+        .await
+        .expect("join");
     let (_, mut r) = greeting;
     h.engine.take().expect("engine").shutdown().await;
-    let bye = tokio::task::spawn_blocking(move || read_reply(&mut r)).await.expect("join");
+    let bye = tokio::task::spawn_blocking(move || read_reply(&mut r))
+        .await
+        .expect("join");
     drop(s);
     assert!(bye.starts_with("421 4.3.2"), "shutdown reply: {bye:?}");
 }
@@ -306,15 +468,21 @@ async fn starttls_pipelined_injection_is_discarded_over_tcp() {
         s.write_all(b"EHLO x\r\n").expect("write");
         read_reply(&mut r);
         // The attacker's MAIL rides in the same packet as STARTTLS.
-        s.write_all(b"STARTTLS\r\nMAIL FROM:<evil@example.com>\r\n").expect("write");
+        s.write_all(b"STARTTLS\r\nMAIL FROM:<evil@example.com>\r\n")
+            .expect("write");
         let starttls = read_reply(&mut r);
-        s.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_millis(500)))
+            .expect("timeout");
         let mut extra = [0u8; 64];
         let n = r.get_mut().read(&mut extra).unwrap_or(0);
         (starttls, n)
     })
     .await
     .expect("join");
-    assert!(replies.0.starts_with("220 2.0.0"), "STARTTLS accepted: {}", replies.0);
+    assert!(
+        replies.0.starts_with("220 2.0.0"),
+        "STARTTLS accepted: {}",
+        replies.0
+    );
     assert_eq!(replies.1, 0, "no plaintext reply to the injected MAIL FROM");
 }

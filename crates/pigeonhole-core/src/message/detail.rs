@@ -82,7 +82,10 @@ impl MessageDetail {
             rcpt_to: env
                 .rcpt_to
                 .iter()
-                .map(|r| RecipientView { address: r.address.clone(), params: r.params.iter().cloned().collect() })
+                .map(|r| RecipientView {
+                    address: r.address.clone(),
+                    params: r.params.iter().cloned().collect(),
+                })
                 .collect(),
             bcc: Vec::new(),
         };
@@ -137,9 +140,13 @@ impl MessageDetail {
         let mut inline_images = BTreeMap::new();
         let mut budget = INLINE_IMAGE_BUDGET;
         for &i in &msg.attachments {
-            let Some(part) = msg.parts.get(i as usize) else { continue };
+            let Some(part) = msg.parts.get(i as usize) else {
+                continue;
+            };
             let content_type = content_type_of(part);
-            let content_id = part.content_id().map(|c| c.trim_matches(['<', '>']).to_string());
+            let content_id = part
+                .content_id()
+                .map(|c| c.trim_matches(['<', '>']).to_string());
             if let Some(cid) = &content_id {
                 if content_type.starts_with("image/") && part.len() <= budget {
                     budget -= part.len();
@@ -149,7 +156,10 @@ impl MessageDetail {
             }
             attachments.push(Attachment {
                 part_id: paths[i as usize].clone(),
-                filename: part.attachment_name().map(str::to_string).unwrap_or_else(|| format!("part-{}", paths[i as usize])),
+                filename: part
+                    .attachment_name()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("part-{}", paths[i as usize])),
                 content_type,
                 size: part.len() as u64,
                 content_id,
@@ -205,9 +215,14 @@ fn part_tree(msg: &Message, index: usize, id: String, paths: &mut Vec<String>) -
     MimePart {
         id,
         content_type: content_type_of(part),
-        charset: part.content_type().and_then(|c| c.attribute("charset")).map(str::to_string),
+        charset: part
+            .content_type()
+            .and_then(|c| c.attribute("charset"))
+            .map(str::to_string),
         filename: part.attachment_name().map(str::to_string),
-        content_id: part.content_id().map(|c| c.trim_matches(['<', '>']).to_string()),
+        content_id: part
+            .content_id()
+            .map(|c| c.trim_matches(['<', '>']).to_string()),
         disposition: part.content_disposition().map(|d| d.ctype().to_string()),
         size,
         children,
@@ -225,7 +240,11 @@ pub fn part_bytes(raw: &[u8], path: &str) -> Option<(Vec<u8>, String, Option<Str
         PartType::Message(m) => m.raw_message().to_vec(),
         _ => part.contents().to_vec(),
     };
-    Some((bytes, content_type_of(part), part.attachment_name().map(str::to_string)))
+    Some((
+        bytes,
+        content_type_of(part),
+        part.attachment_name().map(str::to_string),
+    ))
 }
 
 fn headers(msg: &Message) -> Vec<Header> {
@@ -233,7 +252,9 @@ fn headers(msg: &Message) -> Vec<Header> {
     msg.headers()
         .iter()
         .map(|h| {
-            let slice = raw.get(h.offset_start as usize..h.offset_end as usize).unwrap_or_default();
+            let slice = raw
+                .get(h.offset_start as usize..h.offset_end as usize)
+                .unwrap_or_default();
             let raw_value = unfold(&String::from_utf8_lossy(slice));
             let decoded = match &h.value {
                 HeaderValue::Text(t) => t.to_string(),
@@ -248,10 +269,16 @@ fn headers(msg: &Message) -> Vec<Header> {
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
-                HeaderValue::DateTime(d) => to_utc(d).map(|d| d.to_rfc2822()).unwrap_or_else(|| raw_value.clone()),
+                HeaderValue::DateTime(d) => to_utc(d)
+                    .map(|d| d.to_rfc2822())
+                    .unwrap_or_else(|| raw_value.clone()),
                 _ => raw_value.clone(),
             };
-            Header { name: h.name.as_str().to_string(), raw: raw_value, decoded }
+            Header {
+                name: h.name.as_str().to_string(),
+                raw: raw_value,
+                decoded,
+            }
         })
         .collect()
 }

@@ -34,7 +34,12 @@ pub(crate) fn addresses(a: Option<&mail_parser::Address>) -> Vec<Address> {
     a.iter()
         .filter_map(|addr| {
             let address = addr.address.as_deref().unwrap_or("").trim().to_string();
-            let name = addr.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+            let name = addr
+                .name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string);
             (!address.is_empty() || name.is_some()).then_some(Address { name, address })
         })
         .collect()
@@ -47,7 +52,9 @@ pub(crate) fn to_utc(d: &mail_parser::DateTime) -> Option<DateTime<Utc>> {
 /// True for parts a person would call attachments: not the message's text or HTML body,
 /// and not an inline image referenced by Content-ID.
 pub(crate) fn is_real_attachment(part: &mail_parser::MessagePart) -> bool {
-    let inline = part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
+    let inline = part
+        .content_disposition()
+        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"));
     !(inline && part.content_id().is_some())
 }
 
@@ -58,7 +65,13 @@ pub fn summarize(raw: &[u8]) -> Parsed {
     };
     let from = addresses(msg.from()).into_iter().next();
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-    let snippet: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(SNIPPET_CHARS).collect();
+    let snippet: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(SNIPPET_CHARS)
+        .collect();
     let has_attachments = msg.attachments().any(|p| {
         // A message/rfc822 part or any non-inline part counts.
         matches!(p.body, PartType::Message(_)) || is_real_attachment(p)
@@ -100,7 +113,10 @@ Content-Disposition: attachment; filename=x.pdf\r\n\
 --b--\r\n";
         let p = summarize(raw);
         assert_eq!(p.subject, "Grüße", "RFC 2047 subject must be decoded");
-        assert_eq!(p.from.as_ref().and_then(|f| f.name.as_deref()), Some("Jürgen"));
+        assert_eq!(
+            p.from.as_ref().and_then(|f| f.name.as_deref()),
+            Some("Jürgen")
+        );
         assert_eq!(p.to.len(), 2, "both To addresses");
         assert!(p.has_attachments, "the PDF is an attachment");
         assert_eq!(p.snippet, "Hello there", "snippet collapses whitespace");

@@ -59,12 +59,26 @@ pub fn parse_path(input: &str, reverse: bool) -> Result<(Path, &str), PathError>
     }
     let address = strip_source_route(inner);
     if address.is_empty() {
-        return if reverse { Ok((Path { address: String::new() }, rest)) } else { Err(PathError::NullNotAllowed) };
+        return if reverse {
+            Ok((
+                Path {
+                    address: String::new(),
+                },
+                rest,
+            ))
+        } else {
+            Err(PathError::NullNotAllowed)
+        };
     }
     if !is_valid_mailbox(address, !reverse) {
         return Err(PathError::Invalid);
     }
-    Ok((Path { address: address.to_string() }, rest))
+    Ok((
+        Path {
+            address: address.to_string(),
+        },
+        rest,
+    ))
 }
 
 /// Finds the `>` closing a path, skipping any inside a quoted local part.
@@ -100,7 +114,9 @@ fn is_valid_mailbox(address: &str, allow_postmaster: bool) -> bool {
     if address.chars().any(|c| c.is_control()) {
         return false;
     }
-    let Some(at) = address.rfind('@') else { return false };
+    let Some(at) = address.rfind('@') else {
+        return false;
+    };
     let (local, domain) = (&address[..at], &address[at + 1..]);
     if local.is_empty() || domain.is_empty() {
         return false;
@@ -112,7 +128,10 @@ fn is_valid_mailbox(address: &str, allow_postmaster: bool) -> bool {
     if domain.starts_with('[') {
         return domain.ends_with(']');
     }
-    !domain.contains(' ') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..")
+    !domain.contains(' ')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
 }
 
 #[cfg(test)]

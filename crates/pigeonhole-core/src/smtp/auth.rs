@@ -37,9 +37,16 @@ impl Mechanism {
 /// What the client proved, to be checked against the policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
-    Password { user: String, password: String },
+    Password {
+        user: String,
+        password: String,
+    },
     /// CRAM-MD5 never reveals the password; we can only recompute the digest.
-    CramMd5 { user: String, challenge: String, digest: String },
+    CramMd5 {
+        user: String,
+        challenge: String,
+        digest: String,
+    },
 }
 
 impl Credentials {
@@ -70,8 +77,12 @@ impl AuthPolicy {
             return false;
         };
         match creds {
-            Credentials::Password { password: given, .. } => constant_time_eq(given.as_bytes(), password.as_bytes()),
-            Credentials::CramMd5 { challenge, digest, .. } => {
+            Credentials::Password {
+                password: given, ..
+            } => constant_time_eq(given.as_bytes(), password.as_bytes()),
+            Credentials::CramMd5 {
+                challenge, digest, ..
+            } => {
                 let expected = cram_md5_digest(password, challenge);
                 constant_time_eq(expected.as_bytes(), digest.to_ascii_lowercase().as_bytes())
             }
@@ -99,7 +110,8 @@ pub fn encode_b64(bytes: &[u8]) -> String {
 pub fn decode_plain(response: &str) -> Result<Credentials, SaslError> {
     let raw = decode_b64(response)?;
     let mut parts = raw.split(|&b| b == 0);
-    let (_authzid, user, password) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+    let (_authzid, user, password) = match (parts.next(), parts.next(), parts.next(), parts.next())
+    {
         (Some(z), Some(u), Some(p), None) => (z, u, p),
         _ => return Err(SaslError::Malformed),
     };
@@ -122,13 +134,22 @@ pub fn decode_cram_md5(response: &str, challenge: &str) -> Result<Credentials, S
     if user.is_empty() || digest.len() != 32 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(SaslError::Malformed);
     }
-    Ok(Credentials::CramMd5 { user: user.to_string(), challenge: challenge.to_string(), digest: digest.to_string() })
+    Ok(Credentials::CramMd5 {
+        user: user.to_string(),
+        challenge: challenge.to_string(),
+        digest: digest.to_string(),
+    })
 }
 
 pub fn cram_md5_digest(password: &str, challenge: &str) -> String {
-    let mut mac = <Hmac<Md5> as Mac>::new_from_slice(password.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = <Hmac<Md5> as Mac>::new_from_slice(password.as_bytes())
+        .expect("HMAC takes keys of any length");
     mac.update(challenge.as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -141,33 +162,60 @@ mod tests {
 
     #[test]
     fn cram_md5_matches_the_rfc_2195_example() {
-        let digest = cram_md5_digest("tanstaaftanstaaf", "<1896.697170952@postoffice.reston.mci.net>");
-        assert_eq!(digest, "b913a602c7eda7a495b4e6e7334d3890", "RFC 2195 §2 worked example");
+        let digest = cram_md5_digest(
+            "tanstaaftanstaaf",
+            "<1896.697170952@postoffice.reston.mci.net>",
+        );
+        assert_eq!(
+            digest, "b913a602c7eda7a495b4e6e7334d3890",
+            "RFC 2195 §2 worked example"
+        );
     }
 
     #[test]
     fn plain_needs_three_fields() {
         assert_eq!(
             decode_plain(&encode_b64(b"\0alice\0secret")),
-            Ok(Credentials::Password { user: "alice".into(), password: "secret".into() })
+            Ok(Credentials::Password {
+                user: "alice".into(),
+                password: "secret".into()
+            })
         );
-        assert_eq!(decode_plain(&encode_b64(b"alice")), Err(SaslError::Malformed));
+        assert_eq!(
+            decode_plain(&encode_b64(b"alice")),
+            Err(SaslError::Malformed)
+        );
         assert_eq!(decode_plain("!!!"), Err(SaslError::Base64));
     }
 
     #[test]
     fn user_policy_checks_passwords_and_cram_digests() {
         let policy = AuthPolicy::Users(vec![("alice".into(), "pw".into())]);
-        let good = Credentials::Password { user: "alice".into(), password: "pw".into() };
-        let bad = Credentials::Password { user: "alice".into(), password: "nope".into() };
-        assert!(policy.accepts(&good), "the configured password must be accepted");
+        let good = Credentials::Password {
+            user: "alice".into(),
+            password: "pw".into(),
+        };
+        let bad = Credentials::Password {
+            user: "alice".into(),
+            password: "nope".into(),
+        };
+        assert!(
+            policy.accepts(&good),
+            "the configured password must be accepted"
+        );
         assert!(!policy.accepts(&bad), "a wrong password must be refused");
         let cram = Credentials::CramMd5 {
             user: "alice".into(),
             challenge: "<1@x>".into(),
             digest: cram_md5_digest("pw", "<1@x>"),
         };
-        assert!(policy.accepts(&cram), "a correct CRAM-MD5 digest must be accepted");
-        assert!(AuthPolicy::Any.accepts(&bad), "the default policy accepts anything");
+        assert!(
+            policy.accepts(&cram),
+            "a correct CRAM-MD5 digest must be accepted"
+        );
+        assert!(
+            AuthPolicy::Any.accepts(&bad),
+            "the default policy accepts anything"
+        );
     }
 }

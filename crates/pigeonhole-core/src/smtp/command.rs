@@ -7,10 +7,19 @@ use super::address::{parse_path, Path, PathError};
 pub enum Command {
     Helo(String),
     Ehlo(String),
-    Mail { path: Path, params: Vec<Param> },
-    Rcpt { path: Path, params: Vec<Param> },
+    Mail {
+        path: Path,
+        params: Vec<Param>,
+    },
+    Rcpt {
+        path: Path,
+        params: Vec<Param>,
+    },
     Data,
-    Bdat { size: u64, last: bool },
+    Bdat {
+        size: u64,
+        last: bool,
+    },
     Rset,
     Vrfy(String),
     Expn(String),
@@ -18,7 +27,10 @@ pub enum Command {
     Noop,
     Quit,
     StartTls,
-    Auth { mechanism: String, initial: Option<String> },
+    Auth {
+        mechanism: String,
+        initial: Option<String>,
+    },
     /// Commands we recognise but never perform; the reply says why.
     Refused(Refused),
 }
@@ -71,15 +83,22 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
     match verb_upper.as_str() {
         "HELO" | "EHLO" => {
             if arg.is_empty() {
-                return Err(CommandError::Syntax("a domain name or address literal is required"));
+                return Err(CommandError::Syntax(
+                    "a domain name or address literal is required",
+                ));
             }
             // The client's own name; anything after it is ignored, as most MTAs do.
             let name = arg.split_whitespace().next().unwrap_or(arg).to_string();
-            Ok(if verb_upper == "HELO" { Command::Helo(name) } else { Command::Ehlo(name) })
+            Ok(if verb_upper == "HELO" {
+                Command::Helo(name)
+            } else {
+                Command::Ehlo(name)
+            })
         }
         "MAIL" => {
-            let rest = strip_keyword(rest, "FROM:")
-                .ok_or(CommandError::Syntax("syntax is MAIL FROM:<address> [parameters]"))?;
+            let rest = strip_keyword(rest, "FROM:").ok_or(CommandError::Syntax(
+                "syntax is MAIL FROM:<address> [parameters]",
+            ))?;
             let (path, params) = parse_path_and_params(rest, true).map_err(|e| match e {
                 CommandError::RecipientPath(p) => CommandError::SenderPath(p),
                 other => other,
@@ -87,8 +106,9 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
             Ok(Command::Mail { path, params })
         }
         "RCPT" => {
-            let rest = strip_keyword(rest, "TO:")
-                .ok_or(CommandError::Syntax("syntax is RCPT TO:<address> [parameters]"))?;
+            let rest = strip_keyword(rest, "TO:").ok_or(CommandError::Syntax(
+                "syntax is RCPT TO:<address> [parameters]",
+            ))?;
             let (path, params) = parse_path_and_params(rest, false)?;
             Ok(Command::Rcpt { path, params })
         }
@@ -97,7 +117,13 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
             let mut words = arg.split_ascii_whitespace();
             let size = words
                 .next()
-                .and_then(|w| if w.bytes().all(|b| b.is_ascii_digit()) { w.parse::<u64>().ok() } else { None })
+                .and_then(|w| {
+                    if w.bytes().all(|b| b.is_ascii_digit()) {
+                        w.parse::<u64>().ok()
+                    } else {
+                        None
+                    }
+                })
                 .ok_or(CommandError::Syntax("syntax is BDAT <size> [LAST]"))?;
             let last = match words.next() {
                 None => false,
@@ -117,19 +143,31 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
             if arg.is_empty() {
                 return Err(CommandError::Syntax("a user name or address is required"));
             }
-            Ok(if verb_upper == "VRFY" { Command::Vrfy(arg.to_string()) } else { Command::Expn(arg.to_string()) })
+            Ok(if verb_upper == "VRFY" {
+                Command::Vrfy(arg.to_string())
+            } else {
+                Command::Expn(arg.to_string())
+            })
         }
-        "HELP" => Ok(Command::Help(if arg.is_empty() { None } else { Some(arg.to_string()) })),
+        "HELP" => Ok(Command::Help(if arg.is_empty() {
+            None
+        } else {
+            Some(arg.to_string())
+        })),
         "STARTTLS" => no_args(Command::StartTls),
         "AUTH" => {
             let mut words = arg.split_ascii_whitespace();
             let mechanism = words
                 .next()
-                .ok_or(CommandError::Syntax("syntax is AUTH <mechanism> [initial-response]"))?
+                .ok_or(CommandError::Syntax(
+                    "syntax is AUTH <mechanism> [initial-response]",
+                ))?
                 .to_ascii_uppercase();
             let initial = words.next().map(str::to_string);
             if words.next().is_some() {
-                return Err(CommandError::Syntax("syntax is AUTH <mechanism> [initial-response]"));
+                return Err(CommandError::Syntax(
+                    "syntax is AUTH <mechanism> [initial-response]",
+                ));
             }
             Ok(Command::Auth { mechanism, initial })
         }
@@ -165,7 +203,10 @@ fn parse_path_and_params(rest: &str, reverse: bool) -> Result<(Path, Vec<Param>)
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err(CommandError::Syntax("malformed ESMTP parameter"));
         }
-        params.push(Param { key: key.to_ascii_uppercase(), value });
+        params.push(Param {
+            key: key.to_ascii_uppercase(),
+            value,
+        });
     }
     Ok((path, params))
 }
@@ -182,20 +223,45 @@ mod tests {
 
     #[test]
     fn mail_accepts_space_after_colon_and_parameters() {
-        let Ok(Command::Mail { path, params }) = parse("MAIL FROM: <a@b.c> SIZE=10 body=8bitmime") else {
+        let Ok(Command::Mail { path, params }) = parse("MAIL FROM: <a@b.c> SIZE=10 body=8bitmime")
+        else {
             panic!("lenient MAIL FROM: <a@b> should parse");
         };
         assert_eq!(path.address, "a@b.c");
-        assert_eq!(params[0], Param { key: "SIZE".into(), value: Some("10".into()) });
+        assert_eq!(
+            params[0],
+            Param {
+                key: "SIZE".into(),
+                value: Some("10".into())
+            }
+        );
         assert_eq!(params[1].key, "BODY", "parameter keywords are upper-cased");
     }
 
     #[test]
     fn bdat_needs_a_numeric_size() {
-        assert_eq!(parse("BDAT 10 LAST"), Ok(Command::Bdat { size: 10, last: true }));
-        assert_eq!(parse("BDAT 0 last"), Ok(Command::Bdat { size: 0, last: true }));
-        assert!(matches!(parse("BDAT x"), Err(CommandError::Syntax(_))), "a non-numeric size is a syntax error");
-        assert!(matches!(parse("BDAT -1"), Err(CommandError::Syntax(_))), "a negative size is a syntax error");
+        assert_eq!(
+            parse("BDAT 10 LAST"),
+            Ok(Command::Bdat {
+                size: 10,
+                last: true
+            })
+        );
+        assert_eq!(
+            parse("BDAT 0 last"),
+            Ok(Command::Bdat {
+                size: 0,
+                last: true
+            })
+        );
+        assert!(
+            matches!(parse("BDAT x"), Err(CommandError::Syntax(_))),
+            "a non-numeric size is a syntax error"
+        );
+        assert!(
+            matches!(parse("BDAT -1"), Err(CommandError::Syntax(_))),
+            "a negative size is a syntax error"
+        );
         assert!(matches!(parse("BDAT 1 MORE"), Err(CommandError::Syntax(_))));
     }
 

@@ -52,9 +52,20 @@ pub enum Start {
 }
 
 pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
-    let peer = tcp.peer_addr().map(|a| a.to_string()).unwrap_or_else(|_| "unknown".into());
-    let local = tcp.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "unknown".into());
-    let facts = Facts { id: ctx.store.next_session_id(), peer, local, started_at: Utc::now() };
+    let peer = tcp
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let local = tcp
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let facts = Facts {
+        id: ctx.store.next_session_id(),
+        peer,
+        local,
+        started_at: Utc::now(),
+    };
     let mut session = Session::new(ctx.cfg.clone());
     session.note(format!("connection from {} to {}", facts.peer, facts.local));
     if let Err(e) = run(tcp, &ctx, &facts, &mut session, start).await {
@@ -66,7 +77,13 @@ pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
     ctx.store.update_session(summary, first, lines, true);
 }
 
-async fn run(mut tcp: TcpStream, ctx: &ConnContext, facts: &Facts, session: &mut Session, start: Start) -> io::Result<()> {
+async fn run(
+    mut tcp: TcpStream,
+    ctx: &ConnContext,
+    facts: &Facts,
+    session: &mut Session,
+    start: Start,
+) -> io::Result<()> {
     let _ = tcp.set_nodelay(true);
     match start {
         Start::Refuse(enhanced, text) => {
@@ -75,7 +92,10 @@ async fn run(mut tcp: TcpStream, ctx: &ConnContext, facts: &Facts, session: &mut
             return tcp.shutdown().await;
         }
         Start::ImplicitTls => {
-            let acceptor = ctx.tls.clone().ok_or_else(|| io::Error::other("implicit TLS without a certificate"))?;
+            let acceptor = ctx
+                .tls
+                .clone()
+                .ok_or_else(|| io::Error::other("implicit TLS without a certificate"))?;
             let mut tls = handshake(acceptor, tcp, session).await?;
             let greeting = session.greeting();
             tls.write_all(greeting.to_wire().as_bytes()).await?;
@@ -89,7 +109,10 @@ async fn run(mut tcp: TcpStream, ctx: &ConnContext, facts: &Facts, session: &mut
     match drive(&mut tcp, ctx, facts, session).await? {
         End::Closed => tcp.shutdown().await,
         End::StartTls => {
-            let acceptor = ctx.tls.clone().ok_or_else(|| io::Error::other("STARTTLS without a certificate"))?;
+            let acceptor = ctx
+                .tls
+                .clone()
+                .ok_or_else(|| io::Error::other("STARTTLS without a certificate"))?;
             let mut tls = handshake(acceptor, tcp, session).await?;
             drive(&mut tls, ctx, facts, session).await?;
             tls.shutdown().await
@@ -106,8 +129,14 @@ async fn handshake(
         Ok(tls) => {
             let (_, conn) = tls.get_ref();
             let info = TlsInfo {
-                version: conn.protocol_version().map(|v| format!("{v:?}").replace('_', ".")).unwrap_or_default(),
-                cipher: conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())).unwrap_or_default(),
+                version: conn
+                    .protocol_version()
+                    .map(|v| format!("{v:?}").replace('_', "."))
+                    .unwrap_or_default(),
+                cipher: conn
+                    .negotiated_cipher_suite()
+                    .map(|c| format!("{:?}", c.suite()))
+                    .unwrap_or_default(),
             };
             session.tls_started(info);
             Ok(tls)
@@ -119,7 +148,12 @@ async fn handshake(
     }
 }
 
-async fn drive<S>(io: &mut S, ctx: &ConnContext, facts: &Facts, session: &mut Session) -> io::Result<End>
+async fn drive<S>(
+    io: &mut S,
+    ctx: &ConnContext,
+    facts: &Facts,
+    session: &mut Session,
+) -> io::Result<End>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -139,7 +173,10 @@ where
                     if !buf.is_empty() {
                         // Pipelined bytes after STARTTLS were sent in the clear and could be
                         // injected (CVE-2011-0411): they must not be executed under TLS.
-                        session.note(format!("discarded {} bytes sent after STARTTLS before the handshake", buf.len()));
+                        session.note(format!(
+                            "discarded {} bytes sent after STARTTLS before the handshake",
+                            buf.len()
+                        ));
                         buf.clear();
                     }
                     return Ok(End::StartTls);
@@ -203,7 +240,12 @@ fn summarize_session(facts: &Facts, session: &Session) -> SessionSummary {
 }
 
 /// Commits one message; resolves only once it is durable.
-async fn deliver(ctx: &ConnContext, facts: &Facts, session: &mut Session, d: Delivery) -> Result<i64, String> {
+async fn deliver(
+    ctx: &ConnContext,
+    facts: &Facts,
+    session: &mut Session,
+    d: Delivery,
+) -> Result<i64, String> {
     // Parsing is CPU work; big messages go to the blocking pool to keep the reactor free.
     let (raw, parsed) = if d.raw.len() > 256 * 1024 {
         tokio::task::spawn_blocking(move || {

@@ -19,7 +19,12 @@ pub struct DataReceiver {
 
 impl DataReceiver {
     pub fn new(max: usize) -> Self {
-        DataReceiver { body: Vec::with_capacity(8 * 1024), at_line_start: true, received: 0, max }
+        DataReceiver {
+            body: Vec::with_capacity(8 * 1024),
+            at_line_start: true,
+            received: 0,
+            max,
+        }
     }
 
     /// Consumes what it can from `buf`. Returns true once the terminating `.CRLF` line has
@@ -113,24 +118,82 @@ mod tests {
         let cases: &[(&str, &[u8], bool, &[u8], &[u8])] = &[
             ("simple", b"Hi\r\n.\r\n", true, b"Hi\r\n", b""),
             ("empty message", b".\r\n", true, b"", b""),
-            ("dot stuffing removed", b"..x\r\n.\r\n", true, b".x\r\n", b""),
+            (
+                "dot stuffing removed",
+                b"..x\r\n.\r\n",
+                true,
+                b".x\r\n",
+                b"",
+            ),
             ("double dot line", b"..\r\n.\r\n", true, b".\r\n", b""),
-            ("pipelined after end", b"a\r\n.\r\nQUIT\r\n", true, b"a\r\n", b"QUIT\r\n"),
-            ("bare LF dot does not end (smuggling)", b"a\n.\nMAIL FROM:<x@y>\r\n.\r\n", true, b"a\n.\nMAIL FROM:<x@y>\r\n", b""),
-            ("CR dot CR LF does not end", b"a\r.\r\nb\r\n.\r\n", true, b"a\r.\r\nb\r\n", b""),
-            ("LF dot CRLF does not end", b"a\n.\r\nb\r\n.\r\n", true, b"a\n.\r\nb\r\n", b""),
-            ("CRLF dot LF does not end; the leading dot is unstuffed", b"a\r\n.\nb\r\n.\r\n", true, b"a\r\n\nb\r\n", b""),
-            ("dot inside a line is data", b"a.b\r\n .\r\n.\r\n", true, b"a.b\r\n .\r\n", b""),
+            (
+                "pipelined after end",
+                b"a\r\n.\r\nQUIT\r\n",
+                true,
+                b"a\r\n",
+                b"QUIT\r\n",
+            ),
+            (
+                "bare LF dot does not end (smuggling)",
+                b"a\n.\nMAIL FROM:<x@y>\r\n.\r\n",
+                true,
+                b"a\n.\nMAIL FROM:<x@y>\r\n",
+                b"",
+            ),
+            (
+                "CR dot CR LF does not end",
+                b"a\r.\r\nb\r\n.\r\n",
+                true,
+                b"a\r.\r\nb\r\n",
+                b"",
+            ),
+            (
+                "LF dot CRLF does not end",
+                b"a\n.\r\nb\r\n.\r\n",
+                true,
+                b"a\n.\r\nb\r\n",
+                b"",
+            ),
+            (
+                "CRLF dot LF does not end; the leading dot is unstuffed",
+                b"a\r\n.\nb\r\n.\r\n",
+                true,
+                b"a\r\n\nb\r\n",
+                b"",
+            ),
+            (
+                "dot inside a line is data",
+                b"a.b\r\n .\r\n.\r\n",
+                true,
+                b"a.b\r\n .\r\n",
+                b"",
+            ),
             ("unterminated waits", b"abc\r\n", false, b"abc\r\n", b""),
-            ("lone dot without CRLF waits", b"abc\r\n.", false, b"abc\r\n", b"."),
-            ("binary bytes kept", b"\x00\xff\r\n.\r\n", true, b"\x00\xff\r\n", b""),
+            (
+                "lone dot without CRLF waits",
+                b"abc\r\n.",
+                false,
+                b"abc\r\n",
+                b".",
+            ),
+            (
+                "binary bytes kept",
+                b"\x00\xff\r\n.\r\n",
+                true,
+                b"\x00\xff\r\n",
+                b"",
+            ),
         ];
         for (name, input, done, body, leftover) in cases {
             for step in [1, 2, 3, 7, 4096] {
                 let (got_done, got_body, got_left) = run(input, step);
                 assert_eq!(got_done, *done, "{name}: done (step {step})");
                 assert_eq!(got_body, body.to_vec(), "{name}: body (step {step})");
-                assert_eq!(got_left, leftover.to_vec(), "{name}: leftover (step {step})");
+                assert_eq!(
+                    got_left,
+                    leftover.to_vec(),
+                    "{name}: leftover (step {step})"
+                );
             }
         }
     }
@@ -139,8 +202,15 @@ mod tests {
     fn over_limit_keeps_reading_to_the_end() {
         let mut rx = DataReceiver::new(4);
         let mut buf = BytesMut::from(&b"0123456789\r\n.\r\nNOOP\r\n"[..]);
-        assert!(rx.feed(&mut buf), "the terminator must still be found past the limit");
+        assert!(
+            rx.feed(&mut buf),
+            "the terminator must still be found past the limit"
+        );
         assert!(rx.over_limit(), "12 bytes exceed a limit of 4");
-        assert_eq!(&buf[..], b"NOOP\r\n", "input after the terminator is left for the next command");
+        assert_eq!(
+            &buf[..],
+            b"NOOP\r\n",
+            "input after the terminator is left for the next command"
+        );
     }
 }

@@ -14,17 +14,29 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(code: u16, enhanced: &'static str, text: impl Into<String>) -> Self {
-        Reply { code, enhanced: Some(enhanced), lines: vec![text.into()] }
+        Reply {
+            code,
+            enhanced: Some(enhanced),
+            lines: vec![text.into()],
+        }
     }
 
     /// A reply that by definition carries no enhanced code (220, 221 greeting-type, 354, 334).
     pub fn plain(code: u16, text: impl Into<String>) -> Self {
-        Reply { code, enhanced: None, lines: vec![text.into()] }
+        Reply {
+            code,
+            enhanced: None,
+            lines: vec![text.into()],
+        }
     }
 
     pub fn multi(code: u16, enhanced: Option<&'static str>, lines: Vec<String>) -> Self {
         debug_assert!(!lines.is_empty(), "a reply has at least one line");
-        Reply { code, enhanced, lines }
+        Reply {
+            code,
+            enhanced,
+            lines,
+        }
     }
 
     pub fn is_positive(&self) -> bool {
@@ -83,7 +95,11 @@ mod tests {
     #[test]
     fn multi_line_reply_uses_dash_until_the_last_line() {
         let r = Reply::multi(250, None, vec!["a".into(), "b".into(), "c".into()]);
-        assert_eq!(r.to_wire(), "250-a\r\n250-b\r\n250 c\r\n", "continuation lines must use '-'");
+        assert_eq!(
+            r.to_wire(),
+            "250-a\r\n250-b\r\n250 c\r\n",
+            "continuation lines must use '-'"
+        );
     }
 
     #[test]

@@ -18,10 +18,15 @@ use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("{addr} is already in use by another program; choose another port or stop that program")]
+    #[error(
+        "{addr} is already in use by another program; choose another port or stop that program"
+    )]
     AddrInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Tls(#[from] TlsError),
 }
@@ -86,11 +91,18 @@ impl BoundServer {
             cancel: CancellationToken::new(),
             tls,
         };
-        Ok(BoundServer { smtp, smtps, ctx, max_connections: opts.max_connections.max(1) })
+        Ok(BoundServer {
+            smtp,
+            smtps,
+            ctx,
+            max_connections: opts.max_connections.max(1),
+        })
     }
 
     pub fn smtp_addr(&self) -> SocketAddr {
-        self.smtp.local_addr().expect("a bound listener has an address")
+        self.smtp
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Starts accepting on every listener.
@@ -102,12 +114,30 @@ impl BoundServer {
         let cancel = self.ctx.cancel.clone();
         let mut tasks = JoinSet::new();
         tracing::info!(%smtp_addr, "SMTP listening");
-        tasks.spawn(accept_loop(self.smtp, self.ctx.clone(), false, paused.clone(), limit.clone()));
+        tasks.spawn(accept_loop(
+            self.smtp,
+            self.ctx.clone(),
+            false,
+            paused.clone(),
+            limit.clone(),
+        ));
         if let Some(l) = self.smtps {
             tracing::info!(addr = ?smtps_addr, "SMTPS (implicit TLS) listening");
-            tasks.spawn(accept_loop(l, self.ctx.clone(), true, paused.clone(), limit));
+            tasks.spawn(accept_loop(
+                l,
+                self.ctx.clone(),
+                true,
+                paused.clone(),
+                limit,
+            ));
         }
-        ServerHandle { smtp_addr, smtps_addr, cancel, paused, tasks }
+        ServerHandle {
+            smtp_addr,
+            smtps_addr,
+            cancel,
+            paused,
+            tasks,
+        }
     }
 }
 
@@ -129,7 +159,13 @@ impl ServerHandle {
     }
 }
 
-async fn accept_loop(listener: TcpListener, ctx: ConnContext, implicit_tls: bool, paused: Arc<AtomicBool>, limit: Arc<Semaphore>) {
+async fn accept_loop(
+    listener: TcpListener,
+    ctx: ConnContext,
+    implicit_tls: bool,
+    paused: Arc<AtomicBool>,
+    limit: Arc<Semaphore>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

@@ -107,7 +107,12 @@ pub enum Output {
 enum Mode {
     Command,
     Data(DataReceiver),
-    Bdat { size: u64, remaining: u64, last: bool, reject: Option<Reply> },
+    Bdat {
+        size: u64,
+        remaining: u64,
+        last: bool,
+        reject: Option<Reply>,
+    },
     Auth(AuthStep),
     /// Waiting for the caller: `delivered` or `tls_started`.
     Suspended,
@@ -170,14 +175,21 @@ impl Session {
 
     /// The 220 greeting. Record it before anything else.
     pub fn greeting(&mut self) -> Reply {
-        let r = Reply::plain(code::READY, format!("{} ESMTP Pigeonhole", self.cfg.hostname));
+        let r = Reply::plain(
+            code::READY,
+            format!("{} ESMTP Pigeonhole", self.cfg.hostname),
+        );
         self.record_reply(&r);
         r
     }
 
     /// A 421 that ends the session (shutdown, idle timeout, too many connections, paused).
     pub fn close_with(&mut self, enhanced: &'static str, text: &str) -> Reply {
-        let r = Reply::new(code::UNAVAILABLE, enhanced, format!("{} {}", self.cfg.hostname, text));
+        let r = Reply::new(
+            code::UNAVAILABLE,
+            enhanced,
+            format!("{} {}", self.cfg.hostname, text),
+        );
         self.record_reply(&r);
         self.mode = Mode::Closed;
         r
@@ -227,7 +239,9 @@ impl Session {
                     if !rx.feed(buf) {
                         return None;
                     }
-                    let Mode::Data(rx) = std::mem::replace(&mut self.mode, Mode::Command) else { unreachable!() };
+                    let Mode::Data(rx) = std::mem::replace(&mut self.mode, Mode::Command) else {
+                        unreachable!()
+                    };
                     self.finish_data(rx);
                 }
                 Mode::Bdat { remaining, .. } => {
@@ -235,18 +249,24 @@ impl Session {
                     if take > 0 {
                         let keep = matches!(&self.mode, Mode::Bdat { reject: None, .. });
                         if keep {
-                            if let Some(chunks) = self.txn.as_mut().and_then(|t| t.chunks.as_mut()) {
+                            if let Some(chunks) = self.txn.as_mut().and_then(|t| t.chunks.as_mut())
+                            {
                                 chunks.extend_from_slice(&buf[..take]);
                             }
                         }
                         buf.advance(take);
                     }
-                    let Mode::Bdat { remaining, .. } = &mut self.mode else { unreachable!() };
+                    let Mode::Bdat { remaining, .. } = &mut self.mode else {
+                        unreachable!()
+                    };
                     *remaining -= take as u64;
                     if *remaining > 0 {
                         return None;
                     }
-                    let Mode::Bdat { size, last, reject, .. } = std::mem::replace(&mut self.mode, Mode::Command) else {
+                    let Mode::Bdat {
+                        size, last, reject, ..
+                    } = std::mem::replace(&mut self.mode, Mode::Command)
+                    else {
                         unreachable!()
                     };
                     self.finish_chunk(size, last, reject);
@@ -255,15 +275,23 @@ impl Session {
                     let line = self.take_line(buf)?;
                     match line {
                         LineRead::TooLong => {
-                            self.transcript.push(Direction::In, "[over-long line discarded]");
+                            self.transcript
+                                .push(Direction::In, "[over-long line discarded]");
                             if matches!(self.mode, Mode::Auth(_)) {
                                 self.mode = Mode::Command;
-                                self.reply(Reply::new(code::SYNTAX_ERROR, "5.5.6", "Authentication exchange line is too long"));
+                                self.reply(Reply::new(
+                                    code::SYNTAX_ERROR,
+                                    "5.5.6",
+                                    "Authentication exchange line is too long",
+                                ));
                             } else {
                                 self.reply(Reply::new(
                                     code::SYNTAX_ERROR,
                                     "5.5.2",
-                                    format!("Line too long (limit is {} octets)", self.cfg.max_line_length),
+                                    format!(
+                                        "Line too long (limit is {} octets)",
+                                        self.cfg.max_line_length
+                                    ),
                                 ));
                             }
                         }
@@ -284,7 +312,11 @@ impl Session {
     fn take_line(&mut self, buf: &mut BytesMut) -> Option<LineRead> {
         let auth_like = matches!(self.mode, Mode::Auth(_))
             || (buf.len() >= 5 && buf[..5].eq_ignore_ascii_case(b"AUTH "));
-        let limit = if auth_like { AUTH_LINE_LIMIT.max(self.cfg.max_line_length) } else { self.cfg.max_line_length };
+        let limit = if auth_like {
+            AUTH_LINE_LIMIT.max(self.cfg.max_line_length)
+        } else {
+            self.cfg.max_line_length
+        };
         match memchr::memchr(b'\n', buf) {
             Some(i) => {
                 let line = buf.split_to(i + 1);
@@ -295,7 +327,9 @@ impl Session {
                 if end > 0 && line[end - 1] == b'\r' {
                     end -= 1;
                 }
-                Some(LineRead::Line(String::from_utf8_lossy(&line[..end]).into_owned()))
+                Some(LineRead::Line(
+                    String::from_utf8_lossy(&line[..end]).into_owned(),
+                ))
             }
             None => {
                 if buf.len() > limit {
@@ -323,7 +357,10 @@ impl Session {
     fn command(&mut self, line: &str) {
         let parsed = command::parse(line);
         let masked = match &parsed {
-            Ok(Command::Auth { mechanism, initial: Some(_) }) if !self.cfg.show_passwords => {
+            Ok(Command::Auth {
+                mechanism,
+                initial: Some(_),
+            }) if !self.cfg.show_passwords => {
                 format!("AUTH {mechanism} ********")
             }
             _ => line.to_string(),
@@ -332,13 +369,25 @@ impl Session {
         let cmd = match parsed {
             Ok(cmd) => cmd,
             Err(CommandError::Unrecognised) => {
-                return self.reply(Reply::new(code::SYNTAX_ERROR, "5.5.2", "Command not recognised"));
+                return self.reply(Reply::new(
+                    code::SYNTAX_ERROR,
+                    "5.5.2",
+                    "Command not recognised",
+                ));
             }
             Err(CommandError::Syntax(why)) => {
-                return self.reply(Reply::new(code::PARAM_SYNTAX, "5.5.4", format!("Syntax error: {why}")));
+                return self.reply(Reply::new(
+                    code::PARAM_SYNTAX,
+                    "5.5.4",
+                    format!("Syntax error: {why}"),
+                ));
             }
             Err(CommandError::SenderPath(e)) => {
-                return self.reply(Reply::new(code::PARAM_SYNTAX, "5.1.7", format!("Bad sender address syntax: {}", e.describe())));
+                return self.reply(Reply::new(
+                    code::PARAM_SYNTAX,
+                    "5.1.7",
+                    format!("Bad sender address syntax: {}", e.describe()),
+                ));
             }
             Err(CommandError::RecipientPath(e)) => {
                 return self.reply(Reply::new(
@@ -366,7 +415,11 @@ impl Session {
             }
             Command::Noop => self.reply(Reply::new(code::OK, "2.0.0", "OK")),
             Command::Quit => {
-                let r = Reply::new(code::CLOSING, "2.0.0", format!("{} closing connection", self.cfg.hostname));
+                let r = Reply::new(
+                    code::CLOSING,
+                    "2.0.0",
+                    format!("{} closing connection", self.cfg.hostname),
+                );
                 self.reply(r);
                 self.pending.push_back(Output::Close);
                 self.mode = Mode::Closed;
@@ -422,36 +475,69 @@ impl Session {
 
     fn mail(&mut self, address: String, params: Vec<Param>) {
         let Some((_, extended)) = &self.helo else {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Send HELO or EHLO first"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Send HELO or EHLO first",
+            ));
         };
         let extended = *extended;
         if self.txn.is_some() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Nested MAIL command: send RSET first"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Nested MAIL command: send RSET first",
+            ));
         }
         if !params.is_empty() && !extended {
-            return self.reply(Reply::new(code::PARAMS_NOT_RECOGNISED, "5.5.4", "ESMTP parameters need EHLO, not HELO"));
+            return self.reply(Reply::new(
+                code::PARAMS_NOT_RECOGNISED,
+                "5.5.4",
+                "ESMTP parameters need EHLO, not HELO",
+            ));
         }
-        let mut txn = Transaction { mail_from: address, transcript_first: self.transcript.len() - 1, ..Default::default() };
+        let mut txn = Transaction {
+            mail_from: address,
+            transcript_first: self.transcript.len() - 1,
+            ..Default::default()
+        };
         let mut seen: Vec<&str> = Vec::new();
         for p in &params {
             if seen.contains(&p.key.as_str()) {
-                return self.reply(Reply::new(code::PARAM_SYNTAX, "5.5.4", format!("Duplicate parameter {}", p.key)));
+                return self.reply(Reply::new(
+                    code::PARAM_SYNTAX,
+                    "5.5.4",
+                    format!("Duplicate parameter {}", p.key),
+                ));
             }
             seen.push(&p.key);
             let value = p.value.as_deref();
-            let bad = |what: &str| Reply::new(code::PARAM_SYNTAX, "5.5.4", format!("Bad {} parameter value", what));
+            let bad = |what: &str| {
+                Reply::new(
+                    code::PARAM_SYNTAX,
+                    "5.5.4",
+                    format!("Bad {} parameter value", what),
+                )
+            };
             match p.key.as_str() {
                 "SIZE" => {
-                    let Some(size) = value.filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())) else {
+                    let Some(size) =
+                        value.filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                    else {
                         return self.reply(bad("SIZE"));
                     };
                     // Overlong digit strings are certainly over the limit.
-                    let over = size.parse::<u64>().map_or(true, |n| n > self.cfg.max_message_size as u64);
+                    let over = size
+                        .parse::<u64>()
+                        .map_or(true, |n| n > self.cfg.max_message_size as u64);
                     if over {
                         return self.reply(Reply::new(
                             code::EXCEEDED_STORAGE,
                             "5.3.4",
-                            format!("Message size exceeds fixed maximum message size ({} bytes)", self.cfg.max_message_size),
+                            format!(
+                                "Message size exceeds fixed maximum message size ({} bytes)",
+                                self.cfg.max_message_size
+                            ),
                         ));
                     }
                 }
@@ -483,7 +569,8 @@ impl Session {
                     ));
                 }
             }
-            txn.mail_params.push((p.key.clone(), value.unwrap_or("").to_string()));
+            txn.mail_params
+                .push((p.key.clone(), value.unwrap_or("").to_string()));
         }
         if !txn.smtputf8 && !txn.mail_from.is_ascii() {
             return self.reply(Reply::new(
@@ -500,10 +587,18 @@ impl Session {
     fn rcpt(&mut self, address: String, params: Vec<Param>) {
         let extended = self.helo.as_ref().is_some_and(|(_, e)| *e);
         let Some(txn) = self.txn.as_ref() else {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Need MAIL before RCPT"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Need MAIL before RCPT",
+            ));
         };
         if txn.chunks.is_some() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "RCPT is not allowed after BDAT"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "RCPT is not allowed after BDAT",
+            ));
         }
         if txn.rcpt_to.len() >= self.cfg.max_recipients {
             return self.reply(Reply::new(
@@ -513,20 +608,29 @@ impl Session {
             ));
         }
         if !params.is_empty() && !extended {
-            return self.reply(Reply::new(code::PARAMS_NOT_RECOGNISED, "5.5.4", "ESMTP parameters need EHLO, not HELO"));
+            return self.reply(Reply::new(
+                code::PARAMS_NOT_RECOGNISED,
+                "5.5.4",
+                "ESMTP parameters need EHLO, not HELO",
+            ));
         }
         let mut kept = Vec::new();
         for p in &params {
             let value = p.value.as_deref().unwrap_or("");
             let ok = match p.key.as_str() {
                 "NOTIFY" => {
-                    let items: Vec<String> = value.split(',').map(str::to_ascii_uppercase).collect();
+                    let items: Vec<String> =
+                        value.split(',').map(str::to_ascii_uppercase).collect();
                     let never = items.iter().any(|i| i == "NEVER");
                     !value.is_empty()
-                        && items.iter().all(|i| matches!(i.as_str(), "NEVER" | "SUCCESS" | "FAILURE" | "DELAY"))
+                        && items.iter().all(|i| {
+                            matches!(i.as_str(), "NEVER" | "SUCCESS" | "FAILURE" | "DELAY")
+                        })
                         && (!never || items.len() == 1)
                 }
-                "ORCPT" => value.split_once(';').is_some_and(|(t, a)| !t.is_empty() && !a.is_empty()),
+                "ORCPT" => value
+                    .split_once(';')
+                    .is_some_and(|(t, a)| !t.is_empty() && !a.is_empty()),
                 other => {
                     return self.reply(Reply::new(
                         code::PARAMS_NOT_RECOGNISED,
@@ -536,7 +640,11 @@ impl Session {
                 }
             };
             if !ok {
-                return self.reply(Reply::new(code::PARAM_SYNTAX, "5.5.4", format!("Bad {} parameter value", p.key)));
+                return self.reply(Reply::new(
+                    code::PARAM_SYNTAX,
+                    "5.5.4",
+                    format!("Bad {} parameter value", p.key),
+                ));
             }
             kept.push((p.key.clone(), value.to_string()));
         }
@@ -549,30 +657,53 @@ impl Session {
         }
         let text = format!("Recipient <{address}> OK");
         if let Some(txn) = self.txn.as_mut() {
-            txn.rcpt_to.push(Recipient { address, params: kept });
+            txn.rcpt_to.push(Recipient {
+                address,
+                params: kept,
+            });
         }
         self.reply(Reply::new(code::OK, "2.1.5", text));
     }
 
     fn data(&mut self) {
         let Some(txn) = self.txn.as_ref() else {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Need MAIL before DATA"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Need MAIL before DATA",
+            ));
         };
         if txn.chunks.is_some() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "DATA cannot be mixed with BDAT"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "DATA cannot be mixed with BDAT",
+            ));
         }
         if txn.rcpt_to.is_empty() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Need RCPT before DATA"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Need RCPT before DATA",
+            ));
         }
         if txn.binarymime {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "BODY=BINARYMIME requires BDAT, not DATA"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "BODY=BINARYMIME requires BDAT, not DATA",
+            ));
         }
-        self.reply(Reply::plain(code::START_INPUT, "End data with <CR><LF>.<CR><LF>"));
+        self.reply(Reply::plain(
+            code::START_INPUT,
+            "End data with <CR><LF>.<CR><LF>",
+        ));
         self.mode = Mode::Data(DataReceiver::new(self.cfg.max_message_size));
     }
 
     fn finish_data(&mut self, rx: DataReceiver) {
-        self.transcript.push(Direction::In, format!("[{} bytes]", rx.received()));
+        self.transcript
+            .push(Direction::In, format!("[{} bytes]", rx.received()));
         self.transcript.push(Direction::In, ".");
         if rx.over_limit() {
             self.txn = None;
@@ -585,15 +716,26 @@ impl Session {
         Reply::new(
             code::EXCEEDED_STORAGE,
             "5.3.4",
-            format!("Message exceeds the size limit of {} bytes", self.cfg.max_message_size),
+            format!(
+                "Message exceeds the size limit of {} bytes",
+                self.cfg.max_message_size
+            ),
         )
     }
 
     fn bdat(&mut self, size: u64, last: bool) {
         // The chunk follows the command whatever we answer, so it is always consumed.
         let reject = match self.txn.as_mut() {
-            None => Some(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Need MAIL before BDAT")),
-            Some(txn) if txn.rcpt_to.is_empty() => Some(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Need RCPT before BDAT")),
+            None => Some(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Need MAIL before BDAT",
+            )),
+            Some(txn) if txn.rcpt_to.is_empty() => Some(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Need RCPT before BDAT",
+            )),
             Some(txn) => {
                 let so_far = txn.chunks.get_or_insert_with(Vec::new).len() as u64;
                 if so_far.saturating_add(size) > self.cfg.max_message_size as u64 {
@@ -607,13 +749,19 @@ impl Session {
             // Nothing to read: finish now (BDAT 0 LAST is how CHUNKING ends a message).
             self.finish_chunk(0, last, reject);
         } else {
-            self.mode = Mode::Bdat { size, remaining: size, last, reject };
+            self.mode = Mode::Bdat {
+                size,
+                remaining: size,
+                last,
+                reject,
+            };
         }
     }
 
     fn finish_chunk(&mut self, size: u64, last: bool, reject: Option<Reply>) {
         if size > 0 {
-            self.transcript.push(Direction::In, format!("[{size} bytes]"));
+            self.transcript
+                .push(Direction::In, format!("[{size} bytes]"));
         }
         if let Some(r) = reject {
             if r.code == code::EXCEEDED_STORAGE {
@@ -623,17 +771,29 @@ impl Session {
             return self.reply(r);
         }
         if last {
-            let body = self.txn.as_mut().and_then(|t| t.chunks.take()).unwrap_or_default();
+            let body = self
+                .txn
+                .as_mut()
+                .and_then(|t| t.chunks.take())
+                .unwrap_or_default();
             self.deliver(body);
         } else {
-            self.reply(Reply::new(code::OK, "2.0.0", format!("{size} octets received")));
+            self.reply(Reply::new(
+                code::OK,
+                "2.0.0",
+                format!("{size} octets received"),
+            ));
         }
     }
 
     fn deliver(&mut self, raw: Vec<u8>) {
         let Some(txn) = self.txn.take() else { return };
         let delivery = Delivery {
-            envelope: Envelope { mail_from: txn.mail_from, mail_params: txn.mail_params, rcpt_to: txn.rcpt_to },
+            envelope: Envelope {
+                mail_from: txn.mail_from,
+                mail_params: txn.mail_params,
+                rcpt_to: txn.rcpt_to,
+            },
             raw,
             transcript_first: txn.transcript_first,
             transcript_end: self.transcript.len() + 1,
@@ -651,7 +811,11 @@ impl Session {
             }
             Err(why) => {
                 self.note(format!("store error: {why}"));
-                Reply::new(code::LOCAL_ERROR, "4.3.0", "Local error: message not stored, please try again")
+                Reply::new(
+                    code::LOCAL_ERROR,
+                    "4.3.0",
+                    "Local error: message not stored, please try again",
+                )
             }
         };
         self.mode = Mode::Command;
@@ -680,13 +844,25 @@ impl Session {
 
     fn starttls(&mut self) {
         if self.tls.is_some() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "TLS is already active"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "TLS is already active",
+            ));
         }
         if !self.cfg.starttls {
-            return self.reply(Reply::new(code::NOT_IMPLEMENTED, "5.5.1", "STARTTLS is not enabled on this listener"));
+            return self.reply(Reply::new(
+                code::NOT_IMPLEMENTED,
+                "5.5.1",
+                "STARTTLS is not enabled on this listener",
+            ));
         }
         if self.txn.is_some() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "STARTTLS is not allowed during a mail transaction"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "STARTTLS is not allowed during a mail transaction",
+            ));
         }
         self.reply(Reply::new(code::READY, "2.0.0", "Ready to start TLS"));
         self.pending.push_back(Output::StartTls);
@@ -712,19 +888,34 @@ impl Session {
 
     fn auth_start(&mut self, mechanism: &str, initial: Option<String>) {
         if !self.helo.as_ref().is_some_and(|(_, e)| *e) {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Send EHLO before AUTH"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Send EHLO before AUTH",
+            ));
         }
         if self.auth.is_some() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "Already authenticated"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "Already authenticated",
+            ));
         }
         if self.txn.is_some() {
-            return self.reply(Reply::new(code::BAD_SEQUENCE, "5.5.1", "AUTH is not allowed during a mail transaction"));
+            return self.reply(Reply::new(
+                code::BAD_SEQUENCE,
+                "5.5.1",
+                "AUTH is not allowed during a mail transaction",
+            ));
         }
         let Some(mech) = Mechanism::parse(mechanism) else {
             return self.reply(Reply::new(
                 code::PARAM_NOT_IMPLEMENTED,
                 "5.5.4",
-                format!("Unrecognised authentication mechanism; use one of {}", auth::MECHANISMS),
+                format!(
+                    "Unrecognised authentication mechanism; use one of {}",
+                    auth::MECHANISMS
+                ),
             ));
         };
         // "=" is the explicit empty initial response (RFC 4954 §4).
@@ -767,16 +958,32 @@ impl Session {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        format!("<{}.{}.{}@{}>", std::process::id(), n, nanos, self.cfg.hostname)
+        format!(
+            "<{}.{}.{}@{}>",
+            std::process::id(),
+            n,
+            nanos,
+            self.cfg.hostname
+        )
     }
 
     fn auth_response(&mut self, line: &str) {
-        let Mode::Auth(step) = std::mem::replace(&mut self.mode, Mode::Command) else { return };
+        let Mode::Auth(step) = std::mem::replace(&mut self.mode, Mode::Command) else {
+            return;
+        };
         let secret = matches!(step, AuthStep::Plain | AuthStep::LoginPassword { .. });
-        let shown = if secret && !self.cfg.show_passwords && line != "*" { "********" } else { line };
+        let shown = if secret && !self.cfg.show_passwords && line != "*" {
+            "********"
+        } else {
+            line
+        };
         self.transcript.push(Direction::In, shown);
         if line.trim() == "*" {
-            return self.reply(Reply::new(code::PARAM_SYNTAX, "5.0.0", "Authentication cancelled"));
+            return self.reply(Reply::new(
+                code::PARAM_SYNTAX,
+                "5.0.0",
+                "Authentication cancelled",
+            ));
         }
         match step {
             AuthStep::Plain => self.finish_auth(Mechanism::Plain, auth::decode_plain(line)),
@@ -788,7 +995,8 @@ impl Session {
                 Err(e) => self.sasl_error(e),
             },
             AuthStep::LoginPassword { user } => {
-                let creds = auth::decode_text(line).map(|password| Credentials::Password { user, password });
+                let creds = auth::decode_text(line)
+                    .map(|password| Credentials::Password { user, password });
                 self.finish_auth(Mechanism::Login, creds);
             }
             AuthStep::CramMd5 { challenge } => {
@@ -803,12 +1011,31 @@ impl Session {
             Err(e) => return self.sasl_error(e),
         };
         if self.cfg.auth.accepts(&creds) {
-            self.note(format!("authenticated as {} with {}", creds.user(), mech.name()));
-            self.auth = Some(AuthInfo { mechanism: mech.name().into(), user: creds.user().to_string() });
-            self.reply(Reply::new(code::AUTH_OK, "2.7.0", "Authentication successful"));
+            self.note(format!(
+                "authenticated as {} with {}",
+                creds.user(),
+                mech.name()
+            ));
+            self.auth = Some(AuthInfo {
+                mechanism: mech.name().into(),
+                user: creds.user().to_string(),
+            });
+            self.reply(Reply::new(
+                code::AUTH_OK,
+                "2.7.0",
+                "Authentication successful",
+            ));
         } else {
-            self.note(format!("authentication failed for {} with {}", creds.user(), mech.name()));
-            self.reply(Reply::new(code::AUTH_INVALID, "5.7.8", "Authentication credentials invalid"));
+            self.note(format!(
+                "authentication failed for {} with {}",
+                creds.user(),
+                mech.name()
+            ));
+            self.reply(Reply::new(
+                code::AUTH_INVALID,
+                "5.7.8",
+                "Authentication credentials invalid",
+            ));
         }
     }
 

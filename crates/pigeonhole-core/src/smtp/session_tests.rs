@@ -55,7 +55,10 @@ fn drive(session: &mut Session, input: &[u8], run: &mut Run) {
                 run.starttls = true;
                 // Whatever was pipelined after STARTTLS is dropped by the connection loop.
                 buf.clear();
-                session.tls_started(TlsInfo { version: "TLSv1.3".into(), cipher: "TEST".into() });
+                session.tls_started(TlsInfo {
+                    version: "TLSv1.3".into(),
+                    cipher: "TEST".into(),
+                });
             }
             Output::Close => run.closed = true,
         }
@@ -235,11 +238,22 @@ fn ehlo_advertises_every_extension() {
         "AUTH PLAIN LOGIN CRAM-MD5",
         "HELP",
     ] {
-        assert!(wire.contains(&format!("250-{ext}\r\n")) || wire.contains(&format!("250 {ext}\r\n")), "EHLO must advertise {ext}: {wire}");
+        assert!(
+            wire.contains(&format!("250-{ext}\r\n")) || wire.contains(&format!("250 {ext}\r\n")),
+            "EHLO must advertise {ext}: {wire}"
+        );
     }
-    assert!(wire.starts_with("250-test.local"), "first EHLO line names the server: {wire}");
+    assert!(
+        wire.starts_with("250-test.local"),
+        "first EHLO line names the server: {wire}"
+    );
     let helo = talk(b"HELO c\r\n");
-    assert_eq!(helo.wire[0].matches("\r\n").count(), 1, "HELO reply is one line: {}", helo.wire[0]);
+    assert_eq!(
+        helo.wire[0].matches("\r\n").count(),
+        1,
+        "HELO reply is one line: {}",
+        helo.wire[0]
+    );
 }
 
 #[test]
@@ -250,26 +264,46 @@ fn starttls_is_not_advertised_once_tls_is_on() {
     drive(&mut s, b"EHLO c\r\n", &mut run);
     assert!(run.starttls, "STARTTLS must ask the loop for a handshake");
     assert_eq!(run.codes[1], "220 2.0.0");
-    assert!(!run.wire[2].contains("STARTTLS"), "after TLS, EHLO must not offer STARTTLS again");
+    assert!(
+        !run.wire[2].contains("STARTTLS"),
+        "after TLS, EHLO must not offer STARTTLS again"
+    );
 }
 
 #[test]
 fn starttls_forgets_helo_and_discards_pipelined_commands() {
     // MAIL FROM pipelined behind STARTTLS would be injected plaintext (CVE-2011-0411).
     let run = talk(b"EHLO c\r\nSTARTTLS\r\nMAIL FROM:<evil@x.y>\r\n");
-    assert_eq!(run.codes, ["250", "220 2.0.0"], "nothing after STARTTLS may be answered");
+    assert_eq!(
+        run.codes,
+        ["250", "220 2.0.0"],
+        "nothing after STARTTLS may be answered"
+    );
     let mut s = Session::new(Arc::new(cfg()));
     let mut run = Run::default();
     drive(&mut s, b"EHLO c\r\nSTARTTLS\r\n", &mut run);
     drive(&mut s, b"MAIL FROM:<a@b.c>\r\n", &mut run);
-    assert_eq!(run.codes.last().map(String::as_str), Some("503 5.5.1"), "after TLS the client must EHLO again");
+    assert_eq!(
+        run.codes.last().map(String::as_str),
+        Some("503 5.5.1"),
+        "after TLS the client must EHLO again"
+    );
 }
 
 #[test]
 fn starttls_when_disabled_is_502() {
-    let run = talk_with(SessionConfig { starttls: false, ..cfg() }, b"EHLO c\r\nSTARTTLS\r\n");
+    let run = talk_with(
+        SessionConfig {
+            starttls: false,
+            ..cfg()
+        },
+        b"EHLO c\r\nSTARTTLS\r\n",
+    );
     assert_eq!(run.codes, ["250", "502 5.5.1"]);
-    assert!(!run.wire[0].contains("STARTTLS"), "not advertised when disabled");
+    assert!(
+        !run.wire[0].contains("STARTTLS"),
+        "not advertised when disabled"
+    );
 }
 
 fn message(body: &[u8]) -> Vec<u8> {
@@ -281,12 +315,36 @@ fn message(body: &[u8]) -> Vec<u8> {
 #[test]
 fn data_transparency_and_smuggling_table() {
     let cases: &[(&str, &[u8], &[u8])] = &[
-        ("leading dot unstuffed", b"..hidden\r\n.\r\n", b".hidden\r\n"),
-        ("lone dot inside a line kept", b"a . b\r\n.\r\n", b"a . b\r\n"),
-        ("bare LF dot LF is data", b"x\n.\nMAIL FROM:<s@m.g>\r\n.\r\n", b"x\n.\nMAIL FROM:<s@m.g>\r\n"),
-        ("CR dot CRLF is data", b"x\r.\r\ny\r\n.\r\n", b"x\r.\r\ny\r\n"),
-        ("LF dot CRLF is data", b"x\n.\r\ny\r\n.\r\n", b"x\n.\r\ny\r\n"),
-        ("8-bit bytes kept", b"caf\xc3\xa9 \xff\r\n.\r\n", b"caf\xc3\xa9 \xff\r\n"),
+        (
+            "leading dot unstuffed",
+            b"..hidden\r\n.\r\n",
+            b".hidden\r\n",
+        ),
+        (
+            "lone dot inside a line kept",
+            b"a . b\r\n.\r\n",
+            b"a . b\r\n",
+        ),
+        (
+            "bare LF dot LF is data",
+            b"x\n.\nMAIL FROM:<s@m.g>\r\n.\r\n",
+            b"x\n.\nMAIL FROM:<s@m.g>\r\n",
+        ),
+        (
+            "CR dot CRLF is data",
+            b"x\r.\r\ny\r\n.\r\n",
+            b"x\r.\r\ny\r\n",
+        ),
+        (
+            "LF dot CRLF is data",
+            b"x\n.\r\ny\r\n.\r\n",
+            b"x\n.\r\ny\r\n",
+        ),
+        (
+            "8-bit bytes kept",
+            b"caf\xc3\xa9 \xff\r\n.\r\n",
+            b"caf\xc3\xa9 \xff\r\n",
+        ),
     ];
     for (name, body, want) in cases {
         let run = talk(&message(body));
@@ -297,9 +355,19 @@ fn data_transparency_and_smuggling_table() {
 
 #[test]
 fn smuggled_second_message_is_not_delivered() {
-    let run = talk(&message(b"Subject: a\r\n\r\nx\n.\nMAIL FROM:<evil@x.y>\nRCPT TO:<v@x.y>\nDATA\nevil\n.\n"));
-    assert_eq!(run.delivered.len(), 0, "the message is still open: bare LF dot never ends it");
-    assert_eq!(run.codes, ["250", "250 2.1.0", "250 2.1.5", "354"], "the smuggled MAIL/RCPT/DATA got no replies");
+    let run = talk(&message(
+        b"Subject: a\r\n\r\nx\n.\nMAIL FROM:<evil@x.y>\nRCPT TO:<v@x.y>\nDATA\nevil\n.\n",
+    ));
+    assert_eq!(
+        run.delivered.len(),
+        0,
+        "the message is still open: bare LF dot never ends it"
+    );
+    assert_eq!(
+        run.codes,
+        ["250", "250 2.1.0", "250 2.1.5", "354"],
+        "the smuggled MAIL/RCPT/DATA got no replies"
+    );
 }
 
 #[test]
@@ -308,7 +376,11 @@ fn oversized_message_is_read_to_the_end_then_552() {
     let mut body = big.clone();
     body.extend_from_slice(b"\r\n.\r\nNOOP\r\n");
     let run = talk(&message(&body));
-    assert_eq!(run.codes[4..], ["552 5.3.4", "250 2.0.0"], "552 after the terminator, then the next command works");
+    assert_eq!(
+        run.codes[4..],
+        ["552 5.3.4", "250 2.0.0"],
+        "552 after the terminator, then the next command works"
+    );
     assert!(run.delivered.is_empty(), "nothing stored");
 }
 
@@ -317,20 +389,29 @@ fn many_messages_on_one_connection_and_rset_keeps_helo() {
     let mut input = Vec::new();
     input.extend_from_slice(EHLO);
     for i in 0..3 {
-        input.extend_from_slice(format!("MAIL FROM:<a{i}@b.c>\r\nRCPT TO:<x@y.z>\r\nDATA\r\nm{i}\r\n.\r\n").as_bytes());
+        input.extend_from_slice(
+            format!("MAIL FROM:<a{i}@b.c>\r\nRCPT TO:<x@y.z>\r\nDATA\r\nm{i}\r\n.\r\n").as_bytes(),
+        );
     }
     input.extend_from_slice(b"MAIL FROM:<a@b.c>\r\nRSET\r\nMAIL FROM:<a@b.c>\r\n");
     let run = talk(&input);
     assert_eq!(run.delivered.len(), 3, "three messages on one connection");
     assert_eq!(run.delivered[2], b"m2\r\n");
     assert_eq!(run.envelopes[1].mail_from, "a1@b.c");
-    assert_eq!(&run.codes[run.codes.len() - 3..], ["250 2.1.0", "250 2.0.0", "250 2.1.0"], "RSET keeps the HELO name");
+    assert_eq!(
+        &run.codes[run.codes.len() - 3..],
+        ["250 2.1.0", "250 2.0.0", "250 2.1.0"],
+        "RSET keeps the HELO name"
+    );
 }
 
 #[test]
 fn second_ehlo_resets_the_transaction() {
     let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nEHLO c\r\nRCPT TO:<x@y.z>\r\n");
-    assert_eq!(run.codes[3], "503 5.5.1", "RCPT after a second EHLO has no MAIL");
+    assert_eq!(
+        run.codes[3], "503 5.5.1",
+        "RCPT after a second EHLO has no MAIL"
+    );
 }
 
 #[test]
@@ -339,20 +420,44 @@ fn envelope_records_parameters() {
     assert_eq!(run.envelopes[0].rcpt_to[0].address, "x@y.z");
     let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c> RET=FULL ENVID=e1\r\nRCPT TO:<x@y.z> NOTIFY=NEVER\r\nDATA\r\nhi\r\n.\r\n");
     let env = &run.envelopes[0];
-    assert_eq!(env.mail_params, [("RET".to_string(), "FULL".to_string()), ("ENVID".to_string(), "e1".to_string())]);
-    assert_eq!(env.rcpt_to[0].params, [("NOTIFY".to_string(), "NEVER".to_string())]);
+    assert_eq!(
+        env.mail_params,
+        [
+            ("RET".to_string(), "FULL".to_string()),
+            ("ENVID".to_string(), "e1".to_string())
+        ]
+    );
+    assert_eq!(
+        env.rcpt_to[0].params,
+        [("NOTIFY".to_string(), "NEVER".to_string())]
+    );
 }
 
 #[test]
 fn bdat_is_binary_safe_and_chunks_join() {
     let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 5\r\na\r\n.\rBDAT 3 LAST\r\n\x00\xffzQUIT\r\n");
-    assert_eq!(run.codes, ["250", "250 2.1.0", "250 2.1.5", "250 2.0.0", "250 2.0.0", "221 2.0.0"]);
-    assert_eq!(run.delivered, [b"a\r\n.\r\x00\xffz".to_vec()], "BDAT bytes are stored exactly, dots and all");
+    assert_eq!(
+        run.codes,
+        [
+            "250",
+            "250 2.1.0",
+            "250 2.1.5",
+            "250 2.0.0",
+            "250 2.0.0",
+            "221 2.0.0"
+        ]
+    );
+    assert_eq!(
+        run.delivered,
+        [b"a\r\n.\r\x00\xffz".to_vec()],
+        "BDAT bytes are stored exactly, dots and all"
+    );
 }
 
 #[test]
 fn bdat_zero_last_ends_the_message() {
-    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 2\r\nhiBDAT 0 LAST\r\n");
+    let run =
+        talk(b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 2\r\nhiBDAT 0 LAST\r\n");
     assert_eq!(run.codes[3..], ["250 2.0.0", "250 2.0.0"]);
     assert_eq!(run.delivered, [b"hi".to_vec()]);
 }
@@ -372,7 +477,8 @@ fn data_after_bdat_is_503() {
 
 #[test]
 fn bdat_over_the_size_limit_is_552_and_ends_the_transaction() {
-    let mut input = b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 1001 LAST\r\n".to_vec();
+    let mut input =
+        b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 1001 LAST\r\n".to_vec();
     input.extend(std::iter::repeat_n(b'x', 1001));
     input.extend_from_slice(b"NOOP\r\n");
     let run = talk(&input);
@@ -391,7 +497,11 @@ fn command_line_over_512_octets_is_500_and_the_session_goes_on() {
     let mut ok = b"NOOP ".to_vec();
     ok.extend(std::iter::repeat_n(b'a', 512 - 5 - 2));
     ok.extend_from_slice(b"\r\n");
-    assert_eq!(talk(&ok).codes, ["250 2.0.0"], "a 512-octet line is within the limit");
+    assert_eq!(
+        talk(&ok).codes,
+        ["250 2.0.0"],
+        "a 512-octet line is within the limit"
+    );
 }
 
 #[test]
@@ -411,42 +521,98 @@ fn auth_plain_initial_response_and_after_334() {
     let run = talk(format!("EHLO c\r\nAUTH PLAIN {creds}\r\n").as_bytes());
     assert_eq!(run.codes, ["250", "235 2.7.0"]);
     let run = talk(format!("EHLO c\r\nAUTH PLAIN\r\n{creds}\r\nAUTH PLAIN {creds}\r\n").as_bytes());
-    assert_eq!(run.codes, ["250", "334", "235 2.7.0", "503 5.5.1"], "a second AUTH is refused");
-    assert_eq!(run.wire[1], "334 \r\n", "PLAIN without initial response gets an empty 334");
+    assert_eq!(
+        run.codes,
+        ["250", "334", "235 2.7.0", "503 5.5.1"],
+        "a second AUTH is refused"
+    );
+    assert_eq!(
+        run.wire[1], "334 \r\n",
+        "PLAIN without initial response gets an empty 334"
+    );
 }
 
 #[test]
 fn auth_login_prompts_exactly() {
     let run = talk(
-        format!("EHLO c\r\nAUTH LOGIN\r\n{}\r\n{}\r\n", encode_b64(b"alice"), encode_b64(b"pw")).as_bytes(),
+        format!(
+            "EHLO c\r\nAUTH LOGIN\r\n{}\r\n{}\r\n",
+            encode_b64(b"alice"),
+            encode_b64(b"pw")
+        )
+        .as_bytes(),
     );
     assert_eq!(run.wire[1], "334 VXNlcm5hbWU6\r\n");
     assert_eq!(run.wire[2], "334 UGFzc3dvcmQ6\r\n");
     assert_eq!(run.codes[3], "235 2.7.0");
-    let run = talk(format!("EHLO c\r\nAUTH LOGIN {}\r\n{}\r\n", encode_b64(b"alice"), encode_b64(b"pw")).as_bytes());
-    assert_eq!(run.codes, ["250", "334", "235 2.7.0"], "LOGIN with an initial response skips the user prompt");
+    let run = talk(
+        format!(
+            "EHLO c\r\nAUTH LOGIN {}\r\n{}\r\n",
+            encode_b64(b"alice"),
+            encode_b64(b"pw")
+        )
+        .as_bytes(),
+    );
+    assert_eq!(
+        run.codes,
+        ["250", "334", "235 2.7.0"],
+        "LOGIN with an initial response skips the user prompt"
+    );
     assert_eq!(run.wire[1], "334 UGFzc3dvcmQ6\r\n");
 }
 
 #[test]
 fn configured_users_are_checked() {
-    let config = SessionConfig { auth: AuthPolicy::Users(vec![("alice".into(), "pw".into())]), ..cfg() };
+    let config = SessionConfig {
+        auth: AuthPolicy::Users(vec![("alice".into(), "pw".into())]),
+        ..cfg()
+    };
     let good = encode_b64(b"\0alice\0pw");
     let bad = encode_b64(b"\0alice\0nope");
-    assert_eq!(talk_with(config.clone(), format!("EHLO c\r\nAUTH PLAIN {bad}\r\n").as_bytes()).codes[1], "535 5.7.8");
-    assert_eq!(talk_with(config.clone(), format!("EHLO c\r\nAUTH PLAIN {good}\r\n").as_bytes()).codes[1], "235 2.7.0");
+    assert_eq!(
+        talk_with(
+            config.clone(),
+            format!("EHLO c\r\nAUTH PLAIN {bad}\r\n").as_bytes()
+        )
+        .codes[1],
+        "535 5.7.8"
+    );
+    assert_eq!(
+        talk_with(
+            config.clone(),
+            format!("EHLO c\r\nAUTH PLAIN {good}\r\n").as_bytes()
+        )
+        .codes[1],
+        "235 2.7.0"
+    );
 
     // CRAM-MD5: answer the challenge the server actually sent.
     let mut s = Session::new(Arc::new(config));
     let mut run = Run::default();
     drive(&mut s, b"EHLO c\r\nAUTH CRAM-MD5\r\n", &mut run);
-    let challenge_b64 = run.wire[1].trim_start_matches("334 ").trim_end().to_string();
-    let challenge = String::from_utf8(super::auth::decode_b64(&challenge_b64).expect("challenge is base64")).expect("utf8");
-    assert!(challenge.starts_with('<') && challenge.ends_with('>'), "RFC 2195 challenge shape: {challenge}");
+    let challenge_b64 = run.wire[1]
+        .trim_start_matches("334 ")
+        .trim_end()
+        .to_string();
+    let challenge =
+        String::from_utf8(super::auth::decode_b64(&challenge_b64).expect("challenge is base64"))
+            .expect("utf8");
+    assert!(
+        challenge.starts_with('<') && challenge.ends_with('>'),
+        "RFC 2195 challenge shape: {challenge}"
+    );
     let answer = encode_b64(format!("alice {}", cram_md5_digest("pw", &challenge)).as_bytes());
     drive(&mut s, format!("{answer}\r\n").as_bytes(), &mut run);
-    assert_eq!(run.codes.last().map(String::as_str), Some("235 2.7.0"), "correct CRAM-MD5 digest accepted");
-    assert_eq!(s.auth().map(|a| a.user.as_str()), Some("alice"), "the authenticated user is recorded");
+    assert_eq!(
+        run.codes.last().map(String::as_str),
+        Some("235 2.7.0"),
+        "correct CRAM-MD5 digest accepted"
+    );
+    assert_eq!(
+        s.auth().map(|a| a.user.as_str()),
+        Some("alice"),
+        "the authenticated user is recorded"
+    );
 }
 
 #[test]
@@ -454,15 +620,40 @@ fn passwords_are_masked_in_the_transcript_unless_asked() {
     let creds = encode_b64(b"\0alice\0hunter2");
     let mut s = Session::new(Arc::new(cfg()));
     let mut run = Run::default();
-    drive(&mut s, format!("EHLO c\r\nAUTH PLAIN {creds}\r\nAUTH LOGIN\r\n").as_bytes(), &mut run);
-    let text: Vec<String> = s.transcript_mut().pending().iter().map(|l| l.text.clone()).collect();
-    assert!(text.iter().all(|l| !l.contains(&creds)), "PLAIN credentials must not be in the transcript: {text:?}");
-    assert!(text.iter().any(|l| l == "AUTH PLAIN ********"), "the masked command is recorded: {text:?}");
-
-    let mut s = Session::new(Arc::new(SessionConfig { show_passwords: true, ..cfg() }));
-    drive(&mut s, format!("EHLO c\r\nAUTH PLAIN {creds}\r\n").as_bytes(), &mut Run::default());
+    drive(
+        &mut s,
+        format!("EHLO c\r\nAUTH PLAIN {creds}\r\nAUTH LOGIN\r\n").as_bytes(),
+        &mut run,
+    );
+    let text: Vec<String> = s
+        .transcript_mut()
+        .pending()
+        .iter()
+        .map(|l| l.text.clone())
+        .collect();
     assert!(
-        s.transcript_mut().pending().iter().any(|l| l.text.contains(&creds)),
+        text.iter().all(|l| !l.contains(&creds)),
+        "PLAIN credentials must not be in the transcript: {text:?}"
+    );
+    assert!(
+        text.iter().any(|l| l == "AUTH PLAIN ********"),
+        "the masked command is recorded: {text:?}"
+    );
+
+    let mut s = Session::new(Arc::new(SessionConfig {
+        show_passwords: true,
+        ..cfg()
+    }));
+    drive(
+        &mut s,
+        format!("EHLO c\r\nAUTH PLAIN {creds}\r\n").as_bytes(),
+        &mut Run::default(),
+    );
+    assert!(
+        s.transcript_mut()
+            .pending()
+            .iter()
+            .any(|l| l.text.contains(&creds)),
         "with show_passwords the line is verbatim"
     );
 }
@@ -471,14 +662,29 @@ fn passwords_are_masked_in_the_transcript_unless_asked() {
 fn transcript_has_every_line_and_summarises_data() {
     let mut s = Session::new(Arc::new(cfg()));
     s.greeting();
-    drive(&mut s, &message(b"Subject: x\r\n\r\nhello\r\n.\r\n"), &mut Run::default());
+    drive(
+        &mut s,
+        &message(b"Subject: x\r\n\r\nhello\r\n.\r\n"),
+        &mut Run::default(),
+    );
     let lines = s.transcript_mut().pending().to_vec();
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     assert!(texts[0].starts_with("220 "), "greeting first: {texts:?}");
     assert!(texts.contains(&"EHLO c"), "client lines recorded");
-    assert!(texts.contains(&"[21 bytes]"), "DATA content summarised, not repeated: {texts:?}");
-    assert!(!texts.iter().any(|t| t.contains("hello")), "message content is not in the transcript");
-    assert!(lines.iter().any(|l| l.dir == Direction::Out && l.text.starts_with("250 2.0.0 Ok")), "the final 250 is recorded");
+    assert!(
+        texts.contains(&"[21 bytes]"),
+        "DATA content summarised, not repeated: {texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("hello")),
+        "message content is not in the transcript"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.dir == Direction::Out && l.text.starts_with("250 2.0.0 Ok")),
+        "the final 250 is recorded"
+    );
 }
 
 #[test]
@@ -493,7 +699,11 @@ fn store_failure_is_451_and_the_session_continues() {
             _ => {}
         }
     }
-    assert_eq!(codes, [250, 250, 250, 354, 451, 250], "a failed commit is a temporary failure, never a 250");
+    assert_eq!(
+        codes,
+        [250, 250, 250, 354, 451, 250],
+        "a failed commit is a temporary failure, never a 250"
+    );
 }
 
 #[test]
@@ -508,6 +718,9 @@ fn replies_wait_for_the_commit() {
         }
     }
     assert!(saw_deliver);
-    assert!(s.advance(&mut buf).is_none(), "nothing more until the caller reports the commit");
+    assert!(
+        s.advance(&mut buf).is_none(),
+        "nothing more until the caller reports the commit"
+    );
     assert_eq!(&buf[..], b"NOOP\r\n", "pipelined input waits");
 }

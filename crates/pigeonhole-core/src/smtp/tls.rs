@@ -11,7 +11,10 @@ use tokio_rustls::TlsAcceptor;
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("writing the TLS certificate to {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("generating a TLS certificate: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("reading the TLS certificate or key at {path}: {reason}")]
@@ -28,24 +31,46 @@ pub fn acceptor(dir: &Path, hostname: &str) -> Result<TlsAcceptor, TlsError> {
     let cert_path = dir.join(CERT_FILE);
     let key_path = dir.join(KEY_FILE);
     if !cert_path.exists() || !key_path.exists() {
-        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+        let mut names = vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ];
         if !names.iter().any(|n| n == hostname) {
             names.push(hostname.to_string());
         }
         let generated = rcgen::generate_simple_self_signed(names)?;
-        std::fs::create_dir_all(dir).map_err(|e| TlsError::Write { path: dir.to_path_buf(), source: e })?;
-        std::fs::write(&key_path, generated.signing_key.serialize_pem())
-            .map_err(|e| TlsError::Write { path: key_path.clone(), source: e })?;
-        std::fs::write(&cert_path, generated.cert.pem()).map_err(|e| TlsError::Write { path: cert_path.clone(), source: e })?;
+        std::fs::create_dir_all(dir).map_err(|e| TlsError::Write {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        std::fs::write(&key_path, generated.signing_key.serialize_pem()).map_err(|e| {
+            TlsError::Write {
+                path: key_path.clone(),
+                source: e,
+            }
+        })?;
+        std::fs::write(&cert_path, generated.cert.pem()).map_err(|e| TlsError::Write {
+            path: cert_path.clone(),
+            source: e,
+        })?;
         tracing::info!(path = %cert_path.display(), "created a self-signed TLS certificate");
     }
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
         .and_then(|it| it.collect())
-        .map_err(|e| TlsError::Read { path: cert_path.clone(), reason: e.to_string() })?;
-    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| TlsError::Read { path: key_path, reason: e.to_string() })?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)?;
+        .map_err(|e| TlsError::Read {
+            path: cert_path.clone(),
+            reason: e.to_string(),
+        })?;
+    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| TlsError::Read {
+        path: key_path,
+        reason: e.to_string(),
+    })?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

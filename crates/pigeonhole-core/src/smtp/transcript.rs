@@ -34,7 +34,11 @@ pub struct Transcript {
 
 impl Transcript {
     pub fn push(&mut self, dir: Direction, text: impl Into<String>) {
-        self.pending.push(Line { ts: Utc::now(), dir, text: text.into() });
+        self.pending.push(Line {
+            ts: Utc::now(),
+            dir,
+            text: text.into(),
+        });
     }
 
     /// Total lines in the session so far, flushed or not.

@@ -31,17 +31,28 @@ const LOCK_FILE: &str = "pigeonhole.lock";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("opening store at {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("no Pigeonhole store at {0} (expected {DB_FILE} there; run `pigeonhole serve` first or pass the right --data-dir)")]
     Missing(PathBuf),
     #[error("creating data directory {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the store at {0} is in use by another Pigeonhole server")]
     Locked(PathBuf),
-    #[error("store schema version {found} is newer than this build knows ({known}); upgrade Pigeonhole")]
+    #[error(
+        "store schema version {found} is newer than this build knows ({known}); upgrade Pigeonhole"
+    )]
     TooNew { found: usize, known: usize },
     #[error("running migration {name}: {source}")]
-    Migration { name: &'static str, source: rusqlite::Error },
+    Migration {
+        name: &'static str,
+        source: rusqlite::Error,
+    },
     #[error("no message with id {0}")]
     NoMessage(i64),
     #[error("no session with id {0}")]
@@ -166,7 +177,10 @@ struct Inner {
 impl Store {
     /// Opens (creating if needed) a writable store in `dir` and starts its writer thread.
     pub fn open(dir: &Path, bus: EventBus, options: StoreOptions) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::CreateDir { path: dir.to_path_buf(), source: e })?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::CreateDir {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
         let lock = File::create(dir.join(LOCK_FILE))?;
         if lock.try_lock().is_err() {
             return Err(StoreError::Locked(dir.to_path_buf()));
@@ -174,7 +188,10 @@ impl Store {
         let db_path = dir.join(DB_FILE);
         let mut conn = schema::open_connection(&db_path, false, options.durability)?;
         schema::migrate(&mut conn)?;
-        let max_session: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM sessions", [], |r| r.get(0))?;
+        let max_session: i64 =
+            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM sessions", [], |r| {
+                r.get(0)
+            })?;
         let tx = writer::spawn(conn, bus, options.retention)?;
         Ok(Store {
             inner: Arc::new(Inner {
@@ -197,7 +214,10 @@ impl Store {
         let conn = schema::open_connection(&db_path, true, Durability::Process)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > schema_len() {
-            return Err(StoreError::TooNew { found: version as usize, known: schema_len() });
+            return Err(StoreError::TooNew {
+                found: version as usize,
+                known: schema_len(),
+            });
         }
         Ok(Store {
             inner: Arc::new(Inner {
@@ -228,21 +248,45 @@ impl Store {
     /// session say 250.
     pub(crate) async fn deliver(&self, msg: NewMessage) -> Result<i64> {
         let (done, wait) = oneshot::channel();
-        self.send(Op::Deliver { msg: Box::new(msg), done })?;
-        wait.await.map_err(|_| StoreError::WriterGone)?.map_err(StoreError::Io)
+        self.send(Op::Deliver {
+            msg: Box::new(msg),
+            done,
+        })?;
+        wait.await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Io)
     }
 
     /// Records session facts and new transcript lines; fire and forget, in order.
-    pub(crate) fn update_session(&self, session: SessionSummary, first_line: usize, lines: Vec<Line>, closed: bool) {
-        if self.send(Op::Session { session, first_line, lines, closed }).is_err() {
+    pub(crate) fn update_session(
+        &self,
+        session: SessionSummary,
+        first_line: usize,
+        lines: Vec<Line>,
+        closed: bool,
+    ) {
+        if self
+            .send(Op::Session {
+                session,
+                first_line,
+                lines,
+                closed,
+            })
+            .is_err()
+        {
             tracing::warn!("store writer gone; a session transcript was not saved");
         }
     }
 
-    async fn request<T>(&self, make: impl FnOnce(oneshot::Sender<std::io::Result<T>>) -> Op) -> Result<T> {
+    async fn request<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<std::io::Result<T>>) -> Op,
+    ) -> Result<T> {
         let (done, wait) = oneshot::channel();
         self.send(make(done))?;
-        wait.await.map_err(|_| StoreError::WriterGone)?.map_err(StoreError::Io)
+        wait.await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(StoreError::Io)
     }
 
     pub async fn delete(&self, ids: Vec<i64>) -> Result<u64> {
@@ -266,7 +310,11 @@ impl Store {
         let conn = self.inner.readers.lock().ok().and_then(|mut v| v.pop());
         let conn = match conn {
             Some(c) => c,
-            None => schema::open_connection(&self.inner.db_path, self.inner.writer.is_none(), Durability::Process)?,
+            None => schema::open_connection(
+                &self.inner.db_path,
+                self.inner.writer.is_none(),
+                Durability::Process,
+            )?,
         };
         let out = f(&conn);
         if let Ok(mut pool) = self.inner.readers.lock() {
@@ -297,23 +345,34 @@ pub(crate) mod ms_rfc3339 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
     }
 
     pub mod option {
         use super::*;
 
-        pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            t: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match t {
                 Some(t) => super::serialize(t, s),
                 None => s.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
             let s: Option<String> = Option::deserialize(d)?;
-            s.map(|s| DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom))
-                .transpose()
+            s.map(|s| {
+                DateTime::parse_from_rfc3339(&s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
         }
     }
 }

@@ -4,8 +4,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ms_to_datetime, Counts, Inbox, MessageSummary, Result, SessionSummary, Store, StoreError, StoredEnvelope,
-    Transcript,
+    ms_to_datetime, Counts, Inbox, MessageSummary, Result, SessionSummary, Store, StoreError,
+    StoredEnvelope, Transcript,
 };
 use crate::smtp::session::{AuthInfo, Envelope, Recipient, TlsInfo};
 use crate::smtp::transcript::Line;
@@ -28,11 +28,14 @@ pub struct MessagePage {
     pub messages: Vec<MessageSummary>,
 }
 
-const SUMMARY_COLUMNS: &str = "m.id, m.session_id, m.received_at, m.mail_from, m.rcpt_to, m.from_addr, m.to_addrs, \
+const SUMMARY_COLUMNS: &str =
+    "m.id, m.session_id, m.received_at, m.mail_from, m.rcpt_to, m.from_addr, m.to_addrs, \
      m.cc_addrs, m.subject, m.date, m.size, m.has_attachments, m.snippet, m.read";
 
 fn json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn summary_from_row(r: &Row) -> rusqlite::Result<MessageSummary> {
@@ -74,17 +77,25 @@ impl Store {
 
     pub fn summary(&self, id: i64) -> Result<MessageSummary> {
         self.read(|c| {
-            c.query_row(&format!("SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1"), [id], summary_from_row)
-                .optional()?
-                .ok_or(StoreError::NoMessage(id))
+            c.query_row(
+                &format!("SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1"),
+                [id],
+                summary_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NoMessage(id))
         })
     }
 
     pub fn raw(&self, id: i64) -> Result<Vec<u8>> {
         self.read(|c| {
-            c.query_row("SELECT raw FROM message_raw WHERE message_id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or(StoreError::NoMessage(id))
+            c.query_row(
+                "SELECT raw FROM message_raw WHERE message_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::NoMessage(id))
         })
     }
 
@@ -112,9 +123,16 @@ impl Store {
 
     pub fn counts(&self) -> Result<Counts> {
         self.read(|c| {
-            Ok(c.query_row("SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages", [], |r| {
-                Ok(Counts { total: r.get::<_, i64>(0)? as u64, unread: r.get::<_, i64>(1)? as u64 })
-            })?)
+            Ok(c.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages",
+                [],
+                |r| {
+                    Ok(Counts {
+                        total: r.get::<_, i64>(0)? as u64,
+                        unread: r.get::<_, i64>(1)? as u64,
+                    })
+                },
+            )?)
         })
     }
 
@@ -125,7 +143,11 @@ impl Store {
                  JOIN messages m ON m.id = r.message_id GROUP BY r.address ORDER BY r.address",
             )?;
             let rows = stmt.query_map([], |r| {
-                Ok(Inbox { address: r.get(0)?, total: r.get::<_, i64>(1)? as u64, unread: r.get::<_, i64>(2)? as u64 })
+                Ok(Inbox {
+                    address: r.get(0)?,
+                    total: r.get::<_, i64>(1)? as u64,
+                    unread: r.get::<_, i64>(2)? as u64,
+                })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
@@ -133,7 +155,9 @@ impl Store {
 
     pub fn sessions(&self, offset: u64, limit: u64) -> Result<Vec<SessionSummary>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!("{SESSION_SELECT} ORDER BY id DESC LIMIT ?1 OFFSET ?2"))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "{SESSION_SELECT} ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+            ))?;
             let rows = stmt.query_map(params![limit as i64, offset as i64], session_from_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
@@ -141,17 +165,22 @@ impl Store {
 
     pub fn session(&self, id: i64) -> Result<SessionSummary> {
         self.read(|c| {
-            c.query_row(&format!("{SESSION_SELECT} WHERE id = ?1"), [id], session_from_row)
-                .optional()?
-                .ok_or(StoreError::NoSession(id))
+            c.query_row(
+                &format!("{SESSION_SELECT} WHERE id = ?1"),
+                [id],
+                session_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NoSession(id))
         })
     }
 
     pub fn transcript(&self, session_id: i64) -> Result<Transcript> {
         let session = self.session(session_id)?;
         let lines = self.read(|c| {
-            let mut stmt =
-                c.prepare_cached("SELECT lines FROM transcript_chunks WHERE session_id = ?1 ORDER BY first_line")?;
+            let mut stmt = c.prepare_cached(
+                "SELECT lines FROM transcript_chunks WHERE session_id = ?1 ORDER BY first_line",
+            )?;
             let mut lines: Vec<Line> = Vec::new();
             let chunks = stmt.query_map([session_id], |r| r.get::<_, String>(0))?;
             for chunk in chunks {
@@ -163,15 +192,22 @@ impl Store {
     }
 }
 
-const SESSION_SELECT: &str = "SELECT id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher, \
+const SESSION_SELECT: &str =
+    "SELECT id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher, \
      auth_mechanism, auth_user, message_count, last_code FROM sessions";
 
 fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
-    let tls = match (r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?) {
+    let tls = match (
+        r.get::<_, Option<String>>(6)?,
+        r.get::<_, Option<String>>(7)?,
+    ) {
         (Some(version), Some(cipher)) => Some(TlsInfo { version, cipher }),
         _ => None,
     };
-    let auth = match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<String>>(9)?) {
+    let auth = match (
+        r.get::<_, Option<String>>(8)?,
+        r.get::<_, Option<String>>(9)?,
+    ) {
         (Some(mechanism), Some(user)) => Some(AuthInfo { mechanism, user }),
         _ => None,
     };
@@ -201,21 +237,33 @@ fn list(c: &Connection, q: &ListQuery) -> Result<MessagePage> {
         filters.push("m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
         args.push(fts);
     }
-    let filter = if filters.is_empty() { String::new() } else { format!(" WHERE {}", filters.join(" AND ")) };
+    let filter = if filters.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", filters.join(" AND "))
+    };
     let distinct = if q.inbox.is_some() { "DISTINCT " } else { "" };
     let total: i64 = c.query_row(
         &format!("SELECT COUNT({distinct}m.id) FROM messages m{joins}{filter}"),
         params_from_iter(args.iter()),
         |r| r.get(0),
     )?;
-    let limit = if q.limit == 0 { 100 } else { q.limit.min(10_000) };
+    let limit = if q.limit == 0 {
+        100
+    } else {
+        q.limit.min(10_000)
+    };
     let sql = format!(
         "SELECT {distinct}{SUMMARY_COLUMNS} FROM messages m{joins}{filter} ORDER BY m.id DESC LIMIT {limit} OFFSET {}",
         q.offset
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), summary_from_row)?;
-    Ok(MessagePage { total: total as u64, offset: q.offset, messages: rows.collect::<rusqlite::Result<_>>()? })
+    Ok(MessagePage {
+        total: total as u64,
+        offset: q.offset,
+        messages: rows.collect::<rusqlite::Result<_>>()?,
+    })
 }
 
 #[cfg(test)]
@@ -225,7 +273,11 @@ mod tests {
     #[test]
     fn search_text_becomes_quoted_prefix_terms() {
         assert_eq!(fts_query("Hello wor"), Some("\"Hello\"* \"wor\"*".into()));
-        assert_eq!(fts_query("\"AND OR( *"), Some("\"AND\"* \"OR\"*".into()), "FTS operators are neutralised");
+        assert_eq!(
+            fts_query("\"AND OR( *"),
+            Some("\"AND\"* \"OR\"*".into()),
+            "FTS operators are neutralised"
+        );
         assert_eq!(fts_query("  "), None);
     }
 }

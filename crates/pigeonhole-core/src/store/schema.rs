@@ -7,17 +7,26 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Durability, Result, StoreError};
 
 /// Migrations in order; `user_version` records how many have run.
-pub(crate) const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+pub(crate) const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
 
 /// The one place connections are opened: WAL, busy timeout, foreign keys.
-pub(crate) fn open_connection(path: &Path, read_only: bool, durability: Durability) -> Result<Connection> {
+pub(crate) fn open_connection(
+    path: &Path,
+    read_only: bool,
+    durability: Durability,
+) -> Result<Connection> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| StoreError::Open { path: path.to_path_buf(), source: e })?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -35,13 +44,18 @@ pub(crate) fn open_connection(path: &Path, read_only: bool, durability: Durabili
 }
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
-    let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    let version: usize =
+        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     if version > MIGRATIONS.len() {
-        return Err(StoreError::TooNew { found: version, known: MIGRATIONS.len() });
+        return Err(StoreError::TooNew {
+            found: version,
+            known: MIGRATIONS.len(),
+        });
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).map_err(|e| StoreError::Migration { name, source: e })?;
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Migration { name, source: e })?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         tracing::info!(migration = name, "applied migration");

@@ -33,11 +33,28 @@ pub(crate) struct NewMessage {
 }
 
 pub(crate) enum Op {
-    Deliver { msg: Box<NewMessage>, done: Done<i64> },
-    Session { session: SessionSummary, first_line: usize, lines: Vec<Line>, closed: bool },
-    Delete { ids: Vec<i64>, done: Done<u64> },
-    Clear { done: Done<()> },
-    MarkRead { ids: Vec<i64>, read: bool, done: Done<()> },
+    Deliver {
+        msg: Box<NewMessage>,
+        done: Done<i64>,
+    },
+    Session {
+        session: SessionSummary,
+        first_line: usize,
+        lines: Vec<Line>,
+        closed: bool,
+    },
+    Delete {
+        ids: Vec<i64>,
+        done: Done<u64>,
+    },
+    Clear {
+        done: Done<()>,
+    },
+    MarkRead {
+        ids: Vec<i64>,
+        read: bool,
+        done: Done<()>,
+    },
     SetRetention(u64),
 }
 
@@ -55,7 +72,14 @@ pub(crate) fn spawn(conn: Connection, bus: EventBus, retention: u64) -> Result<m
     let (tx, rx) = mpsc::channel::<Op>();
     std::thread::Builder::new()
         .name("pigeonhole-writer".into())
-        .spawn(move || Writer { conn, bus, retention }.run(rx))?;
+        .spawn(move || {
+            Writer {
+                conn,
+                bus,
+                retention,
+            }
+            .run(rx)
+        })?;
     Ok(tx)
 }
 
@@ -95,7 +119,11 @@ impl Writer {
                 outcomes.push(apply(&tx, op)?);
             }
             let delivered = outcomes.iter().any(|o| matches!(o, Outcome::Delivered(..)));
-            let expired = if retention > 0 && delivered { enforce_retention(&tx, retention)? } else { Vec::new() };
+            let expired = if retention > 0 && delivered {
+                enforce_retention(&tx, retention)?
+            } else {
+                Vec::new()
+            };
             tx.commit()?;
             Ok((outcomes, expired))
         })();
@@ -133,7 +161,9 @@ impl Writer {
             (Op::Deliver { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
             }
-            (Op::Session { .. }, Ok(Outcome::SessionClosed(Some(s)))) => self.bus.publish(Event::SessionClosed(s)),
+            (Op::Session { .. }, Ok(Outcome::SessionClosed(Some(s)))) => {
+                self.bus.publish(Event::SessionClosed(s))
+            }
             (Op::Delete { done, .. }, Ok(Outcome::Deleted(ids))) => {
                 let n = ids.len() as u64;
                 if !ids.is_empty() {
@@ -170,7 +200,12 @@ fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> {
             let (id, summary) = insert_message(tx, msg)?;
             Ok(Outcome::Delivered(id, summary))
         }
-        Op::Session { session, first_line, lines, closed } => {
+        Op::Session {
+            session,
+            first_line,
+            lines,
+            closed,
+        } => {
             upsert_session(tx, session, *first_line, lines)?;
             Ok(Outcome::SessionClosed(closed.then(|| session.clone())))
         }
@@ -203,7 +238,12 @@ fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> {
     }
 }
 
-fn upsert_session(tx: &Transaction, s: &SessionSummary, first_line: usize, lines: &[Line]) -> rusqlite::Result<()> {
+fn upsert_session(
+    tx: &Transaction,
+    s: &SessionSummary,
+    first_line: usize,
+    lines: &[Line],
+) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO sessions (id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher,
                                auth_mechanism, auth_user, message_count, last_code, line_count)
@@ -230,7 +270,8 @@ fn upsert_session(tx: &Transaction, s: &SessionSummary, first_line: usize, lines
         (first_line + lines.len()) as i64,
     ])?;
     if !lines.is_empty() {
-        let json = serde_json::to_string(lines).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let json = serde_json::to_string(lines)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         tx.prepare_cached("INSERT OR REPLACE INTO transcript_chunks (session_id, first_line, lines) VALUES (?1, ?2, ?3)")?
             .execute(params![s.id, first_line as i64, json])?;
     }
@@ -268,20 +309,29 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         m.auth_user,
     ])?;
     let id = tx.last_insert_rowid();
-    tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?.execute(params![id, m.raw])?;
-    let mut rcpt = tx.prepare_cached("INSERT INTO recipients (message_id, address) VALUES (?1, ?2)")?;
+    tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?
+        .execute(params![id, m.raw])?;
+    let mut rcpt =
+        tx.prepare_cached("INSERT INTO recipients (message_id, address) VALUES (?1, ?2)")?;
     for r in &m.envelope.rcpt_to {
         rcpt.execute(params![id, r.address])?;
     }
     let addresses = index_addresses(&m.envelope, p.from.as_ref(), &p.to, &p.cc);
-    tx.prepare_cached("INSERT INTO messages_fts (rowid, subject, addresses, body) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, p.subject, addresses, p.body_text])?;
+    tx.prepare_cached(
+        "INSERT INTO messages_fts (rowid, subject, addresses, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, p.subject, addresses, p.body_text])?;
     let summary = MessageSummary {
         id,
         session_id: m.session.id,
         received_at: m.received_at,
         mail_from: m.envelope.mail_from.clone(),
-        rcpt_to: m.envelope.rcpt_to.iter().map(|r| r.address.clone()).collect(),
+        rcpt_to: m
+            .envelope
+            .rcpt_to
+            .iter()
+            .map(|r| r.address.clone())
+            .collect(),
         from: p.from.clone(),
         to: p.to.clone(),
         cc: p.cc.clone(),
@@ -295,7 +345,12 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
     Ok((id, summary))
 }
 
-fn index_addresses(env: &Envelope, from: Option<&Address>, to: &[Address], cc: &[Address]) -> String {
+fn index_addresses(
+    env: &Envelope,
+    from: Option<&Address>,
+    to: &[Address],
+    cc: &[Address],
+) -> String {
     let mut out = String::new();
     let mut add = |s: &str| {
         out.push_str(s);
@@ -317,9 +372,15 @@ fn index_addresses(env: &Envelope, from: Option<&Address>, to: &[Address], cc: &
 /// Deletes all but the newest `keep` messages; returns the deleted ids.
 fn enforce_retention(tx: &Transaction, keep: u64) -> rusqlite::Result<Vec<i64>> {
     let cutoff: Option<i64> = tx
-        .query_row("SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1", [keep as i64 - 1], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1",
+            [keep as i64 - 1],
+            |r| r.get(0),
+        )
         .ok();
-    let Some(cutoff) = cutoff else { return Ok(Vec::new()) };
+    let Some(cutoff) = cutoff else {
+        return Ok(Vec::new());
+    };
     let ids: Vec<i64> = tx
         .prepare("SELECT id FROM messages WHERE id < ?1")?
         .query_map([cutoff], |r| r.get(0))?

@@ -1,0 +1,108 @@
+"""Fixtures: a fresh data dir, a free SMTP port, and a WebDriver session on the real app."""
+
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support.ui import WebDriverWait
+
+APP = os.environ.get("PIGEONHOLE_APP", "target/release/pigeonhole-desktop")
+CLI = os.environ.get("PIGEONHOLE_CLI", "target/release/pigeonhole")
+ARTIFACTS = os.environ.get("E2E_ARTIFACTS", "/tmp")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def settings(port: int, **extra) -> dict:
+    base = {
+        "smtp_addr": f"127.0.0.1:{port}",
+        "smtps_addr": None,
+        "starttls": True,
+        "auth_mode": "any",
+        "auth_users": [],
+        "max_message_size": 26214400,
+        "max_recipients": 1000,
+        "max_line_length": 512,
+        "idle_timeout_secs": 300,
+        "max_connections": 256,
+        "retention": 0,
+        "notifications": True,
+        "theme": "system",
+        "show_passwords": False,
+    }
+    base.update(extra)
+    return base
+
+
+class App:
+    """The running desktop app, its data dir and SMTP port."""
+
+    def __init__(self, driver, data_dir: str, port: int):
+        self.driver = driver
+        self.data_dir = data_dir
+        self.port = port
+
+    def wait(self, timeout=15):
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1)
+
+    def find(self, testid: str):
+        return self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def find_all(self, testid: str):
+        return self.driver.find_elements(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def wait_for(self, testid: str, timeout=15):
+        return self.wait(timeout).until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]'))
+
+    def rows(self):
+        return self.find_all("message-row")
+
+    def wait_rows(self, n: int, timeout=15):
+        self.wait(timeout).until(lambda d: len(self.rows()) == n, f"expected {n} message rows")
+        return self.rows()
+
+    def stored(self) -> list:
+        """What the store holds, read with the headless CLI (works while the app runs)."""
+        out = subprocess.run([CLI, "list", "--data-dir", self.data_dir, "--json", "--limit", "1000"],
+                             check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+
+@pytest.fixture
+def app(request):
+    data_dir = tempfile.mkdtemp(prefix="pigeonhole-e2e-")
+    port = free_port()
+    with open(os.path.join(data_dir, "settings.json"), "w") as f:
+        json.dump(settings(port), f)
+    opts = ArgOptions()
+    opts.set_capability("browserName", "wry")
+    opts.set_capability("tauri:options", {"application": APP, "args": ["--data-dir", data_dir]})
+    driver = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=opts)
+    a = App(driver, data_dir, port)
+    try:
+        # Ready when the status pill says we are capturing on our port.
+        a.wait(30).until(lambda d: str(port) in a.find("status-pill").text, "listener never came up")
+        yield a
+    finally:
+        if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+            driver.save_screenshot(os.path.join(ARTIFACTS, f"{request.node.name}.png"))
+        driver.quit()
+        time.sleep(0.5)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# End-to-end tests against the real desktop binary, in the real WebKit webview:
+# Xvfb + a D-Bus session + a notification daemon (dunst) + tauri-driver + WebKitWebDriver.
+# Usage: tests/e2e/run.sh [pytest args]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$root/tests/e2e"
+app="${PIGEONHOLE_APP:-$root/target/release/pigeonhole-desktop}"
+[ -x "$app" ] || { echo "e2e: $app not built (run: npm run tauri build)" >&2; exit 1; }
+
+venv="$here/.venv"
+if [ ! -x "$venv/bin/pytest" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r "$here/requirements.txt"
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v tauri-driver >/dev/null || { echo "e2e: tauri-driver missing (cargo install tauri-driver --locked)" >&2; exit 1; }
+
+# A free X display number.
+display=99
+while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
+Xvfb ":$display" -screen 0 1440x900x24 -nolisten tcp >"$here/.xvfb.log" 2>&1 &
+xvfb_pid=$!
+trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
+export DISPLAY=":$display"
+export PIGEONHOLE_APP="$app"
+export PIGEONHOLE_CLI="$root/target/release/pigeonhole"
+export E2E_ARTIFACTS="$here/artifacts"
+mkdir -p "$E2E_ARTIFACTS"
+
+# Everything that needs the session bus runs inside it.
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  dunst >"$E2E_ARTIFACTS/dunst.log" 2>&1 &
+  dbus-monitor "interface=org.freedesktop.Notifications,member=Notify" >"$E2E_ARTIFACTS/notifications.log" 2>&1 &
+  tauri-driver --port 4444 --native-port 4445 >"$E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
+  driver=$!
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break
+    sleep 0.1
+  done
+  status=0
+  "'"$venv"'/bin/pytest" -v -p no:cacheprovider "'"$here"'" "$@" || status=$?
+  kill $driver 2>/dev/null || true
+  exit $status
+' e2e "$@"

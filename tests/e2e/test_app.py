@@ -1,0 +1,206 @@
+"""End-to-end: real SMTP clients against the real desktop app in WebKit."""
+
+import os
+import smtplib
+import socket
+import time
+from email.message import EmailMessage
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import ARTIFACTS
+
+
+def send(port: int, subject: str, *, html: str | None = None, attachment: bytes | None = None,
+         to=("dev@example.com",), sender="app@example.com") -> None:
+    m = EmailMessage()
+    m["From"] = f"Test App <{sender}>"
+    m["To"] = ", ".join(to)
+    m["Subject"] = subject
+    m.set_content(f"Plain body of {subject}\n")
+    if html is not None:
+        m.add_alternative(html, subtype="html")
+    if attachment is not None:
+        m.add_attachment(attachment, maintype="application", subtype="pdf", filename="invoice-77.pdf")
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+        s.send_message(m, from_addr=sender, to_addrs=list(to))
+
+
+def open_row(app, subject: str):
+    for row in app.rows():
+        if subject in row.text:
+            row.click()
+            app.wait().until(lambda d: subject in app.find("envelope").find_element(By.XPATH, "..").text
+                             or subject in d.find_element(By.TAG_NAME, "body").text)
+            return row
+    raise AssertionError(f"no row with subject {subject!r}; rows: {[r.text for r in app.rows()]}")
+
+
+def tab(app, name: str):
+    app.find(f"tab-{name}").click()
+
+
+def test_mail_from_a_real_client_appears_without_a_reload(app):
+    assert app.find_all("empty-state"), "a fresh store shows the empty state"
+    send(app.port, "First arrival")
+    rows = app.wait_rows(1)
+    assert "First arrival" in rows[0].text, "the new message is listed"
+    assert rows[0].get_attribute("data-unread") == "true", "a new message is unread"
+    send(app.port, "Second arrival")
+    rows = app.wait_rows(2)
+    assert "Second arrival" in rows[0].text, "newest first, pushed live"
+
+
+def test_opening_a_message_shows_every_view(app):
+    html = "<html><body><h1 id='greeting'>Hello HTML</h1><p>Rich body</p></body></html>"
+    send(app.port, "All the views", html=html, attachment=b"%PDF-1.4 fake\n")
+    app.wait_rows(1)
+    open_row(app, "All the views")
+    envelope = app.wait_for("envelope").text
+    assert "app@example.com" in envelope and "dev@example.com" in envelope, f"envelope shown: {envelope}"
+
+    tab(app, "html")
+    frame = app.wait_for("html-frame")
+    assert "allow-scripts" not in (frame.get_attribute("sandbox") or ""), "the mail frame never allows scripts"
+    app.driver.switch_to.frame(frame)
+    assert app.driver.find_element(By.ID, "greeting").text == "Hello HTML", "HTML body rendered"
+    app.driver.switch_to.default_content()
+
+    tab(app, "text")
+    assert "Plain body of All the views" in app.wait_for("text-body").text
+
+    tab(app, "headers")
+    headers = app.wait_for("headers-table").text
+    assert "Subject" in headers and "All the views" in headers, f"headers table: {headers[:300]}"
+
+    tab(app, "raw")
+    app.wait().until(lambda d: "Content-Type: multipart/mixed" in app.find("raw-source").text, "raw source shown")
+
+    tab(app, "parts")
+    app.wait_for("parts-tree")
+    names = [a.text for a in app.find_all("attachment")]
+    assert any("invoice-77.pdf" in n for n in names), f"attachment listed: {names}"
+
+    tab(app, "transcript")
+    app.wait().until(lambda d: len(app.find_all("transcript-line")) > 5, "transcript lines shown")
+    text = app.find("transcript").text
+    for needle in ("EHLO", "MAIL FROM:<app@example.com>", "250 2.0.0 Ok: queued as"):
+        assert needle in text, f"transcript shows {needle!r}:\n{text[:2000]}"
+    dirs = {line.get_attribute("data-dir") for line in app.find_all("transcript-line")}
+    assert {"in", "out"} <= dirs, f"client and server lines are told apart: {dirs}"
+
+
+def test_a_notification_reaches_the_notification_service(app):
+    send(app.port, "Notify me please")
+    app.wait_rows(1)
+    log = os.path.join(ARTIFACTS, "notifications.log")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            if "Notify me please" in f.read():
+                return
+        time.sleep(0.2)
+    raise AssertionError("no org.freedesktop.Notifications.Notify call carried the subject")
+
+
+def test_deleting_removes_the_message_from_list_and_store(app):
+    send(app.port, "Keep me")
+    send(app.port, "Delete me")
+    app.wait_rows(2)
+    open_row(app, "Delete me")
+    app.find("delete-button").click()
+    rows = app.wait_rows(1)
+    assert "Keep me" in rows[0].text, "the other message stays"
+    subjects = [m["subject"] for m in app.stored()]
+    assert subjects == ["Keep me"], f"the store no longer has it: {subjects}"
+
+
+def test_changing_the_port_in_settings_takes_effect(app):
+    old = app.port
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        new = s.getsockname()[1]
+    app.find("nav-settings").click()
+    field = app.wait_for("settings-smtp-addr")
+    field.clear()
+    field.send_keys(f"127.0.0.1:{new}")
+    app.find("settings-save").click()
+    app.wait_for("settings-saved")
+    app.wait().until(lambda d: str(new) in app.find("status-pill").text, "status shows the new port")
+    send(new, "On the new port")
+    try:
+        send(old, "On the old port")
+        raise AssertionError("the old port still accepted mail")
+    except (ConnectionRefusedError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError):
+        pass
+    subjects = [m["subject"] for m in app.stored()]
+    assert subjects == ["On the new port"], f"mail to the new port is captured: {subjects}"
+
+
+def test_a_port_in_use_is_reported_next_to_the_field(app):
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    taken = blocker.getsockname()[1]
+    try:
+        app.find("nav-settings").click()
+        field = app.wait_for("settings-smtp-addr")
+        field.clear()
+        field.send_keys(f"127.0.0.1:{taken}")
+        app.find("settings-save").click()
+        err = app.wait().until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="field-error"][data-field="smtp_addr"]'))
+        assert "in use" in err.text, f"the error says the port is in use: {err.text}"
+        assert str(app.port) in app.find("status-pill").text, "still capturing on the old port"
+        send(app.port, "Still here")
+        assert [m["subject"] for m in app.stored()] == ["Still here"], "the old listener kept working"
+    finally:
+        blocker.close()
+
+
+def test_script_and_onerror_in_html_mail_never_run(app):
+    hostile = """<html><head><title>hostile</title></head><body>
+      <p id="content">Looks harmless</p>
+      <script>document.getElementById('content').textContent = 'SCRIPT RAN'; window.parent.document.title = 'pwned';</script>
+      <img src="nonexistent.png" onerror="document.body.setAttribute('data-pwned','onerror'); window.parent.document.title='pwned'">
+      <svg onload="document.body.setAttribute('data-pwned','svg')"></svg>
+      <a id="link" href="javascript:document.body.setAttribute('data-pwned','link')">click</a>
+    </body></html>"""
+    send(app.port, "Hostile HTML", html=hostile)
+    app.wait_rows(1)
+    open_row(app, "Hostile HTML")
+    tab(app, "html")
+    frame = app.wait_for("html-frame")
+    title_before = app.driver.title
+    app.driver.switch_to.frame(frame)
+    time.sleep(1)  # give any handler a chance to run
+    content = app.driver.find_element(By.ID, "content").text
+    pwned = app.driver.find_element(By.TAG_NAME, "body").get_attribute("data-pwned")
+    links = app.driver.find_elements(By.ID, "link")
+    if links:
+        links[0].click()
+        time.sleep(0.5)
+        pwned = pwned or app.driver.find_element(By.TAG_NAME, "body").get_attribute("data-pwned")
+    app.driver.switch_to.default_content()
+    assert content == "Looks harmless", f"<script> must not run: {content!r}"
+    assert pwned is None, f"no event handler or javascript: link may run: {pwned!r}"
+    assert app.driver.title == title_before != "pwned", "the app document was not touched"
+    has_ipc = app.driver.execute_script(
+        "const f=document.querySelector('[data-testid=html-frame]');"
+        "try { return !!(f.contentWindow && f.contentWindow.__TAURI_INTERNALS__); } catch (e) { return false; }")
+    assert not has_ipc, "the mail frame has no Tauri IPC bridge"
+
+
+def test_keyboard_moves_through_the_list(app):
+    for i in range(3):
+        send(app.port, f"Keyboard {i}")
+    app.wait_rows(3)
+    body = app.driver.find_element(By.TAG_NAME, "body")
+    body.send_keys("j")
+    body.send_keys(Keys.ENTER)
+    app.wait().until(lambda d: "Keyboard 2" in d.find_element(By.TAG_NAME, "body").text)
+    body.send_keys("j")
+    body.send_keys(Keys.ENTER)
+    app.wait().until(lambda d: any(r.get_attribute("aria-selected") == "true" and "Keyboard 1" in r.text
+                                   for r in app.rows()), "j moves down to the second message")
