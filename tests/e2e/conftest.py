@@ -92,7 +92,7 @@ def app(request):
     a = App(driver, data_dir, port)
     try:
         # Ready when the status pill says we are capturing on our port.
-        a.wait(30).until(lambda d: str(port) in a.find("status-pill").text, "listener never came up")
+        a.wait(30).until(lambda d: str(port) in a.find("status-pill").get_attribute("textContent"), "listener never came up")
         yield a
     finally:
         if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
