@@ -21,6 +21,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once at startup
 enum Cmd {
     /// Capture mail until interrupted (Ctrl-C or SIGTERM).
     Serve(ServeArgs),

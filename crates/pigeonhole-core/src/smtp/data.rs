@@ -114,8 +114,9 @@ mod tests {
 
     #[test]
     fn data_receiver_table() {
-        // (name, input, expected done, expected body, expected leftover)
-        let cases: &[(&str, &[u8], bool, &[u8], &[u8])] = &[
+        // (name, input, done, body, leftover)
+        type Case<'a> = (&'a str, &'a [u8], bool, &'a [u8], &'a [u8]);
+        let cases: &[Case] = &[
             ("simple", b"Hi\r\n.\r\n", true, b"Hi\r\n", b""),
             ("empty message", b".\r\n", true, b"", b""),
             (

@@ -557,7 +557,7 @@ impl Session {
                     _ => return self.reply(bad("RET")),
                 },
                 "ENVID" | "AUTH" => {
-                    if value.map_or(true, str::is_empty) {
+                    if value.is_none_or(str::is_empty) {
                         return self.reply(bad(&p.key));
                     }
                 }
