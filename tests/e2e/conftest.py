@@ -79,17 +79,23 @@ class App:
         return json.loads(out.stdout)
 
 
-@pytest.fixture
-def app(request):
+def launch(port: int) -> App:
+    """Starts the app on a fresh data dir whose settings say to listen on `port`."""
     data_dir = tempfile.mkdtemp(prefix="pigeonhole-e2e-")
-    port = free_port()
     with open(os.path.join(data_dir, "settings.json"), "w") as f:
         json.dump(settings(port), f)
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
     opts.set_capability("tauri:options", {"application": APP, "args": ["--data-dir", data_dir]})
     driver = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=opts)
-    a = App(driver, data_dir, port)
+    return App(driver, data_dir, port)
+
+
+@pytest.fixture
+def app(request):
+    port = free_port()
+    a = launch(port)
+    driver = a.driver
     try:
         # Ready when the status pill says we are capturing on our port.
         a.wait(30).until(lambda d: str(port) in a.find("status-pill").get_attribute("textContent"), "listener never came up")

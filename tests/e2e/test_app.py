@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, launch
 
 
 def send(port: int, subject: str, *, html: str | None = None, attachment: bytes | None = None,
@@ -204,3 +204,30 @@ def test_keyboard_moves_through_the_list(app):
     body.send_keys(Keys.ENTER)
     app.wait().until(lambda d: any(r.get_attribute("aria-selected") == "true" and "Keyboard 1" in r.text
                                    for r in app.rows()), "j moves down to the second message")
+
+
+def test_a_port_taken_at_launch_is_explained_and_can_be_changed():
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    taken = blocker.getsockname()[1]
+    app = launch(taken)
+    try:
+        banner = app.wait_for("port-error", 30)
+        text = banner.get_attribute("textContent")
+        assert str(taken) in text and "in use" in text, f"the window says the port is taken: {text}"
+        assert "Capturing" not in app.find("status-pill").get_attribute("textContent"), "not claiming to capture"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            free = s.getsockname()[1]
+        field = banner.find_element(By.CSS_SELECTOR, "input")
+        field.clear()
+        field.send_keys(str(free))
+        field.send_keys(Keys.ENTER)
+        app.wait().until(lambda d: str(free) in app.find("status-pill").get_attribute("textContent"),
+                         "capturing on the newly chosen port")
+        send(free, "After choosing a port")
+        app.wait_rows(1)
+    finally:
+        app.driver.quit()
+        blocker.close()
