@@ -41,7 +41,13 @@ struct Server {
 impl Server {
     fn start(data_dir: &Path) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--smtp", "127.0.0.1:0", "--no-starttls", "--data-dir"])
+            .args([
+                "serve",
+                "--smtp",
+                "127.0.0.1:0",
+                "--no-starttls",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("PIGEONHOLE_LOG", "warn")
             .stdin(Stdio::null())
@@ -87,7 +93,9 @@ impl Server {
 
     /// SIGKILL: no shutdown path, no final checkpoint, whatever was in flight is cut off.
     fn kill_9(&mut self) {
-        self.child.kill().expect("sending SIGKILL to pigeonhole serve");
+        self.child
+            .kill()
+            .expect("sending SIGKILL to pigeonhole serve");
         self.child.wait().expect("reaping the killed server");
     }
 }
@@ -111,7 +119,10 @@ impl Client {
         stream.set_read_timeout(Some(IO_TIMEOUT))?;
         stream.set_write_timeout(Some(IO_TIMEOUT))?;
         stream.set_nodelay(true)?;
-        let mut c = Client { reader: BufReader::new(stream.try_clone()?), writer: stream };
+        let mut c = Client {
+            reader: BufReader::new(stream.try_clone()?),
+            writer: stream,
+        };
         c.expect("greeting", "220")?;
         c.send("EHLO crash-test.localhost\r\n")?;
         c.expect("EHLO", "250")?;
@@ -129,7 +140,10 @@ impl Client {
             // Bounded read: a reply line is short; anything endless is a broken server.
             let n = (&mut self.reader).take(4096).read_line(&mut line)?;
             if n == 0 {
-                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "server closed the connection"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "server closed the connection",
+                ));
             }
             // "250-..." continues a multi-line reply; "250 ..." (or a bare code) ends it.
             if line.as_bytes().get(3) != Some(&b'-') {
@@ -144,7 +158,9 @@ impl Client {
         if line.starts_with(code) {
             Ok(line)
         } else {
-            Err(std::io::Error::other(format!("{what}: expected {code}, got {line:?}")))
+            Err(std::io::Error::other(format!(
+                "{what}: expected {code}, got {line:?}"
+            )))
         }
     }
 
@@ -162,7 +178,9 @@ impl Client {
         );
         // Some bulk so a commit takes real work and the kill lands mid-write more often.
         for i in 0..16 {
-            body.push_str(&format!("line {i:02} of filler text for {token}, long enough to matter\r\n"));
+            body.push_str(&format!(
+                "line {i:02} of filler text for {token}, long enough to matter\r\n"
+            ));
         }
         body.push_str(".\r\n");
         self.send(&body)?;
@@ -172,9 +190,17 @@ impl Client {
 
 /// One load thread: sends messages until the connection breaks, the count or deadline runs out,
 /// or `stop` is set. Returns the tokens that were acknowledged with a 250.
-fn client_loop(addr: SocketAddr, id: usize, deadline: Instant, stop: Arc<AtomicBool>, acks: Arc<AtomicUsize>) -> Vec<String> {
+fn client_loop(
+    addr: SocketAddr,
+    id: usize,
+    deadline: Instant,
+    stop: Arc<AtomicBool>,
+    acks: Arc<AtomicUsize>,
+) -> Vec<String> {
     let mut acked = Vec::new();
-    let Ok(mut client) = Client::connect(addr) else { return acked };
+    let Ok(mut client) = Client::connect(addr) else {
+        return acked;
+    };
     for n in 0..MAX_PER_CLIENT {
         if Instant::now() >= deadline || stop.load(Ordering::Relaxed) {
             break;
@@ -212,8 +238,12 @@ fn list(data_dir: &Path) -> Vec<Listed> {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("pigeonhole list printed invalid JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "pigeonhole list printed invalid JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 fn show_raw(data_dir: &Path, id: i64) -> Vec<u8> {
@@ -222,7 +252,11 @@ fn show_raw(data_dir: &Path, id: i64) -> Vec<u8> {
         .arg(data_dir)
         .output()
         .expect("running pigeonhole show");
-    assert!(out.status.success(), "pigeonhole show {id} --raw failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pigeonhole show {id} --raw failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -234,7 +268,10 @@ fn every_acknowledged_message_survives_kill_9() {
     // Load: CLIENTS threads sending as fast as they can.
     let mut server = Server::start(&data_dir);
     let addr = server.addr;
-    assert!(addr.ip().is_loopback(), "the server must listen on loopback only, got {addr}");
+    assert!(
+        addr.ip().is_loopback(),
+        "the server must listen on loopback only, got {addr}"
+    );
     let started = Instant::now();
     let deadline = started + MAX_LOAD + Duration::from_secs(2);
     let stop = Arc::new(AtomicBool::new(false));
@@ -286,7 +323,10 @@ fn every_acknowledged_message_survives_kill_9() {
         listed.len()
     );
     let stored: HashSet<&str> = listed.iter().map(|m| m.subject.as_str()).collect();
-    let missing: Vec<&String> = acked.iter().filter(|t| !stored.contains(t.as_str())).collect();
+    let missing: Vec<&String> = acked
+        .iter()
+        .filter(|t| !stored.contains(t.as_str()))
+        .collect();
     assert!(
         missing.is_empty(),
         "{} of {} acknowledged messages are missing after kill -9 and restart (first few: {:?}); {} messages stored",
@@ -309,23 +349,37 @@ fn every_acknowledged_message_survives_kill_9() {
 
     // The stored bytes are the sent bytes, not a truncated or torn write.
     let last = acked.last().expect("at least one acked token");
-    let row = listed.iter().find(|m| &m.subject == last).expect("the last acked message is listed");
+    let row = listed
+        .iter()
+        .find(|m| &m.subject == last)
+        .expect("the last acked message is listed");
     let raw = String::from_utf8(show_raw(&data_dir, row.id)).expect("stored message is UTF-8");
     assert!(
-        raw.contains(&format!("Message-ID: <{last}@crash.test>")) && raw.contains(&format!("filler text for {last}")),
+        raw.contains(&format!("Message-ID: <{last}@crash.test>"))
+            && raw.contains(&format!("filler text for {last}")),
         "stored bytes of {last} (id {}) are not what was sent:\n{raw}",
         row.id
     );
 
     // The restarted server works: it takes a new message and stores it.
     let mut client = Client::connect(server.addr).expect("connecting to the restarted server");
-    let ok = client.send_message("after-restart").expect("sending to the restarted server");
-    assert!(ok, "the restarted server did not answer 250 to a new message; stderr:\n{}", server.log());
+    let ok = client
+        .send_message("after-restart")
+        .expect("sending to the restarted server");
+    assert!(
+        ok,
+        "the restarted server did not answer 250 to a new message; stderr:\n{}",
+        server.log()
+    );
     let after = list(&data_dir);
     assert!(
         after.iter().any(|m| m.subject == "after-restart"),
         "the message sent after the restart is not listed ({} messages listed)",
         after.len()
     );
-    assert_eq!(after.len(), listed.len() + 1, "the restart should add exactly the one new message");
+    assert_eq!(
+        after.len(),
+        listed.len() + 1,
+        "the restart should add exactly the one new message"
+    );
 }
