@@ -116,6 +116,11 @@ export const onMessagesRead = (h: (change: ReadChange) => void) =>
   on<ReadChange>("message://read", h);
 export const onServerStatus = (h: (status: ServerStatus) => void) =>
   on<ServerStatus>("server://status", h);
+/** The shell missed events (a flood outran the bridge): reload everything. */
+export const onResync = (h: () => void) => on<null>("store://resync", () => h());
+/** An SMTP session ended; its transcript is complete. */
+export const onSessionClosed = (h: (session: SessionSummary) => void) =>
+  on<SessionSummary>("session://closed", h);
 /** A notification was clicked. */
 export const onOpenMessage = (h: (id: MessageId) => void) => on<MessageId>("app://open-message", h);
 /** The tray menu asked for a page. */

@@ -60,6 +60,8 @@ export class Store {
 
   inboxes = $state.raw<Inbox[]>([]);
   status = $state.raw<ServerStatus | null>(null);
+  /** Bumped whenever an SMTP session ends, so the Sessions view can refresh. */
+  sessionsVersion = $state(0);
   settings = $state.raw<Settings | null>(null);
 
   toasts = $state.raw<Toast[]>([]);
@@ -96,6 +98,8 @@ export class Store {
       ipc.onMessagesRead((c) => this.handleRead(c.ids, c.read)),
       ipc.onServerStatus((s) => (this.status = s)),
       ipc.onOpenMessage((id) => this.showMessage(id)),
+      ipc.onResync(() => void Promise.all([this.refreshCounts(), this.reload()])),
+      ipc.onSessionClosed(() => this.sessionsVersion++),
       ipc.onNavigate((page) => {
         if (page === "settings") this.view = "settings";
       }),

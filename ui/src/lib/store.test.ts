@@ -357,3 +357,23 @@ describe("clear all", () => {
     expect(shell.called("clear_all")).toEqual([]);
   });
 });
+
+describe("store: missed events and sessions", () => {
+  test("a resync event reloads the list and the counts from the shell", async () => {
+    await started(3);
+    const before = shell.called("list_messages").length;
+    shell.messages.unshift(summary(4));
+    await emit("store://resync", null);
+    await flush();
+    expect(shell.called("list_messages").length).toBeGreaterThan(before);
+    expect(store.total).toBe(4);
+  });
+
+  test("a closed session bumps the sessions version so the Sessions view refreshes", async () => {
+    await started(1);
+    const v = store.sessionsVersion;
+    await emit("session://closed", { id: 9 });
+    await flush();
+    expect(store.sessionsVersion).toBe(v + 1);
+  });
+});
