@@ -231,3 +231,24 @@ def test_a_port_taken_at_launch_is_explained_and_can_be_changed():
     finally:
         app.driver.quit()
         blocker.close()
+
+
+def test_clicking_a_notification_opens_its_message(app):
+    import subprocess
+    send(app.port, "Older message")
+    app.wait_rows(1)
+    time.sleep(2)  # past the notification coalescing window, so the next one stands alone
+    send(app.port, "Open me from the notification")
+    app.wait_rows(2)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        shown = subprocess.run(["dunstctl", "count", "displayed"], capture_output=True, text=True).stdout.strip()
+        if shown and int(shown) > 0:
+            break
+        time.sleep(0.2)
+    # dunst performs the default action of the newest notification: the same as a click.
+    assert not app.find_all("envelope"), "no message is open before the click"
+    subprocess.run(["dunstctl", "action", "0"], check=True)
+    app.wait().until(lambda d: app.find_all("envelope") and any(
+        r.get_attribute("aria-selected") == "true" and "Open me from the notification" in r.text for r in app.rows()),
+        "the clicked notification's message is selected and open")
