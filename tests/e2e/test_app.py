@@ -238,6 +238,7 @@ def test_clicking_a_notification_opens_its_message(app):
     send(app.port, "Older message")
     app.wait_rows(1)
     time.sleep(2)  # past the notification coalescing window, so the next one stands alone
+    subprocess.run(["dunstctl", "close-all"], check=True)
     send(app.port, "Open me from the notification")
     app.wait_rows(2)
     deadline = time.time() + 10
