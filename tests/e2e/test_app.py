@@ -253,3 +253,16 @@ def test_clicking_a_notification_opens_its_message(app):
     app.wait().until(lambda d: app.find_all("envelope") and any(
         r.get_attribute("aria-selected") == "true" and "Open me from the notification" in r.text for r in app.rows()),
         "the clicked notification's message is selected and open")
+
+
+def test_pausing_capture_answers_421_and_resuming_captures_again(app):
+    pill = app.find("status-pill")
+    pill.click()
+    app.wait().until(lambda d: "Paused" in app.find("status-pill").get_attribute("textContent"), "pill says paused")
+    with socket.create_connection(("127.0.0.1", app.port), timeout=5) as s:
+        greeting = s.recv(512).decode()
+    assert greeting.startswith("421 4.3.2"), f"a paused listener refuses with 421: {greeting!r}"
+    app.find("status-pill").click()
+    app.wait().until(lambda d: "Capturing" in app.find("status-pill").get_attribute("textContent"), "resumed")
+    send(app.port, "After resuming")
+    app.wait_rows(1)
