@@ -34,5 +34,15 @@ describe("HTML tab", () => {
     render(HtmlView, { detail: detail(2, { html: "<p>plain</p>" }) });
     expect(screen.queryByTestId("remote-banner")).toBeNull();
   });
-});
 
+  test("a huge HTML body is not rendered until asked, and then it is sanitised", async () => {
+    const big = `<p>${"x".repeat(1_100_000)}</p><script>alert(1)</script>`;
+    render(HtmlView, { detail: detail(3, { html: big }) });
+    expect(screen.queryByTestId("html-frame")).toBeNull();
+    expect(screen.getByTestId("large-html").textContent).toMatch(/\d(\.\d)? MB/);
+    await fireEvent.click(screen.getByTestId("render-large-button"));
+    const srcdoc = screen.getByTestId("html-frame").getAttribute("srcdoc")!;
+    expect(srcdoc).toContain("<p>xxxx");
+    expect(srcdoc).not.toContain("<script");
+  });
+});

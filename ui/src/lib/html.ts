@@ -93,6 +93,14 @@ const RESOURCE_URL_ATTRIBUTES = new Set(["src", "background", "poster", "lowsrc"
  * dns-prefetch, preconnect, icon, manifest...) is removed. */
 const ALLOWED_LINK_RELS = new Set(["stylesheet"]);
 
+/** HTML bodies larger than this are not rendered until asked (Gmail clips at 102 KB). */
+export const LARGE_HTML = 1_000_000;
+
+/** True when the message's HTML body is too big to render without asking. */
+export function isLargeHtml(detail: { html: string | null }): boolean {
+  return (detail.html?.length ?? 0) > LARGE_HTML;
+}
+
 export function sanitizeEmailHtml(source: string, options: SanitizeOptions): SanitizedHtml {
   const doc = new DOMParser().parseFromString(source, "text/html");
   const ctx: Ctx = {

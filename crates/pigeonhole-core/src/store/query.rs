@@ -124,7 +124,7 @@ impl Store {
     pub fn counts(&self) -> Result<Counts> {
         self.read(|c| {
             Ok(c.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages",
+                "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM messages WHERE read = 0)",
                 [],
                 |r| {
                     Ok(Counts {

@@ -7,8 +7,13 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Durability, Result, StoreError};
 
 /// Migrations in order; `user_version` records how many have run.
-pub(crate) const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    (
+        "0002_unread_index",
+        include_str!("migrations/0002_unread_index.sql"),
+    ),
+];
 
 /// The one place connections are opened: WAL, busy timeout, foreign keys.
 pub(crate) fn open_connection(
