@@ -104,7 +104,10 @@ export class Store {
         if (page === "settings") this.view = "settings";
       }),
     ]);
-    await Promise.all([this.refreshCounts(), this.loadSettings(), this.reload()]);
+    // The list first: the inbox counts are a heavier query and would compete with it for
+    // the first paint.
+    await Promise.all([this.loadSettings(), this.reload()]);
+    await this.refreshCounts();
     return () => unlisten.forEach((u) => u());
   }
 
