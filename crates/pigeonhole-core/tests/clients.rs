@@ -486,3 +486,88 @@ async fn starttls_pipelined_injection_is_discarded_over_tcp() {
     );
     assert_eq!(replies.1, 0, "no plaintext reply to the injected MAIL FROM");
 }
+
+async fn search_total(h: &Harness, text: &str) -> u64 {
+    let store = h.engine().store.clone();
+    let q = ListQuery {
+        search: text.into(),
+        limit: 10,
+        ..Default::default()
+    };
+    tokio::task::spawn_blocking(move || store.list(&q))
+        .await
+        .expect("join")
+        .expect("search")
+        .total
+}
+
+async fn wait_for_search(h: &Harness, text: &str, want: u64) {
+    for _ in 0..100 {
+        if search_total(h, text).await == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("search for {text:?} never found {want} message(s)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_mail_once_indexed_and_after_a_crash_before_indexing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        smtp_addr: "127.0.0.1:0".into(),
+        ..Config::default()
+    };
+    let engine = Engine::start(&config).await.expect("server starts");
+    let addr = engine.server.smtp_addr;
+    let h = Harness {
+        engine: Some(engine),
+        addr,
+        _dir: tempfile::tempdir().expect("unused"),
+    };
+    tokio::task::spawn_blocking(move || {
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        for line in [
+            "EHLO t",
+            "MAIL FROM:<a@example.com>",
+            "RCPT TO:<b@example.com>",
+            "DATA",
+        ] {
+            s.write_all(format!("{line}\r\n").as_bytes())
+                .expect("write");
+            read_reply(&mut r);
+        }
+        s.write_all(b"Subject: zebra crossing\r\n\r\nthe quokka body\r\n.\r\n")
+            .expect("write");
+        assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
+    })
+    .await
+    .expect("join");
+    wait_for_search(&h, "zebra", 1).await;
+    wait_for_search(&h, "quokka", 1).await;
+    assert_eq!(
+        search_total(&h, "giraffe").await,
+        0,
+        "search is not match-all"
+    );
+
+    // Simulate a crash after the ack but before indexing: empty the index, rewind the mark.
+    let mut h = h;
+    h.engine.take().expect("engine").shutdown().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    {
+        let db =
+            rusqlite::Connection::open(dir.path().join("pigeonhole.sqlite3")).expect("open db");
+        db.execute_batch("INSERT INTO messages_fts(messages_fts) VALUES('delete-all'); UPDATE meta SET value = 0;")
+            .expect("rewind index");
+    }
+    let engine = Engine::start(&config).await.expect("restarts");
+    let h = Harness {
+        addr: engine.server.smtp_addr,
+        engine: Some(engine),
+        _dir: tempfile::tempdir().expect("unused"),
+    };
+    wait_for_search(&h, "zebra", 1).await;
+}

@@ -12,8 +12,9 @@ use crate::store::Address;
 
 /// Longest snippet shown in the list.
 const SNIPPET_CHARS: usize = 200;
-/// How much body text goes into the search index per message.
-const INDEX_CHARS: usize = 64 * 1024;
+/// How much body text goes into the search index per message: the start of a body is what
+/// people search for, and tokenising all of a large one costs ingest throughput.
+const INDEX_BYTES: usize = 16 * 1024;
 
 /// Summary columns computed once, at ingest.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,13 +66,7 @@ pub fn summarize(raw: &[u8]) -> Parsed {
     };
     let from = addresses(msg.from()).into_iter().next();
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-    let snippet: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(SNIPPET_CHARS)
-        .collect();
+    let snippet = snippet_of(&text);
     let has_attachments = msg.attachments().any(|p| {
         // A message/rfc822 part or any non-inline part counts.
         matches!(p.body, PartType::Message(_)) || is_real_attachment(p)
@@ -84,8 +79,43 @@ pub fn summarize(raw: &[u8]) -> Parsed {
         date: msg.date().and_then(to_utc),
         has_attachments,
         snippet,
-        body_text: text.chars().take(INDEX_CHARS).collect(),
+        body_text: truncate_at_char(&text, INDEX_BYTES).to_string(),
     }
+}
+
+/// The first words of the body, whitespace collapsed; stops reading once it has enough.
+fn snippet_of(text: &str) -> String {
+    let mut out = String::with_capacity(SNIPPET_CHARS + 8);
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if chars > 0 {
+            out.push(' ');
+            chars += 1;
+        }
+        for c in word.chars() {
+            if chars >= SNIPPET_CHARS {
+                return out;
+            }
+            out.push(c);
+            chars += 1;
+        }
+        if chars >= SNIPPET_CHARS {
+            break;
+        }
+    }
+    out
+}
+
+/// `s` cut to at most `max` bytes, on a character boundary.
+fn truncate_at_char(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 #[cfg(test)]
@@ -121,6 +151,27 @@ Content-Disposition: attachment; filename=x.pdf\r\n\
         assert!(p.has_attachments, "the PDF is an attachment");
         assert_eq!(p.snippet, "Hello there", "snippet collapses whitespace");
         assert!(p.date.is_some(), "Date header parsed");
+    }
+
+    #[test]
+    fn snippets_and_index_text_are_bounded() {
+        let long = "wörd ".repeat(10_000);
+        let snippet = snippet_of(&long);
+        assert_eq!(
+            snippet.chars().count(),
+            SNIPPET_CHARS,
+            "snippet is capped in characters"
+        );
+        assert!(
+            snippet.starts_with("wörd wörd"),
+            "words are joined by single spaces: {snippet}"
+        );
+        let cut = truncate_at_char(&long, 16 * 1024 + 1);
+        assert!(
+            cut.len() <= 16 * 1024 + 1 && long.starts_with(cut),
+            "cut on a char boundary"
+        );
+        assert_eq!(snippet_of("  a \n\t b  "), "a b");
     }
 
     #[test]

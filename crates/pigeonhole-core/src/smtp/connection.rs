@@ -16,6 +16,9 @@ use super::session::{Delivery, Output, Session, SessionConfig, TlsInfo};
 use crate::message::summarize;
 use crate::store::{NewMessage, SessionSummary, Store};
 
+/// Transcript lines are written once this many are waiting (and at the session's end).
+const TRANSCRIPT_CHUNK: usize = 256;
+
 /// Everything one connection needs from the server around it.
 #[derive(Clone)]
 pub struct ConnContext {
@@ -258,7 +261,13 @@ async fn deliver(
         let parsed = summarize(&d.raw);
         (d.raw, parsed)
     };
-    let (first_line, lines) = session.transcript_mut().take_unflushed();
+    // Transcript lines ride along in chunks, not with every message: each row written in
+    // the commit a 250 waits for costs pages. The session's end always writes the rest.
+    let (first_line, lines) = if session.transcript_mut().pending().len() >= TRANSCRIPT_CHUNK {
+        session.transcript_mut().take_unflushed()
+    } else {
+        (session.transcript_mut().len(), Vec::new())
+    };
     let mut summary = summarize_session(facts, session);
     summary.message_count += 1;
     let msg = NewMessage {

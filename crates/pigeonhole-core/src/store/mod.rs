@@ -172,6 +172,8 @@ struct Inner {
     next_session_id: AtomicI64,
     /// Held for the life of a writable store: one server per data directory.
     _lock: Option<File>,
+    /// The checkpointer thread runs while this lives.
+    _alive: Option<Arc<()>>,
 }
 
 impl Store {
@@ -193,6 +195,8 @@ impl Store {
                 r.get(0)
             })?;
         let tx = writer::spawn(conn, bus, options.retention)?;
+        let alive = Arc::new(());
+        spawn_checkpointer(&db_path, options.durability, Arc::downgrade(&alive))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
@@ -201,6 +205,7 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 next_session_id: AtomicI64::new(max_session + 1),
                 _lock: Some(lock),
+                _alive: Some(alive),
             }),
         })
     }
@@ -227,6 +232,7 @@ impl Store {
                 readers: Mutex::new(vec![conn]),
                 next_session_id: AtomicI64::new(0),
                 _lock: None,
+                _alive: None,
             }),
         })
     }
@@ -324,6 +330,24 @@ impl Store {
         }
         out
     }
+}
+
+/// Copies committed WAL pages into the database every half second from its own connection
+/// (PASSIVE: it never waits for the writer or readers), so the writer, which has automatic
+/// checkpoints off, never stalls a waiting 250 on one.
+fn spawn_checkpointer(db: &Path, durability: Durability, alive: std::sync::Weak<()>) -> Result<()> {
+    let conn = schema::open_connection(db, false, durability)?;
+    std::thread::Builder::new()
+        .name("pigeonhole-checkpoint".into())
+        .spawn(move || {
+            while alive.upgrade().is_some() {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::debug!(error = %e, "checkpoint skipped");
+                }
+            }
+        })?;
+    Ok(())
 }
 
 fn schema_len() -> usize {

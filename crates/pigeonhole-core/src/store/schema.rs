@@ -13,6 +13,14 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0002_unread_index",
         include_str!("migrations/0002_unread_index.sql"),
     ),
+    (
+        "0003_fts_watermark",
+        include_str!("migrations/0003_fts_watermark.sql"),
+    ),
+    (
+        "0004_drop_session_index",
+        include_str!("migrations/0004_drop_session_index.sql"),
+    ),
 ];
 
 /// The one place connections are opened: WAL, busy timeout, foreign keys.
@@ -44,6 +52,11 @@ pub(crate) fn open_connection(
     };
     conn.pragma_update(None, "synchronous", sync)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    if !read_only {
+        // The writer never checkpoints itself (a checkpoint would hold up every waiting 250);
+        // `checkpointer` does it from its own connection.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    }
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }

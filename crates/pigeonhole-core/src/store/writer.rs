@@ -15,6 +15,21 @@ use crate::smtp::transcript::Line;
 
 /// Most operations one transaction takes; bounds latency under a flood.
 const MAX_BATCH: usize = 256;
+/// How long a commit waits for more messages when several sessions are sending at once.
+const GATHER: std::time::Duration = std::time::Duration::from_micros(200);
+/// Full-text rows wait at most this long for a quiet moment before they are indexed.
+const FTS_IDLE: std::time::Duration = std::time::Duration::from_millis(100);
+/// ...and are indexed at once past this many rows or bytes, so memory stays bounded.
+const FTS_MAX_ROWS: usize = 2000;
+const FTS_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// A committed message waiting for the full-text index.
+struct FtsRow {
+    id: i64,
+    subject: String,
+    addresses: String,
+    body: String,
+}
 
 type Done<T> = oneshot::Sender<std::io::Result<T>>;
 
@@ -79,6 +94,10 @@ pub(crate) fn spawn(conn: Connection, bus: EventBus, retention: u64) -> Result<m
                 conn,
                 bus,
                 retention,
+                fts: Vec::new(),
+                fts_bytes: 0,
+                fts_failed: false,
+                last_deliveries: 0,
             }
             .run(rx)
         })?;
@@ -89,11 +108,36 @@ struct Writer {
     conn: Connection,
     bus: EventBus,
     retention: u64,
+    /// Committed, acknowledged messages not yet in the full-text index. Indexing is derived
+    /// data, so it happens after the ack, in batches; `meta.fts_upto` survives a crash.
+    fts: Vec<FtsRow>,
+    fts_bytes: usize,
+    /// Set if an indexing batch failed: the watermark then stays put, so the next start
+    /// indexes those messages again from their raw bytes.
+    fts_failed: bool,
+    /// Messages in the previous commit: more than one means concurrent senders.
+    last_deliveries: usize,
 }
 
 impl Writer {
     fn run(mut self, rx: mpsc::Receiver<Op>) {
-        while let Ok(first) = rx.recv() {
+        self.catch_up_fts();
+        loop {
+            let first = if self.fts.is_empty() {
+                match rx.recv() {
+                    Ok(op) => op,
+                    Err(_) => break,
+                }
+            } else {
+                match rx.recv_timeout(FTS_IDLE) {
+                    Ok(op) => op,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        self.flush_fts();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            };
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
                 match rx.try_recv() {
@@ -101,8 +145,28 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            // When the last commit carried several messages, other sessions are mid-flight:
+            // wait a moment for them so one commit serves all. A lone session never waits.
+            if self.last_deliveries > 1 {
+                let until = std::time::Instant::now() + GATHER;
+                while batch.len() < MAX_BATCH {
+                    let left = until.saturating_duration_since(std::time::Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(op) => batch.push(op),
+                        Err(_) => break,
+                    }
+                }
+            }
+            self.last_deliveries = batch
+                .iter()
+                .filter(|op| matches!(op, Op::Deliver { .. }))
+                .count();
             self.commit_batch(batch);
+            if self.fts.len() >= FTS_MAX_ROWS || self.fts_bytes >= FTS_MAX_BYTES {
+                self.flush_fts();
+            }
         }
+        self.flush_fts();
         // Every sender is gone: checkpoint so the WAL does not linger.
         let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
     }
@@ -154,11 +218,24 @@ impl Writer {
         }
     }
 
-    fn report(&self, op: Op, outcome: std::io::Result<Outcome>) {
+    fn report(&mut self, op: Op, outcome: std::io::Result<Outcome>) {
         match (op, outcome) {
-            (Op::Deliver { done, .. }, Ok(Outcome::Delivered(id, summary))) => {
-                self.bus.publish(Event::MessageReceived(summary));
+            (Op::Deliver { done, msg }, Ok(Outcome::Delivered(id, summary))) => {
                 let _ = done.send(Ok(id));
+                self.bus.publish(Event::MessageReceived(summary));
+                let msg = *msg;
+                let addresses = index_addresses(
+                    &msg.envelope,
+                    msg.parsed.from.as_ref(),
+                    &msg.parsed.to,
+                    &msg.parsed.cc,
+                );
+                self.queue_fts(FtsRow {
+                    id,
+                    subject: msg.parsed.subject,
+                    addresses,
+                    body: msg.parsed.body_text,
+                });
             }
             (Op::Deliver { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
@@ -191,6 +268,101 @@ impl Writer {
                 let _ = done.send(Err(e));
             }
             _ => {}
+        }
+    }
+}
+
+impl Writer {
+    fn queue_fts(&mut self, row: FtsRow) {
+        self.fts_bytes += row.subject.len() + row.addresses.len() + row.body.len();
+        self.fts.push(row);
+    }
+
+    /// Indexes every waiting row in one transaction and moves the watermark.
+    fn flush_fts(&mut self) {
+        if self.fts.is_empty() {
+            return;
+        }
+        let rows = std::mem::take(&mut self.fts);
+        self.fts_bytes = 0;
+        let upto = rows.iter().map(|r| r.id).max().unwrap_or(0);
+        let advance = !self.fts_failed;
+        let result = (|| -> rusqlite::Result<()> {
+            let tx = self.conn.transaction()?;
+            {
+                // A message deleted before it was indexed is skipped.
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO messages_fts (rowid, subject, addresses, body)
+                     SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?1)",
+                )?;
+                for r in &rows {
+                    insert.execute(params![r.id, r.subject, r.addresses, r.body])?;
+                }
+            }
+            if advance {
+                tx.execute(
+                    "UPDATE meta SET value = MAX(value, ?1) WHERE key = 'fts_upto'",
+                    [upto],
+                )?;
+            }
+            tx.commit()
+        })();
+        if let Err(e) = result {
+            tracing::warn!(error = %e, rows = rows.len(), "full-text indexing failed; these messages are re-indexed at next start");
+            self.fts_failed = true;
+        }
+    }
+
+    /// Indexes messages committed after the watermark (a crash before their batch was
+    /// indexed), re-parsing them from their raw bytes.
+    fn catch_up_fts(&mut self) {
+        let result = (|| -> rusqlite::Result<Vec<FtsRow>> {
+            let upto: i64 = self
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = 'fts_upto'", [], |r| {
+                    r.get(0)
+                })
+                .unwrap_or(0);
+            let mut stmt = self.conn.prepare(
+                "SELECT m.id, m.mail_from, m.rcpt_to, r.raw FROM messages m
+                 JOIN message_raw r ON r.message_id = m.id WHERE m.id > ?1 ORDER BY m.id",
+            )?;
+            let mut rows = stmt.query([upto])?;
+            let mut found = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let rcpt_to: Vec<crate::smtp::session::Recipient> =
+                    serde_json::from_str(&row.get::<_, String>(2)?).unwrap_or_default();
+                let envelope = Envelope {
+                    mail_from: row.get(1)?,
+                    mail_params: Vec::new(),
+                    rcpt_to,
+                };
+                let parsed = crate::message::summarize(&row.get::<_, Vec<u8>>(3)?);
+                let addresses =
+                    index_addresses(&envelope, parsed.from.as_ref(), &parsed.to, &parsed.cc);
+                found.push(FtsRow {
+                    id,
+                    subject: parsed.subject,
+                    addresses,
+                    body: parsed.body_text,
+                });
+            }
+            Ok(found)
+        })();
+        match result {
+            Ok(found) if found.is_empty() => {}
+            Ok(found) => {
+                tracing::info!(
+                    messages = found.len(),
+                    "indexing messages the last run had not indexed yet"
+                );
+                for row in found {
+                    self.queue_fts(row);
+                }
+                self.flush_fts();
+            }
+            Err(e) => tracing::warn!(error = %e, "could not check the full-text index watermark"),
         }
     }
 }
@@ -318,11 +490,6 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
     for r in &m.envelope.rcpt_to {
         rcpt.execute(params![id, r.address])?;
     }
-    let addresses = index_addresses(&m.envelope, p.from.as_ref(), &p.to, &p.cc);
-    tx.prepare_cached(
-        "INSERT INTO messages_fts (rowid, subject, addresses, body) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![id, p.subject, addresses, p.body_text])?;
     let summary = MessageSummary {
         id,
         session_id: m.session.id,
