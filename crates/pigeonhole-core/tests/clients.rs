@@ -571,3 +571,40 @@ async fn search_finds_mail_once_indexed_and_after_a_crash_before_indexing() {
     };
     wait_for_search(&h, "zebra", 1).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pooled_connection_has_its_transcript_stored_while_still_open() {
+    let h = Harness::start(|_| {}).await;
+    let addr = h.addr;
+    // A pooled client: one message, then the connection stays open and quiet.
+    let (s, _r) = tokio::task::spawn_blocking(move || {
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        for line in ["EHLO pool", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA"] {
+            s.write_all(format!("{line}\r\n").as_bytes()).expect("write");
+            read_reply(&mut r);
+        }
+        s.write_all(b"Subject: pooled\r\n\r\nbody\r\n.\r\n").expect("write");
+        assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
+        (s, r)
+    })
+    .await
+    .expect("join");
+    let msgs = h.messages().await;
+    assert_eq!(msgs.len(), 1, "the message is stored at once");
+    let store = h.engine().store.clone();
+    let session = msgs[0].session_id;
+    let mut text = String::new();
+    for _ in 0..60 {
+        let st = store.clone();
+        let t = tokio::task::spawn_blocking(move || st.transcript(session)).await.expect("join").expect("transcript");
+        text = t.lines.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n");
+        if text.contains("250 2.0.0 Ok: queued as") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(text.contains("EHLO pool"), "the open session's lines are stored:\n{text}");
+    assert!(text.contains("250 2.0.0 Ok: queued as"), "including the message's 250:\n{text}");
+    drop(s);
+}

@@ -16,8 +16,10 @@ use super::session::{Delivery, Output, Session, SessionConfig, TlsInfo};
 use crate::message::summarize;
 use crate::store::{NewMessage, SessionSummary, Store};
 
-/// Transcript lines are written once this many are waiting (and at the session's end).
+/// Transcript lines are written once this many are waiting, when the connection has been
+/// quiet for `TRANSCRIPT_QUIET`, and at the session's end.
 const TRANSCRIPT_CHUNK: usize = 256;
+const TRANSCRIPT_QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Everything one connection needs from the server around it.
 #[derive(Clone)]
@@ -161,6 +163,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
     let mut out = String::with_capacity(1024);
     loop {
         while let Some(output) = session.advance(&mut buf) {
@@ -194,24 +197,35 @@ where
         if session.is_closed() {
             return Ok(End::Closed);
         }
+        let wake = if session.transcript_mut().pending().is_empty() {
+            idle_deadline
+        } else {
+            idle_deadline.min(tokio::time::Instant::now() + TRANSCRIPT_QUIET)
+        };
         tokio::select! {
             _ = ctx.cancel.cancelled() => {
                 let r = session.close_with("4.3.2", "Service shutting down, closing connection");
                 io.write_all(r.to_wire().as_bytes()).await?;
                 return Ok(End::Closed);
             }
-            read = tokio::time::timeout(ctx.idle_timeout, io.read_buf(&mut buf)) => match read {
-                Err(_) => {
+            read = tokio::time::timeout_at(wake, io.read_buf(&mut buf)) => match read {
+                Err(_) if tokio::time::Instant::now() >= idle_deadline => {
                     let r = session.close_with("4.4.2", "Idle timeout, closing connection");
                     io.write_all(r.to_wire().as_bytes()).await?;
                     return Ok(End::Closed);
+                }
+                Err(_) => {
+                    // Quiet for a moment with lines unwritten (a pooled client between
+                    // messages): store them now, off any ack's path.
+                    let (first, lines) = session.transcript_mut().take_unflushed();
+                    ctx.store.update_session(summarize_session(facts, session), first, lines, false);
                 }
                 Ok(Ok(0)) => {
                     let what = if session.in_message() { "client disconnected in the middle of a message" } else { "client disconnected" };
                     session.note(what);
                     return Ok(End::Closed);
                 }
-                Ok(Ok(_)) => {}
+                Ok(Ok(_)) => idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout,
                 Ok(Err(e)) => return Err(e),
             }
         }
