@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 APP = os.environ.get("PIGEONHOLE_APP", "target/release/pigeonhole-desktop")
 CLI = os.environ.get("PIGEONHOLE_CLI", "target/release/pigeonhole")
 ARTIFACTS = os.environ.get("E2E_ARTIFACTS", "/tmp")
+WEBDRIVER_URL = os.environ.get("E2E_WEBDRIVER_URL", "http://127.0.0.1:4444")
 
 
 def free_port() -> int:
@@ -87,7 +88,7 @@ def launch(port: int) -> App:
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
     opts.set_capability("tauri:options", {"application": APP, "args": ["--data-dir", data_dir]})
-    driver = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=opts)
+    driver = webdriver.Remote(command_executor=WEBDRIVER_URL, options=opts)
     return App(driver, data_dir, port)
 
 

@@ -28,6 +28,14 @@ export DISPLAY=":$display"
 export PIGEONHOLE_APP="$app"
 export PIGEONHOLE_CLI="$root/target/release/pigeonhole"
 export E2E_ARTIFACTS="$here/artifacts"
+# Free ports for tauri-driver and WebKitWebDriver, so a stray driver elsewhere cannot interfere.
+read -r driver_port native_port < <(python3 -c '
+import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
+export E2E_WEBDRIVER_URL="http://127.0.0.1:$driver_port"
+export driver_port native_port
 mkdir -p "$E2E_ARTIFACTS"
 
 # Everything that needs the session bus runs inside it.
@@ -35,12 +43,15 @@ dbus-run-session -- bash -c '
   set -euo pipefail
   dunst >"$E2E_ARTIFACTS/dunst.log" 2>&1 &
   dbus-monitor "interface=org.freedesktop.Notifications,member=Notify" >"$E2E_ARTIFACTS/notifications.log" 2>&1 &
-  tauri-driver --port 4444 --native-port 4445 >"$E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
+  tauri-driver --port "$driver_port" --native-port "$native_port" >"$E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
   driver=$!
+  up=0
   for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break
+    kill -0 $driver 2>/dev/null || break
+    if (exec 3<>"/dev/tcp/127.0.0.1/$driver_port") 2>/dev/null; then up=1; break; fi
     sleep 0.1
   done
+  if [ "$up" != 1 ]; then echo "e2e: tauri-driver did not start:" >&2; cat "$E2E_ARTIFACTS/tauri-driver.log" >&2; exit 1; fi
   status=0
   "'"$venv"'/bin/pytest" -v -p no:cacheprovider "'"$here"'" "$@" || status=$?
   kill $driver 2>/dev/null || true
