@@ -580,11 +580,18 @@ async fn a_pooled_connection_has_its_transcript_stored_while_still_open() {
     let (s, _r) = tokio::task::spawn_blocking(move || {
         let (mut s, mut r) = connect(addr);
         read_reply(&mut r);
-        for line in ["EHLO pool", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA"] {
-            s.write_all(format!("{line}\r\n").as_bytes()).expect("write");
+        for line in [
+            "EHLO pool",
+            "MAIL FROM:<a@example.com>",
+            "RCPT TO:<b@example.com>",
+            "DATA",
+        ] {
+            s.write_all(format!("{line}\r\n").as_bytes())
+                .expect("write");
             read_reply(&mut r);
         }
-        s.write_all(b"Subject: pooled\r\n\r\nbody\r\n.\r\n").expect("write");
+        s.write_all(b"Subject: pooled\r\n\r\nbody\r\n.\r\n")
+            .expect("write");
         assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
         (s, r)
     })
@@ -597,14 +604,69 @@ async fn a_pooled_connection_has_its_transcript_stored_while_still_open() {
     let mut text = String::new();
     for _ in 0..60 {
         let st = store.clone();
-        let t = tokio::task::spawn_blocking(move || st.transcript(session)).await.expect("join").expect("transcript");
-        text = t.lines.iter().map(|l| l.text.clone()).collect::<Vec<_>>().join("\n");
+        let t = tokio::task::spawn_blocking(move || st.transcript(session))
+            .await
+            .expect("join")
+            .expect("transcript");
+        text = t
+            .lines
+            .iter()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
         if text.contains("250 2.0.0 Ok: queued as") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(text.contains("EHLO pool"), "the open session's lines are stored:\n{text}");
-    assert!(text.contains("250 2.0.0 Ok: queued as"), "including the message's 250:\n{text}");
+    assert!(
+        text.contains("EHLO pool"),
+        "the open session's lines are stored:\n{text}"
+    );
+    assert!(
+        text.contains("250 2.0.0 Ok: queued as"),
+        "including the message's 250:\n{text}"
+    );
     drop(s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_deleted_before_it_is_indexed_is_gone_and_not_searchable() {
+    let h = Harness::start(|_| {}).await;
+    let addr = h.addr;
+    tokio::task::spawn_blocking(move || {
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        for line in [
+            "EHLO t",
+            "MAIL FROM:<a@example.com>",
+            "RCPT TO:<b@example.com>",
+            "DATA",
+        ] {
+            s.write_all(format!("{line}\r\n").as_bytes())
+                .expect("write");
+            read_reply(&mut r);
+        }
+        s.write_all(b"Subject: ephemeral walrus\r\n\r\nx\r\n.\r\n")
+            .expect("write");
+        assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
+    })
+    .await
+    .expect("join");
+    let id = h.messages().await[0].id;
+    // At once, before the writer's idle-time indexing batch.
+    let deleted = h
+        .engine()
+        .store
+        .delete(vec![id])
+        .await
+        .expect("delete succeeds before indexing");
+    assert_eq!(deleted, 1, "one message deleted");
+    tokio::time::sleep(Duration::from_millis(400)).await; // past the indexing batch
+    assert!(h.messages().await.is_empty(), "the message is gone");
+    assert_eq!(
+        search_total(&h, "walrus").await,
+        0,
+        "and never becomes searchable"
+    );
 }
