@@ -385,6 +385,25 @@ fn read_reply(r: &mut BufReader<TcpStream>) -> String {
     }
 }
 
+/// Sends one message over raw SMTP and returns the connection, still open.
+fn send_raw(addr: SocketAddr, ehlo: &str, message: &[u8]) -> (TcpStream, BufReader<TcpStream>) {
+    let (mut s, mut r) = connect(addr);
+    read_reply(&mut r);
+    for line in [
+        ehlo,
+        "MAIL FROM:<a@example.com>",
+        "RCPT TO:<b@example.com>",
+        "DATA",
+    ] {
+        s.write_all(format!("{line}\r\n").as_bytes())
+            .expect("write");
+        read_reply(&mut r);
+    }
+    s.write_all(message).expect("write");
+    assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
+    (s, r)
+}
+
 fn connect(addr: SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
     let s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10)))
@@ -527,21 +546,11 @@ async fn search_finds_mail_once_indexed_and_after_a_crash_before_indexing() {
         _dir: tempfile::tempdir().expect("unused"),
     };
     tokio::task::spawn_blocking(move || {
-        let (mut s, mut r) = connect(addr);
-        read_reply(&mut r);
-        for line in [
+        send_raw(
+            addr,
             "EHLO t",
-            "MAIL FROM:<a@example.com>",
-            "RCPT TO:<b@example.com>",
-            "DATA",
-        ] {
-            s.write_all(format!("{line}\r\n").as_bytes())
-                .expect("write");
-            read_reply(&mut r);
-        }
-        s.write_all(b"Subject: zebra crossing\r\n\r\nthe quokka body\r\n.\r\n")
-            .expect("write");
-        assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
+            b"Subject: zebra crossing\r\n\r\nthe quokka body\r\n.\r\n",
+        )
     })
     .await
     .expect("join");
@@ -578,22 +587,7 @@ async fn a_pooled_connection_has_its_transcript_stored_while_still_open() {
     let addr = h.addr;
     // A pooled client: one message, then the connection stays open and quiet.
     let (s, _r) = tokio::task::spawn_blocking(move || {
-        let (mut s, mut r) = connect(addr);
-        read_reply(&mut r);
-        for line in [
-            "EHLO pool",
-            "MAIL FROM:<a@example.com>",
-            "RCPT TO:<b@example.com>",
-            "DATA",
-        ] {
-            s.write_all(format!("{line}\r\n").as_bytes())
-                .expect("write");
-            read_reply(&mut r);
-        }
-        s.write_all(b"Subject: pooled\r\n\r\nbody\r\n.\r\n")
-            .expect("write");
-        assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
-        (s, r)
+        send_raw(addr, "EHLO pool", b"Subject: pooled\r\n\r\nbody\r\n.\r\n")
     })
     .await
     .expect("join");
@@ -635,21 +629,11 @@ async fn a_message_deleted_before_it_is_indexed_is_gone_and_not_searchable() {
     let h = Harness::start(|_| {}).await;
     let addr = h.addr;
     tokio::task::spawn_blocking(move || {
-        let (mut s, mut r) = connect(addr);
-        read_reply(&mut r);
-        for line in [
+        send_raw(
+            addr,
             "EHLO t",
-            "MAIL FROM:<a@example.com>",
-            "RCPT TO:<b@example.com>",
-            "DATA",
-        ] {
-            s.write_all(format!("{line}\r\n").as_bytes())
-                .expect("write");
-            read_reply(&mut r);
-        }
-        s.write_all(b"Subject: ephemeral walrus\r\n\r\nx\r\n.\r\n")
-            .expect("write");
-        assert!(read_reply(&mut r).starts_with("250 "), "message accepted");
+            b"Subject: ephemeral walrus\r\n\r\nx\r\n.\r\n",
+        )
     })
     .await
     .expect("join");

@@ -6,12 +6,6 @@ pub struct Path {
     pub address: String,
 }
 
-impl Path {
-    pub fn is_null(&self) -> bool {
-        self.address.is_empty()
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathError {
     /// `<a@b` with no closing bracket.

@@ -97,11 +97,7 @@ async fn run(
             return tcp.shutdown().await;
         }
         Start::ImplicitTls => {
-            let acceptor = ctx
-                .tls
-                .clone()
-                .ok_or_else(|| io::Error::other("implicit TLS without a certificate"))?;
-            let mut tls = handshake(acceptor, tcp, session).await?;
+            let mut tls = handshake(ctx, tcp, session).await?;
             let greeting = session.greeting();
             tls.write_all(greeting.to_wire().as_bytes()).await?;
             drive(&mut tls, ctx, facts, session).await?;
@@ -114,11 +110,7 @@ async fn run(
     match drive(&mut tcp, ctx, facts, session).await? {
         End::Closed => tcp.shutdown().await,
         End::StartTls => {
-            let acceptor = ctx
-                .tls
-                .clone()
-                .ok_or_else(|| io::Error::other("STARTTLS without a certificate"))?;
-            let mut tls = handshake(acceptor, tcp, session).await?;
+            let mut tls = handshake(ctx, tcp, session).await?;
             drive(&mut tls, ctx, facts, session).await?;
             tls.shutdown().await
         }
@@ -126,10 +118,15 @@ async fn run(
 }
 
 async fn handshake(
-    acceptor: TlsAcceptor,
+    ctx: &ConnContext,
     tcp: TcpStream,
     session: &mut Session,
 ) -> io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+    // The server only offers STARTTLS or binds SMTPS when it has a certificate.
+    let acceptor = ctx
+        .tls
+        .clone()
+        .ok_or_else(|| io::Error::other("TLS requested without a certificate"))?;
     match acceptor.accept(tcp).await {
         Ok(tls) => {
             let (_, conn) = tls.get_ref();

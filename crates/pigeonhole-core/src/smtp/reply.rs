@@ -39,10 +39,6 @@ impl Reply {
         }
     }
 
-    pub fn is_positive(&self) -> bool {
-        self.code < 400
-    }
-
     /// The reply as sent: `250-first\r\n250 last\r\n`.
     pub fn to_wire(&self) -> String {
         let mut out = String::with_capacity(64);
@@ -63,7 +59,6 @@ impl Reply {
 
 /// Reply codes by their RFC 5321 meaning, so the state machine reads as prose.
 pub mod code {
-    pub const SYSTEM_STATUS: u16 = 211;
     pub const HELP: u16 = 214;
     pub const READY: u16 = 220;
     pub const CLOSING: u16 = 221;
@@ -84,7 +79,6 @@ pub mod code {
     pub const AUTH_INVALID: u16 = 535;
     pub const EXCEEDED_STORAGE: u16 = 552;
     pub const MAILBOX_NAME_NOT_ALLOWED: u16 = 553;
-    pub const TRANSACTION_FAILED: u16 = 554;
     pub const PARAMS_NOT_RECOGNISED: u16 = 555;
 }
 

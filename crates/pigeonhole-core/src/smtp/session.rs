@@ -880,12 +880,6 @@ impl Session {
         self.mode = Mode::Command;
     }
 
-    /// For implicit TLS (SMTPS): the session starts already encrypted.
-    pub fn set_tls(&mut self, info: TlsInfo) {
-        self.note(format!("TLS established: {} {}", info.version, info.cipher));
-        self.tls = Some(info);
-    }
-
     fn auth_start(&mut self, mechanism: &str, initial: Option<String>) {
         if !self.helo.as_ref().is_some_and(|(_, e)| *e) {
             return self.reply(Reply::new(

@@ -218,10 +218,10 @@ impl Store {
         }
         let conn = schema::open_connection(&db_path, true, Durability::Process)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize > schema_len() {
+        if version as usize > schema::MIGRATIONS.len() {
             return Err(StoreError::TooNew {
                 found: version as usize,
-                known: schema_len(),
+                known: schema::MIGRATIONS.len(),
             });
         }
         Ok(Store {
@@ -348,10 +348,6 @@ fn spawn_checkpointer(db: &Path, durability: Durability, alive: std::sync::Weak<
             }
         })?;
     Ok(())
-}
-
-fn schema_len() -> usize {
-    schema::MIGRATIONS.len()
 }
 
 pub(crate) fn ms_to_datetime(ms: i64) -> DateTime<Utc> {
