@@ -11,6 +11,7 @@ import type {
   Inbox,
   MessageDetail,
   MessageId,
+  MessagePage,
   MessageSummary,
   ServerStatus,
   Settings,
@@ -175,24 +176,30 @@ export class Store {
       const total = pages[pages.length - 1].total + moved;
       const rows: Row[] = this.rows.slice(0, moved);
       rows.length = total;
-      for (const page of pages) {
-        page.messages.forEach((m, i) => {
-          if (!this.#removed.has(m.id)) rows[page.offset + moved + i] = m;
-        });
-      }
+      for (const page of pages) this.#place(rows, page, moved);
       this.total = total;
       this.rows = rows;
     } catch (e) {
-      if (epoch === this.#epoch) {
-        this.listError = errorText(e);
-        this.error("Could not load messages", e);
-      }
+      this.#listFailed(epoch, e);
     } finally {
       if (epoch === this.#epoch) {
         this.#inflight.clear();
         this.listLoading = false;
       }
     }
+  }
+
+  /** Puts a fetched page's messages at their positions, shifted by arrivals since the fetch. */
+  #place(rows: Row[], page: MessagePage, moved: number) {
+    page.messages.forEach((m, i) => {
+      if (!this.#removed.has(m.id)) rows[page.offset + moved + i] = m;
+    });
+  }
+
+  #listFailed(epoch: number, e: unknown) {
+    if (epoch !== this.#epoch) return;
+    this.listError = errorText(e);
+    this.error("Could not load messages", e);
   }
 
   /** Called by the list with the rows it is about to show; fetches missing pages. */
@@ -229,17 +236,12 @@ export class Store {
       const moved = this.#shift - shift;
       const rows = this.rows.slice();
       rows.length = page.total + moved;
-      page.messages.forEach((m, i) => {
-        if (!this.#removed.has(m.id)) rows[page.offset + moved + i] = m;
-      });
+      this.#place(rows, page, moved);
       this.total = page.total + moved;
       this.rows = rows;
       this.listError = null;
     } catch (e) {
-      if (epoch === this.#epoch) {
-        this.listError = errorText(e);
-        this.error("Could not load messages", e);
-      }
+      this.#listFailed(epoch, e);
     } finally {
       if (epoch === this.#epoch) {
         this.#inflight.delete(offset);
