@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pigeonhole_core::store::MessageSummary;
+use pigeonhole_core::model::MessageSummary;
 use pigeonhole_core::Event;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};

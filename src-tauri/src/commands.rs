@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::engine::message_detail;
-use pigeonhole_core::message::{part_bytes, MessageDetail};
-use pigeonhole_core::store::{Inbox, ListQuery, MessagePage, SessionSummary, Store, Transcript};
+use pigeonhole_core::message::part_bytes;
+use pigeonhole_core::model::{
+    Inbox, ListQuery, MessageDetail, MessagePage, SessionSummary, Transcript,
+};
+use pigeonhole_core::store::Store;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use pigeonhole_core::store::MessageSummary;
+use pigeonhole_core::model::MessageSummary;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::AppState;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use pigeonhole_core::config::{default_data_dir, AuthMode, AuthUser, Config};
-use pigeonhole_core::store::{ListQuery, Store};
+use pigeonhole_core::model::ListQuery;
+use pigeonhole_core::store::Store;
 use pigeonhole_core::Engine;
 
 #[derive(Parser)]
@@ -177,7 +178,7 @@ impl ServeArgs {
             c.show_passwords = true;
         }
         if self.fsync {
-            c.durability = pigeonhole_core::store::Durability::PowerLoss;
+            c.durability = pigeonhole_core::model::Durability::PowerLoss;
         }
         Ok(c)
     }
@@ -388,9 +389,9 @@ fn show(
         let (first, end) = detail.transcript_range;
         for (i, line) in t.lines.iter().enumerate() {
             let arrow = match line.dir {
-                pigeonhole_core::smtp::transcript::Direction::In => "C:",
-                pigeonhole_core::smtp::transcript::Direction::Out => "S:",
-                pigeonhole_core::smtp::transcript::Direction::Info => "--",
+                pigeonhole_core::model::Direction::In => "C:",
+                pigeonhole_core::model::Direction::Out => "S:",
+                pigeonhole_core::model::Direction::Info => "--",
             };
             let mark = if i >= first && i < end { '*' } else { ' ' };
             writeln!(

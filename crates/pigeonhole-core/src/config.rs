@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
+use crate::model::Durability;
 use crate::smtp::auth::AuthPolicy;
 use crate::smtp::{ServerOptions, SessionConfig};
-use crate::store::{Durability, StoreOptions};
+use crate::store::StoreOptions;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {
     /// Accept any credentials.
@@ -21,13 +23,13 @@ pub enum AuthMode {
     Users,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AuthUser {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where the store and TLS certificate live; `None` means the platform data dir.
@@ -76,7 +78,7 @@ impl Default for Config {
 }
 
 /// A setting that failed validation, named as in the config file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -2,7 +2,7 @@
 
 use crate::config::{Config, ConfigError};
 use crate::event::EventBus;
-use crate::message::MessageDetail;
+use crate::model::MessageDetail;
 use crate::smtp::{BoundServer, ServerError, ServerHandle};
 use crate::store::{Store, StoreError};
 

@@ -19,8 +19,10 @@ pub mod config;
 pub mod engine;
 pub mod event;
 pub mod message;
+pub mod model;
 pub mod smtp;
 pub mod store;
+pub mod ui_types;
 
 pub use config::Config;
 pub use engine::Engine;

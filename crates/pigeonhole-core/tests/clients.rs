@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use pigeonhole_core::config::{AuthMode, AuthUser, Config};
-use pigeonhole_core::store::{ListQuery, MessageSummary};
+use pigeonhole_core::model::{ListQuery, MessageSummary};
 use pigeonhole_core::Engine;
 
 struct Harness {

@@ -2,75 +2,18 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
+
 use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
-use serde::{Deserialize, Serialize};
 
 use super::{addresses, is_real_attachment, to_utc};
-use crate::store::{MessageSummary, StoredEnvelope};
+use crate::model::{
+    Attachment, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart, RecipientView,
+    StoredEnvelope,
+};
 
 /// Inline images larger than this in total are not inlined as data: URLs.
 const INLINE_IMAGE_BUDGET: usize = 20 * 1024 * 1024;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Header {
-    pub name: String,
-    /// The value as in the message, unfolded, not decoded.
-    pub raw: String,
-    /// RFC 2047-decoded value (equal to `raw` when nothing was encoded).
-    pub decoded: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MimePart {
-    /// Path such as "1.2", stable for a given raw message.
-    pub id: String,
-    pub content_type: String,
-    pub charset: Option<String>,
-    pub filename: Option<String>,
-    pub content_id: Option<String>,
-    pub disposition: Option<String>,
-    pub size: u64,
-    pub children: Vec<MimePart>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Attachment {
-    pub part_id: String,
-    pub filename: String,
-    pub content_type: String,
-    pub size: u64,
-    pub content_id: Option<String>,
-    pub inline: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnvelopeView {
-    pub mail_from: String,
-    pub mail_params: BTreeMap<String, String>,
-    pub rcpt_to: Vec<RecipientView>,
-    /// Envelope recipients in none of To or Cc: the Bcc.
-    pub bcc: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecipientView {
-    pub address: String,
-    pub params: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MessageDetail {
-    pub summary: MessageSummary,
-    pub envelope: EnvelopeView,
-    pub headers: Vec<Header>,
-    pub text: Option<String>,
-    pub html: Option<String>,
-    pub inline_images: BTreeMap<String, String>,
-    pub parts: MimePart,
-    pub attachments: Vec<Attachment>,
-    pub transcript_range: (usize, usize),
-    pub auth_user: Option<String>,
-}
 
 impl MessageDetail {
     pub fn build(summary: MessageSummary, stored: StoredEnvelope, raw: &[u8]) -> MessageDetail {
@@ -150,7 +93,7 @@ impl MessageDetail {
             if let Some(cid) = &content_id {
                 if content_type.starts_with("image/") && part.len() <= budget {
                     budget -= part.len();
-                    let data = crate::smtp::auth::encode_b64(part.contents());
+                    let data = base64::engine::general_purpose::STANDARD.encode(part.contents());
                     inline_images.insert(cid.clone(), format!("data:{content_type};base64,{data}"));
                 }
             }

@@ -3,12 +3,12 @@
 
 mod detail;
 
-pub use detail::{part_bytes, Attachment, Header, MessageDetail, MimePart};
+pub use detail::part_bytes;
 
 use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
-use crate::store::Address;
+use crate::model::Address;
 
 /// Longest snippet shown in the list.
 const SNIPPET_CHARS: usize = 200;

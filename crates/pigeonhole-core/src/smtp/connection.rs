@@ -12,9 +12,10 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use super::session::{Delivery, Output, Session, SessionConfig, TlsInfo};
+use super::session::{Delivery, Output, Session, SessionConfig};
 use crate::message::summarize;
-use crate::store::{NewMessage, SessionSummary, Store};
+use crate::model::{SessionSummary, TlsInfo};
+use crate::store::{NewMessage, Store};
 
 /// Transcript lines are written once this many are waiting, when the connection has been
 /// quiet for `TRANSCRIPT_QUIET`, and at the session's end.

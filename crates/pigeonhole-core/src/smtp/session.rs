@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use serde::{Deserialize, Serialize};
 
 use super::auth::{self, AuthPolicy, Credentials, Mechanism, SaslError};
 use super::command::{self, Command, CommandError, Param, Refused};
 use super::data::DataReceiver;
 use super::reply::{code, Reply};
-use super::transcript::{Direction, Transcript};
+use super::transcript::Recorder;
+use crate::model::{AuthInfo, Direction, Envelope, Recipient, TlsInfo};
 
 /// AUTH lines may be far longer than commands (RFC 4954 §4 allows 12288 octets).
 const AUTH_LINE_LIMIT: usize = 12_288;
@@ -50,34 +50,6 @@ impl Default for SessionConfig {
             show_passwords: false,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recipient {
-    pub address: String,
-    /// ESMTP parameters as given (NOTIFY, ORCPT), upper-cased keys.
-    pub params: Vec<(String, String)>,
-}
-
-/// The SMTP envelope of one message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Envelope {
-    /// "" for the null sender `<>`.
-    pub mail_from: String,
-    pub mail_params: Vec<(String, String)>,
-    pub rcpt_to: Vec<Recipient>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TlsInfo {
-    pub version: String,
-    pub cipher: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthInfo {
-    pub mechanism: String,
-    pub user: String,
 }
 
 /// A complete message, ready to be committed.
@@ -149,7 +121,7 @@ pub struct Session {
     txn: Option<Transaction>,
     mode: Mode,
     pending: VecDeque<Output>,
-    transcript: Transcript,
+    transcript: Recorder,
     /// Set while discarding the rest of an over-long command line.
     skipping_long_line: bool,
     last_code: Option<u16>,
@@ -166,7 +138,7 @@ impl Session {
             txn: None,
             mode: Mode::Command,
             pending: VecDeque::new(),
-            transcript: Transcript::default(),
+            transcript: Recorder::default(),
             skipping_long_line: false,
             last_code: None,
             messages: 0,
@@ -200,7 +172,7 @@ impl Session {
         self.transcript.push(Direction::Info, text);
     }
 
-    pub fn transcript_mut(&mut self) -> &mut Transcript {
+    pub fn transcript_mut(&mut self) -> &mut Recorder {
         &mut self.transcript
     }
     pub fn helo_name(&self) -> Option<&str> {

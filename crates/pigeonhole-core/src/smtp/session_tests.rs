@@ -5,8 +5,8 @@ use std::sync::Arc;
 use bytes::BytesMut;
 
 use super::auth::{cram_md5_digest, encode_b64, AuthPolicy};
-use super::session::{Output, Session, SessionConfig, TlsInfo};
-use super::transcript::Direction;
+use super::session::{Output, Session, SessionConfig};
+use crate::model::{Direction, TlsInfo};
 
 /// What a conversation produced.
 #[derive(Default, Debug)]
@@ -17,7 +17,7 @@ struct Run {
     wire: Vec<String>,
     /// Raw bodies of delivered messages, in order.
     delivered: Vec<Vec<u8>>,
-    envelopes: Vec<super::session::Envelope>,
+    envelopes: Vec<crate::model::Envelope>,
     starttls: bool,
     closed: bool,
 }

@@ -1,40 +1,24 @@
-//! The session transcript: every line in and out, timestamped, with a direction.
+//! The session transcript as it is recorded: every line in and out, timestamped, with a
+//! direction, handed to the store in chunks.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Client to server.
-    In,
-    /// Server to client.
-    Out,
-    /// Something the server noted (TLS handshake, timeout, disconnect).
-    Info,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Line {
-    pub ts: DateTime<Utc>,
-    pub dir: Direction,
-    pub text: String,
-}
+use crate::model::{Direction, TranscriptLine};
 
 /// Lines of one session. Lines are handed to the store in chunks (`take_unflushed`) and
 /// then dropped from memory, so a session with thousands of messages stays small and is
 /// written incrementally rather than rewritten per message.
 #[derive(Debug, Default)]
-pub struct Transcript {
+pub struct Recorder {
     /// Lines not yet handed to the store.
-    pending: Vec<Line>,
+    pending: Vec<TranscriptLine>,
     /// How many lines were handed over before `pending[0]`.
     flushed: usize,
 }
 
-impl Transcript {
+impl Recorder {
     pub fn push(&mut self, dir: Direction, text: impl Into<String>) {
-        self.pending.push(Line {
+        self.pending.push(TranscriptLine {
             ts: Utc::now(),
             dir,
             text: text.into(),
@@ -51,12 +35,12 @@ impl Transcript {
     }
 
     /// Lines not yet flushed.
-    pub fn pending(&self) -> &[Line] {
+    pub fn pending(&self) -> &[TranscriptLine] {
         &self.pending
     }
 
     /// Returns (index of the first line, lines) not yet flushed, and forgets them.
-    pub fn take_unflushed(&mut self) -> (usize, Vec<Line>) {
+    pub fn take_unflushed(&mut self) -> (usize, Vec<TranscriptLine>) {
         let first = self.flushed;
         let lines = std::mem::take(&mut self.pending);
         self.flushed += lines.len();

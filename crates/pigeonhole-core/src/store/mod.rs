@@ -13,16 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use crate::event::EventBus;
-use crate::smtp::session::{AuthInfo, Envelope, TlsInfo};
-use crate::smtp::transcript::Line;
+use crate::model::{Durability, SessionSummary, TranscriptLine};
 
-pub use query::{ListQuery, MessagePage};
 pub(crate) use writer::{NewMessage, Op};
 
 pub const DB_FILE: &str = "pigeonhole.sqlite3";
@@ -66,87 +62,6 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
-
-/// How far a 250 can be trusted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Durability {
-    /// Committed to the OS before the ack: survives a crash or `kill -9` of Pigeonhole.
-    #[default]
-    Process,
-    /// Also fsynced before the ack: survives power loss. Slower.
-    PowerLoss,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Address {
-    pub name: Option<String>,
-    pub address: String,
-}
-
-/// One row of the message list. Serialised field names are the UI's wire format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MessageSummary {
-    pub id: i64,
-    pub session_id: i64,
-    #[serde(with = "ms_rfc3339")]
-    pub received_at: DateTime<Utc>,
-    pub mail_from: String,
-    pub rcpt_to: Vec<String>,
-    pub from: Option<Address>,
-    pub to: Vec<Address>,
-    pub cc: Vec<Address>,
-    pub subject: String,
-    #[serde(with = "ms_rfc3339::option")]
-    pub date: Option<DateTime<Utc>>,
-    pub size: u64,
-    pub has_attachments: bool,
-    pub snippet: String,
-    pub read: bool,
-}
-
-/// A stored message's envelope and links, beyond the summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredEnvelope {
-    pub envelope: Envelope,
-    pub transcript_range: (usize, usize),
-    pub auth_user: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SessionSummary {
-    pub id: i64,
-    pub peer: String,
-    pub local: String,
-    #[serde(with = "ms_rfc3339")]
-    pub started_at: DateTime<Utc>,
-    #[serde(with = "ms_rfc3339::option")]
-    pub ended_at: Option<DateTime<Utc>>,
-    pub helo: Option<String>,
-    pub tls: Option<TlsInfo>,
-    pub auth: Option<AuthInfo>,
-    pub message_count: u32,
-    pub last_code: Option<u16>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Transcript {
-    pub session: SessionSummary,
-    pub lines: Vec<Line>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Inbox {
-    pub address: String,
-    pub total: u64,
-    pub unread: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    pub total: u64,
-    pub unread: u64,
-}
 
 /// Options for a writable store.
 #[derive(Debug, Clone, Copy, Default)]
@@ -268,7 +183,7 @@ impl Store {
         &self,
         session: SessionSummary,
         first_line: usize,
-        lines: Vec<Line>,
+        lines: Vec<TranscriptLine>,
         closed: bool,
     ) {
         if self
@@ -348,51 +263,4 @@ fn spawn_checkpointer(db: &Path, durability: Durability, alive: std::sync::Weak<
             }
         })?;
     Ok(())
-}
-
-pub(crate) fn ms_to_datetime(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
-/// Serialises timestamps as RFC 3339 with milliseconds, which every JS engine parses.
-pub(crate) mod ms_rfc3339 {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
-    }
-
-    pub mod option {
-        use super::*;
-
-        pub fn serialize<S: Serializer>(
-            t: &Option<DateTime<Utc>>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            match t {
-                Some(t) => super::serialize(t, s),
-                None => s.serialize_none(),
-            }
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Option<DateTime<Utc>>, D::Error> {
-            let s: Option<String> = Option::deserialize(d)?;
-            s.map(|s| {
-                DateTime::parse_from_rfc3339(&s)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(serde::de::Error::custom)
-            })
-            .transpose()
-        }
-    }
 }

@@ -1,32 +1,13 @@
 //! Read-side queries. Every function takes a read connection from `Store::read`.
 
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
 
-use super::{
-    ms_to_datetime, Counts, Inbox, MessageSummary, Result, SessionSummary, Store, StoreError,
-    StoredEnvelope, Transcript,
+use super::{Result, Store, StoreError};
+use crate::model::time::ms_to_datetime;
+use crate::model::{
+    AuthInfo, Counts, Envelope, Inbox, ListQuery, MessagePage, MessageSummary, Recipient,
+    SessionSummary, StoredEnvelope, TlsInfo, Transcript, TranscriptLine,
 };
-use crate::smtp::session::{AuthInfo, Envelope, Recipient, TlsInfo};
-use crate::smtp::transcript::Line;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ListQuery {
-    /// Envelope recipient; `None` lists all mail.
-    pub inbox: Option<String>,
-    /// Free text, matched as word prefixes against subject, addresses and body.
-    pub search: String,
-    pub offset: u64,
-    pub limit: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MessagePage {
-    pub total: u64,
-    pub offset: u64,
-    pub messages: Vec<MessageSummary>,
-}
 
 const SUMMARY_COLUMNS: &str =
     "m.id, m.session_id, m.received_at, m.mail_from, m.rcpt_to, m.from_addr, m.to_addrs, \
@@ -181,10 +162,10 @@ impl Store {
             let mut stmt = c.prepare_cached(
                 "SELECT lines FROM transcript_chunks WHERE session_id = ?1 ORDER BY first_line",
             )?;
-            let mut lines: Vec<Line> = Vec::new();
+            let mut lines: Vec<TranscriptLine> = Vec::new();
             let chunks = stmt.query_map([session_id], |r| r.get::<_, String>(0))?;
             for chunk in chunks {
-                lines.extend(json::<Vec<Line>>(&chunk?)?);
+                lines.extend(json::<Vec<TranscriptLine>>(&chunk?)?);
             }
             Ok(lines)
         })?;

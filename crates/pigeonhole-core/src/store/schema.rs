@@ -4,7 +4,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Durability, Result, StoreError};
+use super::{Result, StoreError};
+use crate::model::Durability;
 
 /// Migrations in order; `user_version` records how many have run.
 pub(crate) const MIGRATIONS: &[(&str, &str)] = &[

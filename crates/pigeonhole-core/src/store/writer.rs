@@ -7,11 +7,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Transaction};
 use tokio::sync::oneshot;
 
-use super::{Address, MessageSummary, Result, SessionSummary};
+use super::Result;
 use crate::event::{Event, EventBus};
 use crate::message::Parsed;
-use crate::smtp::session::Envelope;
-use crate::smtp::transcript::Line;
+use crate::model::{Address, Envelope, MessageSummary, Recipient, SessionSummary, TranscriptLine};
 
 /// Most operations one transaction takes; bounds latency under a flood.
 const MAX_BATCH: usize = 256;
@@ -38,7 +37,7 @@ type Done<T> = oneshot::Sender<std::io::Result<T>>;
 pub(crate) struct NewMessage {
     pub session: SessionSummary,
     pub first_line: usize,
-    pub lines: Vec<Line>,
+    pub lines: Vec<TranscriptLine>,
     pub envelope: Envelope,
     pub raw: Vec<u8>,
     pub parsed: Parsed,
@@ -57,7 +56,7 @@ pub(crate) enum Op {
     Session {
         session: SessionSummary,
         first_line: usize,
-        lines: Vec<Line>,
+        lines: Vec<TranscriptLine>,
         closed: bool,
     },
     Delete {
@@ -331,7 +330,7 @@ impl Writer {
             let mut found = Vec::new();
             while let Some(row) = rows.next()? {
                 let id: i64 = row.get(0)?;
-                let rcpt_to: Vec<crate::smtp::session::Recipient> =
+                let rcpt_to: Vec<Recipient> =
                     serde_json::from_str(&row.get::<_, String>(2)?).unwrap_or_default();
                 let envelope = Envelope {
                     mail_from: row.get(1)?,
@@ -416,7 +415,7 @@ fn upsert_session(
     tx: &Transaction,
     s: &SessionSummary,
     first_line: usize,
-    lines: &[Line],
+    lines: &[TranscriptLine],
 ) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO sessions (id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher,

@@ -1,0 +1,78 @@
+//! The full view of one message, parsed on demand from its raw bytes by `message`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::MessageSummary;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Header {
+    pub name: String,
+    /// The value as in the message, unfolded, not decoded.
+    pub raw: String,
+    /// RFC 2047-decoded value (equal to `raw` when nothing was encoded).
+    pub decoded: String,
+}
+
+/// One node of the MIME tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MimePart {
+    /// Path such as "1.2", stable for a given raw message; used to fetch the part's bytes.
+    pub id: String,
+    pub content_type: String,
+    pub charset: Option<String>,
+    pub filename: Option<String>,
+    pub content_id: Option<String>,
+    pub disposition: Option<String>,
+    /// Decoded body size in bytes (0 for multipart containers).
+    pub size: u64,
+    pub children: Vec<MimePart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Attachment {
+    pub part_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub content_id: Option<String>,
+    /// An inline image referenced by Content-ID rather than an attachment a person saves.
+    pub inline: bool,
+}
+
+/// The envelope as the window shows it, with the Bcc worked out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct EnvelopeView {
+    pub mail_from: String,
+    pub mail_params: BTreeMap<String, String>,
+    pub rcpt_to: Vec<RecipientView>,
+    /// Envelope recipients in none of To or Cc: the Bcc.
+    pub bcc: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RecipientView {
+    pub address: String,
+    /// ESMTP parameters as given, e.g. {"NOTIFY": "SUCCESS,FAILURE"}.
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MessageDetail {
+    pub summary: MessageSummary,
+    pub envelope: EnvelopeView,
+    pub headers: Vec<Header>,
+    pub text: Option<String>,
+    /// HTML body as sent. Hostile: the window renders it only through ui/src/lib/html.ts.
+    pub html: Option<String>,
+    /// content-id (without <>) -> data: URL, for cid: images in the HTML.
+    pub inline_images: BTreeMap<String, String>,
+    pub parts: MimePart,
+    pub attachments: Vec<Attachment>,
+    /// `[first, end)` indexes into the session transcript covering this message.
+    pub transcript_range: (usize, usize),
+    /// The SMTP AUTH user of the session that sent it.
+    pub auth_user: Option<String>,
+}

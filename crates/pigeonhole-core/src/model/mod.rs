@@ -1,0 +1,27 @@
+//! The domain types every layer shares: ids, addresses, envelopes, message and session
+//! summaries, transcripts and the parsed message view.
+//!
+//! A LEAF: nothing here imports another `crate::` module, so `smtp`, `store`, `message`,
+//! `event` and the front ends all depend on `model` and never on each other for a type.
+//! Serialised field names are the wire format of the window, the CLI's JSON and the API;
+//! `ui/src/lib/generated/core.ts` is generated from these types by `tests/ui_types.rs`.
+
+mod address;
+mod detail;
+mod durability;
+mod envelope;
+mod message;
+mod session;
+pub mod time;
+
+pub use address::Address;
+pub use detail::{Attachment, EnvelopeView, Header, MessageDetail, MimePart, RecipientView};
+pub use durability::Durability;
+pub use envelope::{Envelope, Recipient, StoredEnvelope};
+pub use message::{Counts, Inbox, ListQuery, MessagePage, MessageSummary};
+pub use session::{AuthInfo, Direction, SessionSummary, TlsInfo, Transcript, TranscriptLine};
+
+/// A stored message's id: its row id, increasing in arrival order.
+pub type MessageId = i64;
+/// An SMTP session's id, increasing in connection order.
+pub type SessionId = i64;
