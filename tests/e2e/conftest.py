@@ -25,24 +25,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def settings(port: int, **extra) -> dict:
+def settings(port: int, engine: dict | None = None, ui: dict | None = None) -> dict:
+    """A settings.json in the window's layout, `{"engine": Config, "ui": UiSettings}`, with
+    core's defaults (CONFIG_DEFAULTS in ui/src/lib/generated/core.ts) listening on `port`.
+    The data dir is not in the file: it always belongs to the directory it is in."""
     base = {
-        "smtp_addr": f"127.0.0.1:{port}",
-        "smtps_addr": None,
-        "starttls": True,
-        "auth_mode": "any",
-        "auth_users": [],
-        "max_message_size": 26214400,
-        "max_recipients": 1000,
-        "max_line_length": 512,
-        "idle_timeout_secs": 300,
-        "max_connections": 256,
-        "retention": 0,
-        "notifications": True,
-        "theme": "system",
-        "show_passwords": False,
+        "engine": {
+            "data_dir": None,
+            "smtp_addr": f"127.0.0.1:{port}",
+            "smtps_addr": None,
+            "hostname": "pigeonhole.localhost",
+            "starttls": True,
+            "auth_mode": "any",
+            "auth_users": [],
+            "max_message_size": 26214400,
+            "max_recipients": 1000,
+            "max_line_length": 512,
+            "idle_timeout_secs": 300,
+            "max_connections": 256,
+            "retention": 0,
+            "show_passwords": False,
+            "durability": "process",
+        },
+        "ui": {"notifications": True, "theme": "system"},
     }
-    base.update(extra)
+    base["engine"].update(engine or {})
+    base["ui"].update(ui or {})
     return base
 
 
@@ -72,6 +80,11 @@ class App:
     def wait_rows(self, n: int, timeout=15):
         self.wait(timeout).until(lambda d: len(self.rows()) == n, f"expected {n} message rows")
         return self.rows()
+
+    def settings_file(self) -> bytes:
+        """The settings file as the app last wrote it."""
+        with open(os.path.join(self.data_dir, "settings.json"), "rb") as f:
+            return f.read()
 
     def stored(self) -> list:
         """What the store holds, read with the headless CLI (works while the app runs)."""

@@ -159,6 +159,24 @@ def test_a_port_in_use_is_reported_next_to_the_field(app):
         blocker.close()
 
 
+def test_a_line_limit_core_refuses_is_reported_beside_the_field_and_nothing_is_saved(app):
+    app.find("nav-settings").click()
+    app.wait_for("settings-save")
+    label = app.driver.find_element(By.XPATH, "//label[normalize-space()='Longest line']")
+    field = app.driver.find_element(By.ID, label.get_attribute("for"))
+    field.clear()
+    field.send_keys("78")
+    assert field.get_property("value") == "78", f"the box holds what was typed: {field.get_property('value')!r}"
+    before = app.settings_file()
+    app.find("settings-save").click()
+    err = app.wait().until(
+        lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="field-error"][data-field="max_line_length"]'))
+    assert "512" in err.text, f"core's minimum is given beside Longest line: {err.text!r}"
+    assert not app.find_all("settings-saved"), "nothing claims to be saved"
+    assert field.get_property("value") == "78", "what was typed stays for the person to fix"
+    assert app.settings_file() == before, "the settings file in the data dir is unchanged"
+
+
 def test_script_and_onerror_in_html_mail_never_run(app):
     hostile = """<html><head><title>hostile</title></head><body>
       <p id="content">Looks harmless</p>

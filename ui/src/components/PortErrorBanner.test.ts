@@ -9,11 +9,12 @@ afterEach(() => cleanup());
 
 const failed = status({ listening: false, error: "127.0.0.1:1025 is already in use" });
 
-function shell() {
+/** A shell that saves, or rejects save_settings with `reject` the way core does. */
+function shell(reject: unknown = null) {
   const calls: { cmd: string; args: any }[] = [];
   mockIPC((cmd, args: any) => {
     calls.push({ cmd, args });
-    if (cmd === "save_settings") return args.settings;
+    if (cmd === "save_settings") return reject ? Promise.reject(reject) : args.settings;
     return status({ smtp_addr: "127.0.0.1:2525" });
   });
   store.settings = settings();
@@ -36,8 +37,9 @@ describe("port error banner", () => {
     await fireEvent.click(screen.getByText("Use this port"));
     await flush();
     const save = calls.find((c) => c.cmd === "save_settings")!;
-    expect(save.args.settings.smtp_addr).toBe("127.0.0.1:2525");
-    expect(save.args.settings.max_connections).toBe(settings().max_connections);
+    expect(save.args.settings.engine.smtp_addr).toBe("127.0.0.1:2525");
+    expect(save.args.settings.engine.max_connections).toBe(settings().engine.max_connections);
+    expect(save.args.settings.ui).toEqual(settings().ui);
   });
 
   test("Retry asks the shell to listen again", async () => {
@@ -48,13 +50,14 @@ describe("port error banner", () => {
     expect(calls.map((c) => c.cmd)).toEqual(["retry_listen"]);
   });
 
-  test("a port that is not a number is refused before saving", async () => {
-    const calls = shell();
+  test("a port core refuses is explained in the banner and nothing changes", async () => {
+    const calls = shell([{ field: "smtp_addr", message: "127.0.0.1:abc is not a host:port" }]);
     render(PortErrorBanner, { status: failed });
     await fireEvent.input(screen.getByLabelText("New port"), { target: { value: "abc" } });
     await fireEvent.click(screen.getByText("Use this port"));
     await flush();
-    expect(calls).toEqual([]);
-    expect(screen.getByTestId("port-error").textContent).toContain("Use host:port");
+    expect(calls.map((c) => c.cmd)).toEqual(["save_settings"]);
+    expect(screen.getByTestId("port-error").textContent).toContain("127.0.0.1:abc is not a host:port");
+    expect(store.settings!.engine.smtp_addr).toBe("127.0.0.1:1025");
   });
 });

@@ -4,9 +4,9 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import SettingsView from "./SettingsView.svelte";
 import { store } from "../lib/store.svelte";
 import { flush, settings, status } from "../test/fixtures";
-import type { Settings } from "../lib/types";
+import type { DesktopSettings } from "../lib/types";
 
-let saves: Settings[];
+let saves: DesktopSettings[];
 
 function shell(reject: unknown | null) {
   saves = [];
@@ -22,14 +22,32 @@ function shell(reject: unknown | null) {
 
 beforeEach(() => {
   store.settings = settings();
+  store.status = null;
   store.toasts = [];
 });
 afterEach(() => cleanup());
 
-async function setAddr(value: string) {
-  const input = screen.getByTestId("settings-smtp-addr") as HTMLInputElement;
+async function type(input: HTMLElement, value: string) {
   await fireEvent.input(input, { target: { value } });
-  return input;
+  return input as HTMLInputElement;
+}
+
+const setAddr = (value: string) => type(screen.getByTestId("settings-smtp-addr"), value);
+
+async function choose(label: string, value: string) {
+  const select = screen.getByLabelText(label) as HTMLSelectElement;
+  select.value = value;
+  await fireEvent.change(select);
+}
+
+async function save() {
+  await fireEvent.click(screen.getByTestId("settings-save"));
+  await flush();
+}
+
+/** The error shown in the same form row as `input`, or null. */
+function errorBeside(input: HTMLElement): HTMLElement | null {
+  return input.closest(".field")!.querySelector('[data-testid="field-error"]');
 }
 
 describe("settings form", () => {
@@ -40,45 +58,121 @@ describe("settings form", () => {
     ]);
     render(SettingsView);
     const input = await setAddr("127.0.0.1:2525");
-    await fireEvent.click(screen.getByTestId("settings-save"));
-    await flush();
+    await save();
     const errors = screen.getAllByTestId("field-error");
     expect(errors.map((e) => e.dataset.field)).toEqual(["smtp_addr", "retention"]);
     expect(errors[0].textContent).toContain("127.0.0.1:2525 is already in use");
     expect(input.value).toBe("127.0.0.1:2525");
     expect(screen.queryByTestId("settings-saved")).toBeNull();
-    expect(store.settings!.smtp_addr).toBe("127.0.0.1:1025");
+    expect(store.settings!.engine.smtp_addr).toBe("127.0.0.1:1025");
   });
 
-  test("an invalid address is caught before anything is sent", async () => {
-    shell(null);
+  test("core's errors for the longest line and the host name appear beside those fields and nothing is saved", async () => {
+    shell([
+      { field: "max_line_length", message: "must be at least 512 (RFC 5321 §4.5.3.1.4)" },
+      { field: "hostname", message: "must be a host name without spaces" },
+    ]);
+    render(SettingsView);
+    const line = await type(screen.getByLabelText("Longest line"), "78");
+    const host = await type(screen.getByLabelText("Host name"), "my host");
+    await save();
+    expect(saves.map((s) => s.engine.max_line_length), "78 is sent: the window does not judge it").toEqual([78]);
+    expect(errorBeside(line)?.dataset.field).toBe("max_line_length");
+    expect(errorBeside(line)?.textContent).toContain("must be at least 512");
+    expect(errorBeside(host)?.dataset.field).toBe("hostname");
+    expect(errorBeside(host)?.textContent).toContain("must be a host name without spaces");
+    expect(screen.getAllByTestId("field-error"), "only the two named fields are marked").toHaveLength(2);
+    expect(screen.queryByTestId("settings-saved"), "nothing claims to be saved").toBeNull();
+    expect(screen.getByTestId("settings-not-saved").textContent).toContain("Nothing was saved");
+    expect(line.value, "what was typed stays").toBe("78");
+    expect(store.settings!.engine.max_line_length).toBe(512);
+    expect(store.settings!.engine.hostname).toBe("pigeonhole.localhost");
+  });
+
+  test("an invalid address is sent as typed and the shell's verdict is shown on its field", async () => {
+    shell([{ field: "smtp_addr", message: "localhost is not host:port" }]);
     render(SettingsView);
     await setAddr("localhost");
-    await fireEvent.click(screen.getByTestId("settings-save"));
-    await flush();
-    expect(saves).toEqual([]);
+    await save();
+    expect(saves.map((s) => s.engine.smtp_addr)).toEqual(["localhost"]);
     expect(screen.getByTestId("field-error").dataset.field).toBe("smtp_addr");
+  });
+
+  test("an emptied number box is sent as null, for core to report on that field", async () => {
+    shell([{ field: "max_recipients", message: "must be a whole number" }]);
+    render(SettingsView);
+    await type(screen.getByLabelText("Recipients per message"), "");
+    await save();
+    expect(saves[0].engine.max_recipients).toBeNull();
+    expect(screen.getByTestId("field-error").dataset.field).toBe("max_recipients");
+  });
+
+  test("number boxes carry no bounds of their own; core's are the ones that count", () => {
+    shell(null);
+    render(SettingsView);
+    const numbers = [...document.querySelectorAll<HTMLInputElement>('input[type="number"]')];
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(numbers.filter((n) => n.hasAttribute("min") || n.hasAttribute("max")).map((n) => n.id)).toEqual([]);
   });
 
   test("a successful save says Saved and becomes the app's settings", async () => {
     shell(null);
     render(SettingsView);
     await setAddr("127.0.0.1:2525");
-    await fireEvent.click(screen.getByTestId("settings-save"));
-    await flush();
+    await save();
     expect(saves).toHaveLength(1);
-    expect(saves[0].smtp_addr).toBe("127.0.0.1:2525");
+    expect(saves[0].engine.smtp_addr).toBe("127.0.0.1:2525");
     expect(screen.getByTestId("settings-saved").textContent).toContain("Saved");
     expect(screen.queryByTestId("field-error")).toBeNull();
-    expect(store.settings!.smtp_addr).toBe("127.0.0.1:2525");
+    expect(store.settings!.engine.smtp_addr).toBe("127.0.0.1:2525");
+  });
+
+  test("the host name and durability are sent in the saved settings", async () => {
+    shell(null);
+    render(SettingsView);
+    await type(screen.getByLabelText("Host name"), "mx.test.internal");
+    await choose("Durability", "power-loss");
+    await save();
+    expect(saves).toHaveLength(1);
+    expect(saves[0].engine.hostname).toBe("mx.test.internal");
+    expect(saves[0].engine.durability).toBe("power-loss");
+    expect(saves[0].ui, "the window's own settings travel beside the engine's").toEqual(settings().ui);
+    expect(store.settings!.engine.durability).toBe("power-loss");
+  });
+
+  test("the data folder is shown from the server status and cannot be edited", () => {
+    shell(null);
+    store.status = status({ data_dir: "/home/dev/.local/share/pigeonhole" });
+    render(SettingsView);
+    const shown = screen.getByTestId("settings-data-dir");
+    expect(shown.textContent).toBe("/home/dev/.local/share/pigeonhole");
+    expect(shown.closest(".field")!.querySelector("input, select, textarea"), "no control to change it").toBeNull();
+  });
+
+  test("without a server status the data folder comes from the settings", () => {
+    shell(null);
+    store.settings = settings({ engine: { data_dir: "/srv/mail-dev" } });
+    render(SettingsView);
+    expect(screen.getByTestId("settings-data-dir").textContent).toBe("/srv/mail-dev");
+  });
+
+  test("a settings file that could not be written, or a field the form has no row for, is still shown", async () => {
+    shell([
+      { field: "data_dir", message: "could not save settings: read-only file system" },
+      { field: "engine", message: "settings must be an object" },
+    ]);
+    render(SettingsView);
+    await save();
+    expect(errorBeside(screen.getByTestId("settings-data-dir"))?.textContent).toContain("read-only file system");
+    const other = screen.getAllByTestId("field-error").find((e) => e.dataset.field === "engine");
+    expect(other?.textContent, "an unknown field's error is not dropped").toContain("engine: settings must be an object");
+    expect(screen.queryByTestId("settings-saved")).toBeNull();
   });
 
   test("choosing a theme applies it at once", async () => {
     shell(null);
     render(SettingsView);
-    const select = screen.getByLabelText("Theme") as HTMLSelectElement;
-    select.value = "dark";
-    await fireEvent.change(select);
+    await choose("Theme", "dark");
     await flush();
     expect(document.documentElement.getAttribute("data-theme")).toBe("dark");
   });

@@ -5,17 +5,49 @@
 
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type {
-  FieldError,
-  Inbox,
-  ListQuery,
-  MessageDetail,
-  MessageSummary,
-  ServerStatus,
-  SessionSummary,
-  Settings,
-  Transcript,
+import {
+  CONFIG_DEFAULTS,
+  CORE_EVENTS,
+  DESKTOP_EVENTS,
+  UI_DEFAULTS,
+  type CommandError,
+  type DesktopSettings,
+  type FieldError,
+  type Inbox,
+  type ListQuery,
+  type MessageDetail,
+  type MessageSummary,
+  type ServerStatus,
+  type SessionSummary,
+  type Theme,
+  type Transcript,
 } from "../lib/types";
+
+const DATA_DIR = "/home/dev/.local/share/pigeonhole";
+
+/** Rejects the way the shell does: a CommandError, never a bare string. */
+function commandError(kind: CommandError["kind"], message: string): CommandError {
+  return { kind, message };
+}
+
+/**
+ * MOCK ONLY: a stand-in for core's validation, so the preview can show field errors. The
+ * real rules live in core (Config::validate) and reach the window only as FieldError[];
+ * these few copy its shape and wording, not its completeness.
+ */
+function mockFieldErrors(s: DesktopSettings): FieldError[] {
+  const errors: FieldError[] = [];
+  if (typeof s.engine.max_line_length !== "number" || s.engine.max_line_length < 512) {
+    errors.push({ field: "max_line_length", message: "must be at least 512 (RFC 5321 §4.5.3.1.4)" });
+  }
+  if (s.engine.hostname.trim() === "" || /\s/.test(s.engine.hostname)) {
+    errors.push({ field: "hostname", message: "must be a host name without spaces" });
+  }
+  if (s.engine.smtp_addr.endsWith(":25")) {
+    errors.push({ field: "smtp_addr", message: "Port 25 needs root; pick 1025 or above" });
+  }
+  return errors;
+}
 
 const PEOPLE = [
   ["Acme Billing", "billing@acme.test"],
@@ -64,31 +96,20 @@ export function installMockBackend() {
     });
   }
 
-  let settings: Settings = {
-    smtp_addr: "127.0.0.1:1025",
-    smtps_addr: null,
-    starttls: true,
-    auth_mode: "any",
-    auth_users: [],
-    max_message_size: 26_214_400,
-    max_recipients: 1000,
-    max_line_length: 10_000,
-    idle_timeout_secs: 300,
-    max_connections: 100,
-    retention: 0,
-    notifications: true,
-    theme: (params.get("theme") as Settings["theme"]) ?? "system",
-    show_passwords: false,
+  let settings: DesktopSettings = {
+    engine: { ...structuredClone(CONFIG_DEFAULTS), data_dir: DATA_DIR },
+    ui: { ...UI_DEFAULTS, theme: (params.get("theme") as Theme | null) ?? UI_DEFAULTS.theme },
   };
 
   const status = (): ServerStatus => ({
     listening: !params.has("porterror"),
     paused: false,
-    smtp_addr: settings.smtp_addr,
-    smtps_addr: settings.smtps_addr,
-    error: params.has("porterror") ? `${settings.smtp_addr} is already in use` : null,
+    smtp_addr: settings.engine.smtp_addr,
+    smtps_addr: settings.engine.smtps_addr,
+    error: params.has("porterror") ? `${settings.engine.smtp_addr} is already in use` : null,
     total: messages.length,
     unread: messages.filter((m) => !m.read).length,
+    data_dir: DATA_DIR,
   });
 
   const inboxes = (): Inbox[] => {
@@ -107,7 +128,7 @@ export function installMockBackend() {
   const session = (id: number): SessionSummary => ({
     id,
     peer: `127.0.0.1:${50000 + id}`,
-    local: settings.smtp_addr,
+    local: settings.engine.smtp_addr,
     started_at: messages.find((m) => m.id === id)?.received_at ?? new Date().toISOString(),
     ended_at: messages.find((m) => m.id === id)?.received_at ?? null,
     helo: id % 4 === 0 ? "build-01.internal" : "app.local",
@@ -119,7 +140,7 @@ export function installMockBackend() {
 
   const detail = (id: number): MessageDetail => {
     const s = messages.find((m) => m.id === id);
-    if (!s) throw `No message with id ${id}`;
+    if (!s) throw commandError("not_found", `no message with id ${id}`);
     const html = `<!DOCTYPE html><html><head><style>
       body{font-family:Helvetica,Arial,sans-serif;background:#f4f5f7;margin:0;padding:24px}
       .card{max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:28px;border:1px solid #e3e5ea}
@@ -184,6 +205,7 @@ export function installMockBackend() {
         ? [{ part_id: "1.2", filename: `invoice-${1000 + id}.pdf`, content_type: "application/pdf", size: 48_213, content_id: null, inline: false }]
         : [],
       transcript_range: [3, 9],
+      auth_user: session(id).auth?.user ?? null,
     };
   };
 
@@ -236,18 +258,18 @@ export function installMockBackend() {
         }
         case "mark_read":
           for (const m of messages) if (args.ids.includes(m.id)) m.read = args.read;
-          void emit("message://read", { ids: args.ids, read: args.read });
+          void emit(CORE_EVENTS.MESSAGE_READ, { ids: args.ids, read: args.read });
           return null;
         case "delete_messages":
           for (const id of args.ids) {
             const i = messages.findIndex((m) => m.id === id);
             if (i >= 0) messages.splice(i, 1);
           }
-          void emit("message://deleted", args.ids);
+          void emit(CORE_EVENTS.MESSAGE_DELETED, args.ids);
           return null;
         case "clear_all":
           messages.length = 0;
-          void emit("message://cleared", null);
+          void emit(CORE_EVENTS.MESSAGE_CLEARED, null);
           return null;
         case "list_sessions":
           return messages.slice(args.offset, args.offset + args.limit).map((m) => session(m.id));
@@ -262,14 +284,14 @@ export function installMockBackend() {
           console.info(cmd, args);
           return null;
         case "get_settings":
-          return settings;
+          return structuredClone(settings);
         case "save_settings": {
-          const s: Settings = args.settings;
-          const errors: FieldError[] = [];
-          if (s.smtp_addr.endsWith(":25")) errors.push({ field: "smtp_addr", message: "Port 25 needs root; pick 1025 or above" });
+          const s: DesktopSettings = args.settings;
+          const errors = mockFieldErrors(s);
           if (errors.length) return Promise.reject(errors);
-          settings = s;
-          return settings;
+          // The store's directory is not the window's to change.
+          settings = { ...s, engine: { ...s.engine, data_dir: DATA_DIR } };
+          return structuredClone(settings);
         }
         case "server_status":
         case "retry_listen":
@@ -277,7 +299,7 @@ export function installMockBackend() {
         case "set_paused":
           return { ...status(), paused: args.paused };
         default:
-          return Promise.reject(`mock backend: unknown command ${cmd}`);
+          return Promise.reject(commandError("unavailable", `mock backend: unknown command ${cmd}`));
       }
     },
     { shouldMockEvents: true },
@@ -285,6 +307,6 @@ export function installMockBackend() {
 
   // Screenshot helpers: ?open=ID opens a message, ?page=settings shows settings.
   const open = params.get("open");
-  if (open) setTimeout(() => void emit("app://open-message", Number(open)), 400);
-  if (params.get("page") === "settings") setTimeout(() => void emit("app://navigate", "settings"), 400);
+  if (open) setTimeout(() => void emit(DESKTOP_EVENTS.OPEN_MESSAGE, Number(open)), 400);
+  if (params.get("page") === "settings") setTimeout(() => void emit(DESKTOP_EVENTS.NAVIGATE, "settings"), 400);
 }

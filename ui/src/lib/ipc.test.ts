@@ -57,7 +57,7 @@ describe("command wrappers", () => {
 
   test("save_settings sends the whole settings object under the settings key", async () => {
     const calls = record();
-    const s = settings({ smtp_addr: "127.0.0.1:2525" });
+    const s = settings({ engine: { smtp_addr: "127.0.0.1:2525" }, ui: { theme: "dark" } });
     await ipc.saveSettings(s);
     expect(calls).toEqual([{ cmd: "save_settings", args: { settings: s } }]);
   });
@@ -69,8 +69,9 @@ describe("command wrappers", () => {
   });
 
   test("any other save_settings failure is thrown", async () => {
-    mockIPC(() => Promise.reject("disk full"));
-    await expect(ipc.saveSettings(settings())).rejects.toBe("disk full");
+    const failure = { kind: "io", message: "disk full" };
+    mockIPC(() => Promise.reject(failure));
+    await expect(ipc.saveSettings(settings())).rejects.toEqual(failure);
   });
 
   test("open_link is never sent for schemes other than http, https and mailto", async () => {
@@ -111,6 +112,10 @@ describe("event subscriptions", () => {
 });
 
 describe("error text", () => {
+  test("a command error reads as its message, without its kind", () => {
+    expect(ipc.errorText({ kind: "not_found", message: "no message with id 7" })).toBe("no message with id 7");
+  });
+
   test("strings, errors and field error lists all read as one sentence", () => {
     expect(ipc.errorText("no such message")).toBe("no such message");
     expect(ipc.errorText(new Error("boom"))).toBe("boom");

@@ -3,19 +3,22 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type {
-  FieldError,
-  Inbox,
-  ListQuery,
-  MessageDetail,
-  MessageId,
-  MessagePage,
-  MessageSummary,
-  ServerStatus,
-  SessionId,
-  SessionSummary,
-  Settings,
-  Transcript,
+import {
+  CORE_EVENTS,
+  DESKTOP_EVENTS,
+  type CommandError,
+  type DesktopSettings,
+  type FieldError,
+  type Inbox,
+  type ListQuery,
+  type MessageDetail,
+  type MessageId,
+  type MessagePage,
+  type MessageSummary,
+  type ServerStatus,
+  type SessionId,
+  type SessionSummary,
+  type Transcript,
 } from "./types";
 
 // ---- commands ---------------------------------------------------------------------------
@@ -61,19 +64,20 @@ export function isOpenableUrl(url: string): boolean {
   return /^(https?:\/\/|mailto:)/i.test(url.trim());
 }
 
-export const getSettings = () => invoke<Settings>("get_settings");
+export const getSettings = () => invoke<DesktopSettings>("get_settings");
 
 export type SaveSettingsResult =
-  | { ok: true; settings: Settings }
+  | { ok: true; settings: DesktopSettings }
   | { ok: false; errors: FieldError[] };
 
 /**
- * save_settings rejects with FieldError[] when validation fails. That is an expected
- * outcome for a form, so it is returned rather than thrown; anything else still throws.
+ * save_settings rejects with FieldError[] when core's validation (or the shell's reading of
+ * the form's values) fails. That is an expected outcome for a form, so it is returned rather
+ * than thrown; anything else (a CommandError) still throws.
  */
-export async function saveSettings(settings: Settings): Promise<SaveSettingsResult> {
+export async function saveSettings(settings: DesktopSettings): Promise<SaveSettingsResult> {
   try {
-    return { ok: true, settings: await invoke<Settings>("save_settings", { settings }) };
+    return { ok: true, settings: await invoke<DesktopSettings>("save_settings", { settings }) };
   } catch (e) {
     if (isFieldErrors(e)) return { ok: false, errors: e };
     throw e;
@@ -83,6 +87,7 @@ export async function saveSettings(settings: Settings): Promise<SaveSettingsResu
 function isFieldErrors(e: unknown): e is FieldError[] {
   return (
     Array.isArray(e) &&
+    e.length > 0 &&
     e.every((x) => x && typeof x === "object" && typeof x.field === "string" && typeof x.message === "string")
   );
 }
@@ -108,35 +113,49 @@ function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn
 
 /** Batched arrivals, newest last. */
 export const onMessagesNew = (h: (messages: MessageSummary[]) => void) =>
-  on<MessageSummary[]>("message://new", h);
+  on<MessageSummary[]>(CORE_EVENTS.MESSAGE_NEW, h);
 export const onMessagesDeleted = (h: (ids: MessageId[]) => void) =>
-  on<MessageId[]>("message://deleted", h);
-export const onMessagesCleared = (h: () => void) => on<null>("message://cleared", () => h());
+  on<MessageId[]>(CORE_EVENTS.MESSAGE_DELETED, h);
+export const onMessagesCleared = (h: () => void) => on<null>(CORE_EVENTS.MESSAGE_CLEARED, () => h());
 export const onMessagesRead = (h: (change: ReadChange) => void) =>
-  on<ReadChange>("message://read", h);
+  on<ReadChange>(CORE_EVENTS.MESSAGE_READ, h);
 export const onServerStatus = (h: (status: ServerStatus) => void) =>
-  on<ServerStatus>("server://status", h);
+  on<ServerStatus>(DESKTOP_EVENTS.SERVER_STATUS, h);
 /** The shell missed events (a flood outran the bridge): reload everything. */
-export const onResync = (h: () => void) => on<null>("store://resync", () => h());
+export const onResync = (h: () => void) => on<null>(DESKTOP_EVENTS.STORE_RESYNC, () => h());
 /** An SMTP session ended; its transcript is complete. */
 export const onSessionClosed = (h: (session: SessionSummary) => void) =>
-  on<SessionSummary>("session://closed", h);
+  on<SessionSummary>(CORE_EVENTS.SESSION_CLOSED, h);
 /** A notification was clicked. */
-export const onOpenMessage = (h: (id: MessageId) => void) => on<MessageId>("app://open-message", h);
+export const onOpenMessage = (h: (id: MessageId) => void) =>
+  on<MessageId>(DESKTOP_EVENTS.OPEN_MESSAGE, h);
 /** The tray menu asked for a page. */
-export const onNavigate = (h: (page: Page) => void) => on<Page>("app://navigate", h);
+export const onNavigate = (h: (page: Page) => void) => on<Page>(DESKTOP_EVENTS.NAVIGATE, h);
 
-/** Turns whatever a command rejected with into one sentence for a person. */
+/**
+ * Turns whatever a command rejected with into one sentence for a person: a CommandError's
+ * message (its kind is for code, not people), save_settings' field errors, or anything else
+ * a script threw.
+ */
 export function errorText(e: unknown): string {
+  if (isCommandError(e)) return e.message;
   if (typeof e === "string") return e;
   if (e instanceof Error) return e.message;
-  if (Array.isArray(e) && e.length && typeof e[0]?.message === "string") {
-    return e.map((x: FieldError) => `${x.field}: ${x.message}`).join("; ");
-  }
+  if (isFieldErrors(e)) return e.map((x) => `${x.field}: ${x.message}`).join("; ");
   if (e && typeof e === "object" && "message" in e && typeof e.message === "string") return e.message;
   try {
     return JSON.stringify(e);
   } catch {
     return String(e);
   }
+}
+
+function isCommandError(e: unknown): e is CommandError {
+  return (
+    !!e &&
+    typeof e === "object" &&
+    !Array.isArray(e) &&
+    typeof (e as CommandError).kind === "string" &&
+    typeof (e as CommandError).message === "string"
+  );
 }

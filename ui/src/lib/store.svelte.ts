@@ -8,13 +8,13 @@ import * as ipc from "./ipc";
 import { errorText } from "./ipc";
 import { moveIndex, pageOffsets, rangeBetween } from "./listing";
 import type {
+  DesktopSettings,
   Inbox,
   MessageDetail,
   MessageId,
   MessagePage,
   MessageSummary,
   ServerStatus,
-  Settings,
   Theme,
 } from "./types";
 
@@ -63,7 +63,7 @@ export class Store {
   status = $state.raw<ServerStatus | null>(null);
   /** Bumped whenever an SMTP session ends, so the Sessions view can refresh. */
   sessionsVersion = $state(0);
-  settings = $state.raw<Settings | null>(null);
+  settings = $state.raw<DesktopSettings | null>(null);
 
   toasts = $state.raw<Toast[]>([]);
   confirmRequest = $state.raw<ConfirmRequest | null>(null);
@@ -115,7 +115,7 @@ export class Store {
   async loadSettings() {
     try {
       this.settings = await ipc.getSettings();
-      applyTheme(this.settings.theme);
+      applyTheme(this.settings.ui.theme);
     } catch (e) {
       this.error("Could not load settings", e);
     }
@@ -507,11 +507,11 @@ export class Store {
   }
 
   /** Used by the settings form and the port-error banner. Returns the shell's verdict. */
-  async saveSettings(settings: Settings): Promise<ipc.SaveSettingsResult> {
+  async saveSettings(settings: DesktopSettings): Promise<ipc.SaveSettingsResult> {
     const result = await ipc.saveSettings(settings);
     if (result.ok) {
       this.settings = result.settings;
-      applyTheme(result.settings.theme);
+      applyTheme(result.settings.ui.theme);
       try {
         this.status = await ipc.serverStatus();
       } catch (e) {

@@ -2,14 +2,15 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { countArrivals, PAGE_SIZE, Store } from "./store.svelte";
-import type { ListQuery, MessageSummary } from "./types";
+import type { CommandError, ListQuery, MessageSummary } from "./types";
 import { detail, flush, settings, status, summary } from "../test/fixtures";
 
 /** A fake shell: newest-first messages, with list_messages honouring inbox and paging. */
 class FakeShell {
   messages: MessageSummary[] = [];
   calls: { cmd: string; args: any }[] = [];
-  fail = new Map<string, string>();
+  /** Commands that reject, with what the shell rejects them with. */
+  fail = new Map<string, CommandError>();
   /** Holds list_messages replies until release() when set. */
   hold = false;
   held: (() => void)[] = [];
@@ -124,7 +125,7 @@ describe("loading", () => {
 
   test("a failed list shows the error as a toast and in the list", async () => {
     shell = new FakeShell(0);
-    shell.fail.set("list_messages", "database is locked");
+    shell.fail.set("list_messages", { kind: "store", message: "database is locked" });
     store = new Store();
     await store.start();
     expect(store.listError).toBe("database is locked");
@@ -319,7 +320,7 @@ describe("selection and opening", () => {
 
   test("a failed delete is reported and the message stays", async () => {
     await started(2);
-    shell.fail.set("delete_messages", "store is read-only");
+    shell.fail.set("delete_messages", { kind: "store", message: "store is read-only" });
     store.click(1);
     await store.deleteSelected();
     expect(ids()).toEqual([2, 1]);

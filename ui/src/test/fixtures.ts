@@ -1,5 +1,14 @@
 // Builders for wire objects in tests.
-import type { MessageDetail, MessageSummary, ServerStatus, Settings } from "../lib/types";
+import {
+  CONFIG_DEFAULTS,
+  UI_DEFAULTS,
+  type Config,
+  type DesktopSettings,
+  type MessageDetail,
+  type MessageSummary,
+  type ServerStatus,
+  type UiSettings,
+} from "../lib/types";
 
 export function summary(id: number, over: Partial<MessageSummary> = {}): MessageSummary {
   return {
@@ -46,6 +55,7 @@ export function detail(id: number, over: Partial<MessageDetail> = {}): MessageDe
     },
     attachments: [],
     transcript_range: [0, 0],
+    auth_user: null,
     ...over,
   };
 }
@@ -59,27 +69,18 @@ export function status(over: Partial<ServerStatus> = {}): ServerStatus {
     error: null,
     total: 0,
     unread: 0,
+    data_dir: "/tmp/pigeonhole-test",
     ...over,
   };
 }
 
-export function settings(over: Partial<Settings> = {}): Settings {
+/** The engine's and the window's defaults, as the shell would send them, with changes. */
+export function settings(
+  over: { engine?: Partial<Config>; ui?: Partial<UiSettings> } = {},
+): DesktopSettings {
   return {
-    smtp_addr: "127.0.0.1:1025",
-    smtps_addr: null,
-    starttls: true,
-    auth_mode: "any",
-    auth_users: [],
-    max_message_size: 26214400,
-    max_recipients: 1000,
-    max_line_length: 10000,
-    idle_timeout_secs: 300,
-    max_connections: 100,
-    retention: 0,
-    notifications: true,
-    theme: "system",
-    show_passwords: false,
-    ...over,
+    engine: { ...structuredClone(CONFIG_DEFAULTS), data_dir: "/tmp/pigeonhole-test", ...over.engine },
+    ui: { ...UI_DEFAULTS, ...over.ui },
   };
 }
 
