@@ -12,8 +12,5 @@ pub mod session;
 pub mod tls;
 pub mod transcript;
 
-#[cfg(test)]
-mod session_tests;
-
 pub use server::{BoundServer, ServerError, ServerHandle, ServerOptions};
 pub use session::{Session, SessionConfig};

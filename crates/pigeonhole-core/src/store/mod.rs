@@ -2,8 +2,10 @@
 //!
 //! - `schema`: opening connections and migrations.
 //! - `writer`: the thread that owns the write connection and batches commits.
+//! - `checkpoint`: the thread that moves committed WAL pages into the database file.
 //! - `query`: read-side queries (list, search, inboxes, sessions, transcripts).
 
+mod checkpoint;
 mod query;
 mod schema;
 mod writer;
@@ -111,7 +113,7 @@ impl Store {
             })?;
         let tx = writer::spawn(conn, bus, options.retention)?;
         let alive = Arc::new(());
-        spawn_checkpointer(&db_path, options.durability, Arc::downgrade(&alive))?;
+        checkpoint::spawn(&db_path, options.durability, Arc::downgrade(&alive))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
@@ -173,9 +175,7 @@ impl Store {
             msg: Box::new(msg),
             done,
         })?;
-        wait.await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::Io)
+        wait.await.map_err(|_| StoreError::WriterGone)?
     }
 
     /// Records session facts and new transcript lines; fire and forget, in order.
@@ -199,15 +199,10 @@ impl Store {
         }
     }
 
-    async fn request<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<std::io::Result<T>>) -> Op,
-    ) -> Result<T> {
+    async fn request<T>(&self, make: impl FnOnce(writer::Done<T>) -> Op) -> Result<T> {
         let (done, wait) = oneshot::channel();
         self.send(make(done))?;
-        wait.await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::Io)
+        wait.await.map_err(|_| StoreError::WriterGone)?
     }
 
     pub async fn delete(&self, ids: Vec<i64>) -> Result<u64> {
@@ -224,6 +219,11 @@ impl Store {
 
     pub fn set_retention(&self, keep: u64) -> Result<()> {
         self.send(Op::SetRetention(keep))
+    }
+
+    /// Changes how far a 250 can be trusted, from the next commit on; fire and forget.
+    pub fn set_durability(&self, durability: Durability) -> Result<()> {
+        self.send(Op::SetDurability(durability))
     }
 
     /// Runs `f` on a pooled read connection. Blocking: call from a blocking context.
@@ -245,22 +245,4 @@ impl Store {
         }
         out
     }
-}
-
-/// Copies committed WAL pages into the database every half second from its own connection
-/// (PASSIVE: it never waits for the writer or readers), so the writer, which has automatic
-/// checkpoints off, never stalls a waiting 250 on one.
-fn spawn_checkpointer(db: &Path, durability: Durability, alive: std::sync::Weak<()>) -> Result<()> {
-    let conn = schema::open_connection(db, false, durability)?;
-    std::thread::Builder::new()
-        .name("pigeonhole-checkpoint".into())
-        .spawn(move || {
-            while alive.upgrade().is_some() {
-                std::thread::sleep(std::time::Duration::from_millis(500));
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::debug!(error = %e, "checkpoint skipped");
-                }
-            }
-        })?;
-    Ok(())
 }

@@ -24,6 +24,16 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches
+/// the OS before we ack, so it survives a crash or kill -9 of the process; FULL also fsyncs
+/// each commit, surviving power loss.
+pub(crate) fn synchronous(durability: Durability) -> &'static str {
+    match durability {
+        Durability::Process => "NORMAL",
+        Durability::PowerLoss => "FULL",
+    }
+}
+
 /// The one place connections are opened: WAL, busy timeout, foreign keys.
 pub(crate) fn open_connection(
     path: &Path,
@@ -45,13 +55,7 @@ pub(crate) fn open_connection(
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL")?;
     }
-    // NORMAL in WAL mode: a commit reaches the OS before we ack, so it survives a crash or
-    // kill -9 of the process; FULL also fsyncs each commit, surviving power loss.
-    let sync = match durability {
-        Durability::Process => "NORMAL",
-        Durability::PowerLoss => "FULL",
-    };
-    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "synchronous", synchronous(durability))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     if !read_only {
         // The writer never checkpoints itself (a checkpoint would hold up every waiting 250);

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 
-use super::auth::{cram_md5_digest, encode_b64, AuthPolicy};
-use super::session::{Output, Session, SessionConfig};
+use super::{Output, Session, SessionConfig, Stage};
 use crate::model::{Direction, TlsInfo};
+use crate::smtp::auth::{cram_md5_digest, decode_b64, encode_b64, AuthPolicy};
 
 /// What a conversation produced.
 #[derive(Default, Debug)]
@@ -595,8 +595,7 @@ fn configured_users_are_checked() {
         .trim_end()
         .to_string();
     let challenge =
-        String::from_utf8(super::auth::decode_b64(&challenge_b64).expect("challenge is base64"))
-            .expect("utf8");
+        String::from_utf8(decode_b64(&challenge_b64).expect("challenge is base64")).expect("utf8");
     assert!(
         challenge.starts_with('<') && challenge.ends_with('>'),
         "RFC 2195 challenge shape: {challenge}"
@@ -723,4 +722,97 @@ fn replies_wait_for_the_commit() {
         "nothing more until the caller reports the commit"
     );
     assert_eq!(&buf[..], b"NOOP\r\n", "pipelined input waits");
+}
+
+/// A conversation, as the reads it arrives in, and the stages it must hook.
+struct StageCase<'a> {
+    name: &'static str,
+    /// STARTTLS drops whatever follows it in the same read, so a case may need several.
+    reads: Vec<&'a [u8]>,
+    stages: &'static [Stage],
+}
+
+#[test]
+fn every_stage_is_hooked_where_its_command_arrives() {
+    use Stage::*;
+    let plain = format!("EHLO c\r\nAUTH PLAIN {}\r\n", encode_b64(b"\0alice\0pw"));
+    let login = format!(
+        "EHLO c\r\nAUTH LOGIN\r\n{}\r\n{}\r\n",
+        encode_b64(b"alice"),
+        encode_b64(b"pw")
+    );
+    let mut too_big = message(&[b'x'; 1500]);
+    too_big.extend_from_slice(b"\r\n.\r\n");
+    let cases = [
+        StageCase {
+            name: "a whole message",
+            reads: vec![
+                b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n",
+            ],
+            stages: &[Connect, Helo, Mail, Rcpt, Data, EndOfData, Quit],
+        },
+        StageCase {
+            name: "BDAT chunks, each hooked, then the end of the message",
+            reads: vec![
+                b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<x@y.z>\r\nBDAT 2\r\nhiBDAT 0 LAST\r\n",
+            ],
+            stages: &[Connect, Helo, Mail, Rcpt, Bdat, Bdat, EndOfData],
+        },
+        StageCase {
+            name: "AUTH with an initial response",
+            reads: vec![plain.as_bytes()],
+            stages: &[Connect, Helo, Auth],
+        },
+        StageCase {
+            name: "AUTH LOGIN hooks the command, not each response",
+            reads: vec![login.as_bytes()],
+            stages: &[Connect, Helo, Auth],
+        },
+        StageCase {
+            name: "STARTTLS, then EHLO again",
+            reads: vec![b"EHLO c\r\nSTARTTLS\r\n", b"EHLO c\r\n"],
+            stages: &[Connect, Helo, StartTls, Helo],
+        },
+        StageCase {
+            name: "HELO and RSET",
+            reads: vec![b"HELO c\r\nRSET\r\n"],
+            stages: &[Connect, Helo, Rset],
+        },
+        StageCase {
+            name: "commands that carry no mail",
+            reads: vec![b"NOOP\r\nVRFY bob\r\nEXPN list\r\nHELP\r\nTURN\r\n"],
+            stages: &[Connect, Other, Other, Other, Other, Other],
+        },
+        StageCase {
+            name: "an oversized DATA is refused before the end-of-data hook",
+            reads: vec![&too_big],
+            stages: &[Connect, Helo, Mail, Rcpt, Data],
+        },
+        StageCase {
+            name: "a command that does not parse reaches no stage",
+            reads: vec![b"EHLO c\r\nMAIL FROM:<a@b.c\r\nFROB\r\n"],
+            stages: &[Connect, Helo],
+        },
+    ];
+    let mut seen = Vec::new();
+    for case in &cases {
+        let mut s = Session::new(Arc::new(cfg()));
+        s.greeting();
+        let mut run = Run::default();
+        for read in &case.reads {
+            drive(&mut s, read, &mut run);
+        }
+        assert_eq!(
+            s.stages, case.stages,
+            "{}: stages hooked, in order",
+            case.name
+        );
+        seen.extend_from_slice(&s.stages);
+    }
+    for stage in Stage::ALL {
+        assert!(
+            seen.contains(&stage),
+            "no case reaches {stage:?}: add one to the table"
+        );
+    }
 }

@@ -1,0 +1,40 @@
+//! HELO and EHLO: greet the client, reset any transaction, and advertise the extensions.
+
+use super::{Session, Stage};
+use crate::smtp::auth::MECHANISMS;
+use crate::smtp::reply::Reply;
+
+impl Session {
+    pub(super) fn helo(&mut self, name: String) {
+        if let Some(r) = self.hook(Stage::Helo) {
+            return self.reply(r);
+        }
+        self.txn = None;
+        let r = Reply::hello(&self.cfg.hostname, &name);
+        self.helo = Some((name, false));
+        self.reply(r);
+    }
+
+    pub(super) fn ehlo(&mut self, name: String) {
+        if let Some(r) = self.hook(Stage::Helo) {
+            return self.reply(r);
+        }
+        self.txn = None;
+        let mut lines = vec![format!("{} Hello {}", self.cfg.hostname, name)];
+        lines.push("PIPELINING".into());
+        lines.push(format!("SIZE {}", self.cfg.max_message_size));
+        lines.push("8BITMIME".into());
+        lines.push("SMTPUTF8".into());
+        lines.push("CHUNKING".into());
+        lines.push("BINARYMIME".into());
+        lines.push("DSN".into());
+        lines.push("ENHANCEDSTATUSCODES".into());
+        if self.cfg.starttls && self.tls.is_none() {
+            lines.push("STARTTLS".into());
+        }
+        lines.push(format!("AUTH {MECHANISMS}"));
+        lines.push("HELP".into());
+        self.helo = Some((name, true));
+        self.reply(Reply::extensions(lines));
+    }
+}

@@ -1,0 +1,180 @@
+//! The SQL of each write operation, run inside the batch's one transaction.
+
+use rusqlite::{params, Transaction};
+
+use super::{NewMessage, Op, Outcome};
+use crate::model::{MessageSummary, SessionSummary, TranscriptLine};
+
+pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> {
+    match op {
+        Op::Deliver { msg, .. } => {
+            upsert_session(tx, &msg.session, msg.first_line, &msg.lines)?;
+            let (id, summary) = insert_message(tx, msg)?;
+            Ok(Outcome::Delivered(id, summary))
+        }
+        Op::Session {
+            session,
+            first_line,
+            lines,
+            closed,
+        } => {
+            upsert_session(tx, session, *first_line, lines)?;
+            Ok(Outcome::SessionClosed(closed.then(|| session.clone())))
+        }
+        Op::Delete { ids, .. } => {
+            let mut stmt = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+            let mut deleted = Vec::with_capacity(ids.len());
+            for id in ids.iter() {
+                if stmt.execute([id])? > 0 {
+                    deleted.push(*id);
+                }
+            }
+            Ok(Outcome::Deleted(deleted))
+        }
+        Op::Clear { .. } => {
+            tx.execute_batch(
+                "DELETE FROM recipients; DELETE FROM message_raw;
+                 DELETE FROM messages; DELETE FROM transcript_chunks; DELETE FROM sessions
+                 WHERE ended_at IS NOT NULL;",
+            )?;
+            Ok(Outcome::Cleared)
+        }
+        Op::MarkRead { ids, read, .. } => {
+            let mut stmt = tx.prepare_cached("UPDATE messages SET read = ?2 WHERE id = ?1")?;
+            for id in ids.iter() {
+                stmt.execute(params![id, *read])?;
+            }
+            Ok(Outcome::Read(ids.clone(), *read))
+        }
+        // Applied to the connection before the transaction opened (`Writer::apply_settings`).
+        Op::SetRetention(_) | Op::SetDurability(_) => Ok(Outcome::Nothing),
+        #[cfg(test)]
+        Op::Synchronous { .. } => Ok(Outcome::Synchronous(tx.pragma_query_value(
+            None,
+            "synchronous",
+            |r| r.get(0),
+        )?)),
+    }
+}
+
+fn upsert_session(
+    tx: &Transaction,
+    s: &SessionSummary,
+    first_line: usize,
+    lines: &[TranscriptLine],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO sessions (id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher,
+                               auth_mechanism, auth_user, message_count, last_code, line_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT(id) DO UPDATE SET ended_at = excluded.ended_at, helo = excluded.helo,
+             tls_version = excluded.tls_version, tls_cipher = excluded.tls_cipher,
+             auth_mechanism = excluded.auth_mechanism, auth_user = excluded.auth_user,
+             message_count = excluded.message_count, last_code = excluded.last_code,
+             line_count = MAX(line_count, excluded.line_count)",
+    )?;
+    stmt.execute(params![
+        s.id,
+        s.peer,
+        s.local,
+        s.started_at.timestamp_millis(),
+        s.ended_at.map(|t| t.timestamp_millis()),
+        s.helo,
+        s.tls.as_ref().map(|t| &t.version),
+        s.tls.as_ref().map(|t| &t.cipher),
+        s.auth.as_ref().map(|a| &a.mechanism),
+        s.auth.as_ref().map(|a| &a.user),
+        s.message_count,
+        s.last_code,
+        (first_line + lines.len()) as i64,
+    ])?;
+    if !lines.is_empty() {
+        tx.prepare_cached("INSERT OR REPLACE INTO transcript_chunks (session_id, first_line, lines) VALUES (?1, ?2, ?3)")?
+            .execute(params![s.id, first_line as i64, to_json(&lines)?])?;
+    }
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, MessageSummary)> {
+    let p = &m.parsed;
+    tx.prepare_cached(
+        "INSERT INTO messages (session_id, received_at, mail_from, mail_params, rcpt_to, from_addr, to_addrs,
+                               cc_addrs, subject, date, size, has_attachments, snippet, transcript_first,
+                               transcript_end, auth_user)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        m.session.id,
+        m.received_at.timestamp_millis(),
+        m.envelope.mail_from,
+        to_json(&m.envelope.mail_params)?,
+        to_json(&m.envelope.rcpt_to)?,
+        p.from.as_ref().map(to_json).transpose()?,
+        to_json(&p.to)?,
+        to_json(&p.cc)?,
+        p.subject,
+        p.date.map(|d| d.timestamp_millis()),
+        m.raw.len() as i64,
+        p.has_attachments,
+        p.snippet,
+        m.transcript_range.0 as i64,
+        m.transcript_range.1 as i64,
+        m.auth_user,
+    ])?;
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?
+        .execute(params![id, m.raw])?;
+    let mut rcpt =
+        tx.prepare_cached("INSERT INTO recipients (message_id, address) VALUES (?1, ?2)")?;
+    for r in &m.envelope.rcpt_to {
+        rcpt.execute(params![id, r.address])?;
+    }
+    let summary = MessageSummary {
+        id,
+        session_id: m.session.id,
+        received_at: m.received_at,
+        mail_from: m.envelope.mail_from.clone(),
+        rcpt_to: m
+            .envelope
+            .rcpt_to
+            .iter()
+            .map(|r| r.address.clone())
+            .collect(),
+        from: p.from.clone(),
+        to: p.to.clone(),
+        cc: p.cc.clone(),
+        subject: p.subject.clone(),
+        date: p.date,
+        size: m.raw.len() as u64,
+        has_attachments: p.has_attachments,
+        snippet: p.snippet.clone(),
+        read: false,
+    };
+    Ok((id, summary))
+}
+
+/// Deletes all but the newest `keep` messages; returns the deleted ids.
+pub(super) fn enforce_retention(tx: &Transaction, keep: u64) -> rusqlite::Result<Vec<i64>> {
+    let cutoff: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1",
+            [keep as i64 - 1],
+            |r| r.get(0),
+        )
+        .ok();
+    let Some(cutoff) = cutoff else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> = tx
+        .prepare("SELECT id FROM messages WHERE id < ?1")?
+        .query_map([cutoff], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !ids.is_empty() {
+        tx.execute("DELETE FROM messages WHERE id < ?1", [cutoff])?;
+    }
+    Ok(ids)
+}

@@ -1,0 +1,290 @@
+//! The writer thread: owns the write connection and commits everything waiting in one
+//! transaction (group commit), then answers each waiter and publishes events.
+//!
+//! - `apply`: the SQL of each operation, run inside the batch's transaction.
+//! - `fts`: the full-text index, filled after the ack from committed messages.
+
+mod apply;
+mod fts;
+#[cfg(test)]
+mod tests;
+
+use std::sync::mpsc;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::{schema, Result, StoreError};
+use crate::event::{Event, EventBus};
+use crate::message::Parsed;
+use crate::model::{Durability, Envelope, MessageSummary, SessionSummary, TranscriptLine};
+use fts::FtsRow;
+
+/// Most operations one transaction takes; bounds latency under a flood.
+const MAX_BATCH: usize = 256;
+/// How long a commit waits for more messages when several sessions are sending at once.
+const GATHER: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// Where a waiting caller hears how its operation went; SQL errors arrive as
+/// `StoreError::Sql`, with the SQLite error intact.
+pub(crate) type Done<T> = oneshot::Sender<Result<T>>;
+
+/// A message ready to be stored, with the session facts and transcript lines so far.
+#[derive(Debug)]
+pub(crate) struct NewMessage {
+    pub session: SessionSummary,
+    pub first_line: usize,
+    pub lines: Vec<TranscriptLine>,
+    pub envelope: Envelope,
+    pub raw: Vec<u8>,
+    pub parsed: Parsed,
+    pub received_at: DateTime<Utc>,
+    pub transcript_range: (usize, usize),
+    pub auth_user: Option<String>,
+}
+
+// Ops are built once and moved once through the channel; boxing the small ones buys nothing.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Op {
+    Deliver {
+        msg: Box<NewMessage>,
+        done: Done<i64>,
+    },
+    Session {
+        session: SessionSummary,
+        first_line: usize,
+        lines: Vec<TranscriptLine>,
+        closed: bool,
+    },
+    Delete {
+        ids: Vec<i64>,
+        done: Done<u64>,
+    },
+    Clear {
+        done: Done<()>,
+    },
+    MarkRead {
+        ids: Vec<i64>,
+        read: bool,
+        done: Done<()>,
+    },
+    SetRetention(u64),
+    /// Changes `PRAGMA synchronous` on the write connection, from this batch's commit on.
+    SetDurability(Durability),
+    /// Reads `PRAGMA synchronous` on the write connection, so tests can see what commits use.
+    #[cfg(test)]
+    Synchronous {
+        done: Done<i64>,
+    },
+}
+
+/// What one applied op produced, to be reported after the commit.
+enum Outcome {
+    Delivered(i64, MessageSummary),
+    SessionClosed(Option<SessionSummary>),
+    Deleted(Vec<i64>),
+    Cleared,
+    Read(Vec<i64>, bool),
+    #[cfg(test)]
+    Synchronous(i64),
+    Nothing,
+}
+
+pub(crate) fn spawn(conn: Connection, bus: EventBus, retention: u64) -> Result<mpsc::Sender<Op>> {
+    let (tx, rx) = mpsc::channel::<Op>();
+    std::thread::Builder::new()
+        .name("pigeonhole-writer".into())
+        .spawn(move || {
+            Writer {
+                conn,
+                bus,
+                retention,
+                fts: Vec::new(),
+                fts_bytes: 0,
+                fts_failed: false,
+                last_deliveries: 0,
+            }
+            .run(rx)
+        })?;
+    Ok(tx)
+}
+
+struct Writer {
+    conn: Connection,
+    bus: EventBus,
+    retention: u64,
+    /// Committed, acknowledged messages not yet in the full-text index. Indexing is derived
+    /// data, so it happens after the ack, in batches; `meta.fts_upto` survives a crash.
+    fts: Vec<FtsRow>,
+    fts_bytes: usize,
+    /// Set if an indexing batch failed: the watermark then stays put, so the next start
+    /// indexes those messages again from their raw bytes.
+    fts_failed: bool,
+    /// Messages in the previous commit: more than one means concurrent senders.
+    last_deliveries: usize,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<Op>) {
+        self.catch_up_fts();
+        loop {
+            let first = if self.fts.is_empty() {
+                match rx.recv() {
+                    Ok(op) => op,
+                    Err(_) => break,
+                }
+            } else {
+                match rx.recv_timeout(fts::FTS_IDLE) {
+                    Ok(op) => op,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        self.flush_fts();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(op) => batch.push(op),
+                    Err(_) => break,
+                }
+            }
+            // When the last commit carried several messages, other sessions are mid-flight:
+            // wait a moment for them so one commit serves all. A lone session never waits.
+            if self.last_deliveries > 1 {
+                let until = std::time::Instant::now() + GATHER;
+                while batch.len() < MAX_BATCH {
+                    let left = until.saturating_duration_since(std::time::Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(op) => batch.push(op),
+                        Err(_) => break,
+                    }
+                }
+            }
+            self.last_deliveries = batch
+                .iter()
+                .filter(|op| matches!(op, Op::Deliver { .. }))
+                .count();
+            self.commit_batch(batch);
+            if self.fts_is_full() {
+                self.flush_fts();
+            }
+        }
+        self.flush_fts();
+        // Every sender is gone: checkpoint so the WAL does not linger.
+        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+
+    /// Settings carried by the batch, applied before its transaction opens: SQLite refuses
+    /// to change `synchronous` inside a transaction, and the batch's own commit should
+    /// already honour a durability the caller asked for before it.
+    fn apply_settings(&mut self, batch: &[Op]) {
+        for op in batch {
+            match op {
+                Op::SetRetention(n) => self.retention = *n,
+                Op::SetDurability(d) => {
+                    let sync = schema::synchronous(*d);
+                    if let Err(e) = self.conn.pragma_update(None, "synchronous", sync) {
+                        tracing::warn!(error = %e, synchronous = sync, "could not change durability");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn commit_batch(&mut self, mut batch: Vec<Op>) {
+        self.apply_settings(&batch);
+        let retention = self.retention;
+        let result = (|| -> rusqlite::Result<(Vec<Outcome>, Vec<i64>)> {
+            let tx = self.conn.transaction()?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for op in &mut batch {
+                outcomes.push(apply::apply(&tx, op)?);
+            }
+            let delivered = outcomes.iter().any(|o| matches!(o, Outcome::Delivered(..)));
+            let expired = if retention > 0 && delivered {
+                apply::enforce_retention(&tx, retention)?
+            } else {
+                Vec::new()
+            };
+            tx.commit()?;
+            Ok((outcomes, expired))
+        })();
+        match result {
+            Ok((outcomes, expired)) => {
+                for (op, outcome) in batch.into_iter().zip(outcomes) {
+                    self.report(op, Ok(outcome));
+                }
+                if !expired.is_empty() {
+                    self.bus.publish(Event::MessagesDeleted(expired));
+                }
+            }
+            Err(e) if batch.len() > 1 => {
+                // One bad op must not fail its neighbours: retry each on its own.
+                tracing::warn!(error = %e, "batch failed; retrying its operations one by one");
+                for op in batch {
+                    self.commit_batch(vec![op]);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "store write failed");
+                // A larger batch was split above, so this error is the one op's own.
+                if let Some(op) = batch.pop() {
+                    self.report(op, Err(StoreError::Sql(e)));
+                }
+            }
+        }
+    }
+
+    fn report(&mut self, op: Op, outcome: Result<Outcome>) {
+        match (op, outcome) {
+            (Op::Deliver { done, msg }, Ok(Outcome::Delivered(id, summary))) => {
+                let _ = done.send(Ok(id));
+                self.bus.publish(Event::MessageReceived(summary));
+                self.queue_fts(FtsRow::new(id, &msg.envelope, msg.parsed));
+            }
+            (Op::Deliver { done, .. }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            (Op::Session { .. }, Ok(Outcome::SessionClosed(Some(s)))) => {
+                self.bus.publish(Event::SessionClosed(s))
+            }
+            (Op::Delete { done, .. }, Ok(Outcome::Deleted(ids))) => {
+                let n = ids.len() as u64;
+                if !ids.is_empty() {
+                    self.bus.publish(Event::MessagesDeleted(ids));
+                }
+                let _ = done.send(Ok(n));
+            }
+            (Op::Delete { done, .. }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            (Op::Clear { done }, Ok(Outcome::Cleared)) => {
+                self.bus.publish(Event::Cleared);
+                let _ = done.send(Ok(()));
+            }
+            (Op::Clear { done }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            (Op::MarkRead { done, .. }, Ok(Outcome::Read(ids, read))) => {
+                self.bus.publish(Event::MessagesRead { ids, read });
+                let _ = done.send(Ok(()));
+            }
+            (Op::MarkRead { done, .. }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            #[cfg(test)]
+            (Op::Synchronous { done }, Ok(Outcome::Synchronous(level))) => {
+                let _ = done.send(Ok(level));
+            }
+            #[cfg(test)]
+            (Op::Synchronous { done }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            _ => {}
+        }
+    }
+}
