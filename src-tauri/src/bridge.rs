@@ -3,13 +3,34 @@
 
 use std::time::Duration;
 
-use pigeonhole_core::model::MessageSummary;
+use pigeonhole_core::event::names as core_names;
+use pigeonhole_core::model::{MessageId, MessageSummary, ServerStatus};
 use pigeonhole_core::Event;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::state::{AppState, ServerStatus};
+use crate::state::AppState;
+
+/// Events only the window has; the store's own come from `pigeonhole_core::event::names`.
+pub mod names {
+    /// The engine's status changed (listening, paused, counts).
+    pub const SERVER_STATUS: &str = "server://status";
+    /// The bridge missed events (a flood outran it): the window reloads everything.
+    pub const STORE_RESYNC: &str = "store://resync";
+    /// A notification was clicked: open this message.
+    pub const OPEN_MESSAGE: &str = "app://open-message";
+    /// The tray asked for a page.
+    pub const NAVIGATE: &str = "app://navigate";
+    /// Every name above, for the generated UI module.
+    #[cfg(test)]
+    pub const ALL: &[(&str, &str)] = &[
+        ("SERVER_STATUS", SERVER_STATUS),
+        ("STORE_RESYNC", STORE_RESYNC),
+        ("OPEN_MESSAGE", OPEN_MESSAGE),
+        ("NAVIGATE", NAVIGATE),
+    ];
+}
 
 /// How long to gather events before emitting them.
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
@@ -18,14 +39,14 @@ const BATCH_MAX: usize = 2000;
 
 #[derive(Serialize, Clone)]
 struct ReadChange {
-    ids: Vec<i64>,
+    ids: Vec<MessageId>,
     read: bool,
 }
 
 pub async fn emit_status(app: &AppHandle) -> ServerStatus {
     let state = app.state::<AppState>();
-    let status = state.status().await;
-    let _ = app.emit("server://status", &status);
+    let status = state.engine.status().await;
+    let _ = app.emit(names::SERVER_STATUS, &status);
     crate::tray::update(app, &status);
     status
 }
@@ -33,13 +54,13 @@ pub async fn emit_status(app: &AppHandle) -> ServerStatus {
 /// Runs for the life of the app.
 pub async fn run(app: AppHandle) {
     let state = app.state::<AppState>();
-    let mut rx = state.bus.subscribe();
+    let mut rx = state.engine.bus.subscribe();
     loop {
         let first = match rx.recv().await {
             Ok(e) => e,
             Err(RecvError::Lagged(n)) => {
                 tracing::warn!(missed = n, "UI bridge lagged; asking the window to reload");
-                let _ = app.emit("store://resync", ());
+                let _ = app.emit(names::STORE_RESYNC, ());
                 continue;
             }
             Err(RecvError::Closed) => return,
@@ -50,7 +71,7 @@ pub async fn run(app: AppHandle) {
             match tokio::time::timeout_at(deadline, rx.recv()).await {
                 Ok(Ok(e)) => batch.push(e),
                 Ok(Err(RecvError::Lagged(_))) => {
-                    let _ = app.emit("store://resync", ());
+                    let _ = app.emit(names::STORE_RESYNC, ());
                 }
                 Ok(Err(RecvError::Closed)) | Err(_) => break,
             }
@@ -61,7 +82,7 @@ pub async fn run(app: AppHandle) {
 
 async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
     let mut new: Vec<MessageSummary> = Vec::new();
-    let mut deleted: Vec<i64> = Vec::new();
+    let mut deleted: Vec<MessageId> = Vec::new();
     let mut touched_store = false;
     for event in batch {
         match event {
@@ -75,23 +96,23 @@ async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
             Event::Cleared => {
                 new.clear();
                 deleted.clear();
-                let _ = app.emit("message://cleared", ());
+                let _ = app.emit(core_names::MESSAGE_CLEARED, ());
                 touched_store = true;
             }
             Event::MessagesRead { ids, read } => {
-                let _ = app.emit("message://read", ReadChange { ids, read });
+                let _ = app.emit(core_names::MESSAGE_READ, ReadChange { ids, read });
                 touched_store = true;
             }
             Event::SessionClosed(s) => {
-                let _ = app.emit("session://closed", s);
+                let _ = app.emit(core_names::SESSION_CLOSED, s);
             }
         }
     }
     if !deleted.is_empty() {
-        let _ = app.emit("message://deleted", &deleted);
+        let _ = app.emit(core_names::MESSAGE_DELETED, &deleted);
     }
     if !new.is_empty() {
-        let _ = app.emit("message://new", &new);
+        let _ = app.emit(core_names::MESSAGE_NEW, &new);
         crate::notify::arrived(app, &new);
     }
     if touched_store || !new.is_empty() {

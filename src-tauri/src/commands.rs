@@ -1,79 +1,62 @@
-//! Tauri commands: thin wrappers that call the core off the async executor.
-//! Names and argument keys are the contract in ui/IPC.md.
+//! Tauri commands: one-line adapters over `pigeonhole_core::commands` and the `Engine`.
+//! Names and argument keys are the contract in ui/IPC.md; `build.rs` lists them all and
+//! capabilities/main.json grants each one to the window.
 
 use std::path::PathBuf;
 
+use pigeonhole_core::commands;
 use pigeonhole_core::config::FieldError;
-use pigeonhole_core::engine::message_detail;
-use pigeonhole_core::message::part_bytes;
 use pigeonhole_core::model::{
-    Inbox, ListQuery, MessageDetail, MessagePage, SessionSummary, Transcript,
+    Inbox, ListQuery, MessageDetail, MessageId, MessagePage, ServerStatus, SessionId,
+    SessionSummary, Transcript,
 };
-use pigeonhole_core::store::Store;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::settings::Settings;
-use crate::state::{AppState, ServerStatus};
-
-type CmdResult<T> = Result<T, String>;
-
-/// Runs blocking store work on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    store: &Store,
-    f: impl FnOnce(&Store) -> Result<T, pigeonhole_core::store::StoreError> + Send + 'static,
-) -> CmdResult<T> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
-}
+use crate::error::{CmdResult, CommandError, ErrorKind};
+use crate::settings::DesktopSettings;
+use crate::state::AppState;
 
 #[tauri::command]
 pub async fn list_messages(state: State<'_, AppState>, query: ListQuery) -> CmdResult<MessagePage> {
-    blocking(&state.store, move |s| s.list(&query)).await
+    Ok(commands::list(&state.engine.store, query).await?)
 }
 
 #[tauri::command]
 pub async fn list_inboxes(state: State<'_, AppState>) -> CmdResult<Vec<Inbox>> {
-    blocking(&state.store, |s| s.inboxes()).await
+    Ok(commands::inboxes(&state.engine.store).await?)
 }
 
 #[tauri::command]
-pub async fn get_message(state: State<'_, AppState>, id: i64) -> CmdResult<MessageDetail> {
-    blocking(&state.store, move |s| message_detail(s, id)).await
+pub async fn get_message(state: State<'_, AppState>, id: MessageId) -> CmdResult<MessageDetail> {
+    Ok(commands::get_message(&state.engine.store, id).await?)
 }
 
 #[tauri::command]
-pub async fn get_raw(state: State<'_, AppState>, id: i64) -> CmdResult<String> {
-    let raw = blocking(&state.store, move |s| s.raw(id)).await?;
+pub async fn get_raw(state: State<'_, AppState>, id: MessageId) -> CmdResult<String> {
+    let raw = commands::raw(&state.engine.store, id).await?;
     Ok(String::from_utf8_lossy(&raw).into_owned())
 }
 
 #[tauri::command]
-pub async fn mark_read(state: State<'_, AppState>, ids: Vec<i64>, read: bool) -> CmdResult<()> {
-    state
-        .store
-        .mark_read(ids, read)
-        .await
-        .map_err(|e| e.to_string())
+pub async fn mark_read(
+    state: State<'_, AppState>,
+    ids: Vec<MessageId>,
+    read: bool,
+) -> CmdResult<()> {
+    Ok(commands::mark_read(&state.engine.store, ids, read).await?)
 }
 
 #[tauri::command]
-pub async fn delete_messages(state: State<'_, AppState>, ids: Vec<i64>) -> CmdResult<()> {
-    state
-        .store
-        .delete(ids)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+pub async fn delete_messages(state: State<'_, AppState>, ids: Vec<MessageId>) -> CmdResult<()> {
+    commands::delete(&state.engine.store, ids).await?;
+    Ok(())
 }
 
 #[tauri::command]
 pub async fn clear_all(state: State<'_, AppState>) -> CmdResult<()> {
-    state.store.clear().await.map_err(|e| e.to_string())
+    Ok(commands::clear(&state.engine.store).await?)
 }
 
 #[tauri::command]
@@ -82,37 +65,18 @@ pub async fn list_sessions(
     offset: u64,
     limit: u64,
 ) -> CmdResult<Vec<SessionSummary>> {
-    blocking(&state.store, move |s| {
-        s.sessions(offset, limit.clamp(1, 1000))
-    })
-    .await
+    Ok(commands::sessions(&state.engine.store, offset, limit).await?)
 }
 
 #[tauri::command]
-pub async fn get_transcript(state: State<'_, AppState>, session_id: i64) -> CmdResult<Transcript> {
-    blocking(&state.store, move |s| s.transcript(session_id)).await
+pub async fn get_transcript(
+    state: State<'_, AppState>,
+    session_id: SessionId,
+) -> CmdResult<Transcript> {
+    Ok(commands::transcript(&state.engine.store, session_id).await?)
 }
 
-/// A file name safe on every platform, from text found in a hostile message.
-fn safe_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || "/\\:*?\"<>|".contains(c) {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let trimmed = cleaned.trim().trim_start_matches('.').to_string();
-    if trimmed.is_empty() {
-        "attachment".into()
-    } else {
-        trimmed.chars().take(150).collect()
-    }
-}
-
+/// Asks where to save, suggesting `suggested`; `None` when the person cancels.
 async fn ask_save_path(app: &AppHandle, suggested: String) -> Option<PathBuf> {
     let app = app.clone();
     tokio::task::spawn_blocking(move || {
@@ -127,73 +91,63 @@ async fn ask_save_path(app: &AppHandle, suggested: String) -> Option<PathBuf> {
     .and_then(|p| p.into_path().ok())
 }
 
+/// Saves `file` where the person chooses; the chosen path, or `None` when cancelled.
+async fn save_as(app: &AppHandle, file: commands::FileData) -> CmdResult<Option<String>> {
+    let Some(path) = ask_save_path(app, file.file_name).await else {
+        return Ok(None);
+    };
+    std::fs::write(&path, file.bytes).map_err(|e| CommandError::io("write", &path, e))?;
+    Ok(Some(path.display().to_string()))
+}
+
 #[tauri::command]
 pub async fn save_message(
     app: AppHandle,
     state: State<'_, AppState>,
-    id: i64,
+    id: MessageId,
 ) -> CmdResult<Option<String>> {
-    let summary = blocking(&state.store, move |s| s.summary(id)).await?;
-    let base = if summary.subject.trim().is_empty() {
-        format!("message-{id}")
-    } else {
-        summary.subject.clone()
-    };
-    let Some(path) = ask_save_path(&app, format!("{}.eml", safe_file_name(&base))).await else {
-        return Ok(None);
-    };
-    let raw = blocking(&state.store, move |s| s.raw(id)).await?;
-    std::fs::write(&path, raw).map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    Ok(Some(path.display().to_string()))
-}
-
-async fn attachment(state: &AppState, id: i64, part_id: String) -> CmdResult<(Vec<u8>, String)> {
-    let raw = blocking(&state.store, move |s| s.raw(id)).await?;
-    let (bytes, content_type, name) =
-        part_bytes(&raw, &part_id).ok_or_else(|| format!("message {id} has no part {part_id}"))?;
-    let fallback = format!(
-        "part-{part_id}.{}",
-        content_type.rsplit('/').next().unwrap_or("bin")
-    );
-    Ok((bytes, safe_file_name(name.as_deref().unwrap_or(&fallback))))
+    save_as(&app, commands::raw_file(&state.engine.store, id).await?).await
 }
 
 #[tauri::command]
 pub async fn save_attachment(
     app: AppHandle,
     state: State<'_, AppState>,
-    id: i64,
+    id: MessageId,
     part_id: String,
 ) -> CmdResult<Option<String>> {
-    let (bytes, name) = attachment(&state, id, part_id).await?;
-    let Some(path) = ask_save_path(&app, name).await else {
-        return Ok(None);
-    };
-    std::fs::write(&path, bytes).map_err(|e| format!("could not write {}: {e}", path.display()))?;
-    Ok(Some(path.display().to_string()))
+    save_as(
+        &app,
+        commands::part(&state.engine.store, id, part_id).await?,
+    )
+    .await
 }
 
 #[tauri::command]
 pub async fn open_attachment(
     app: AppHandle,
     state: State<'_, AppState>,
-    id: i64,
+    id: MessageId,
     part_id: String,
 ) -> CmdResult<()> {
-    let (bytes, name) = attachment(&state, id, part_id.clone()).await?;
+    let file = commands::part(&state.engine.store, id, part_id.clone()).await?;
     let dir = app
         .path()
         .app_cache_dir()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| CommandError::new(ErrorKind::Unavailable, e.to_string()))?
         .join("attachments")
         .join(format!("{id}-{}", part_id.replace('.', "_")));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| format!("could not create {}: {e}", dir.display()))?;
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| CommandError::io("create", &dir, e))?;
+    let path = dir.join(file.file_name);
+    std::fs::write(&path, file.bytes).map_err(|e| CommandError::io("write", &path, e))?;
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
-        .map_err(|e| format!("could not open the file: {e}"))
+        .map_err(|e| {
+            CommandError::new(
+                ErrorKind::Unavailable,
+                format!("could not open the file: {e}"),
+            )
+        })
 }
 
 /// Opens a link from a message in the system browser. Only web and mail links: a message
@@ -205,26 +159,34 @@ pub async fn open_link(app: AppHandle, url: String) -> CmdResult<()> {
         || lower.starts_with("https://")
         || lower.starts_with("mailto:"))
     {
-        return Err(format!(
-            "not opening {url}: only http, https and mailto links are opened"
+        return Err(CommandError::new(
+            ErrorKind::Invalid,
+            format!("not opening {url}: only http, https and mailto links are opened"),
         ));
     }
     app.opener()
         .open_url(url.trim(), None::<&str>)
-        .map_err(|e| format!("could not open the link: {e}"))
+        .map_err(|e| {
+            CommandError::new(
+                ErrorKind::Unavailable,
+                format!("could not open the link: {e}"),
+            )
+        })
 }
 
 #[tauri::command]
-pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
+pub async fn get_settings(state: State<'_, AppState>) -> CmdResult<DesktopSettings> {
     Ok(state.settings())
 }
 
+/// Takes the form as JSON rather than `DesktopSettings`, so a field of the wrong type (an
+/// empty number box) is reported beside that field instead of failing the whole call.
 #[tauri::command]
 pub async fn save_settings(
     app: AppHandle,
     state: State<'_, AppState>,
-    settings: Settings,
-) -> Result<Settings, Vec<FieldError>> {
+    settings: serde_json::Value,
+) -> Result<DesktopSettings, Vec<FieldError>> {
     let saved = state.apply_settings(settings).await?;
     crate::bridge::emit_status(&app).await;
     Ok(saved)
@@ -232,7 +194,7 @@ pub async fn save_settings(
 
 #[tauri::command]
 pub async fn server_status(state: State<'_, AppState>) -> CmdResult<ServerStatus> {
-    Ok(state.status().await)
+    Ok(state.engine.status().await)
 }
 
 #[tauri::command]
@@ -241,33 +203,14 @@ pub async fn set_paused(
     state: State<'_, AppState>,
     paused: bool,
 ) -> CmdResult<ServerStatus> {
-    state.set_paused(paused).await;
+    state.engine.set_paused(paused).await;
     Ok(crate::bridge::emit_status(&app).await)
 }
 
+/// Tries the listeners again (after the port was freed); the status says how it went.
 #[tauri::command]
 pub async fn retry_listen(app: AppHandle, state: State<'_, AppState>) -> CmdResult<ServerStatus> {
-    state.start_listening().await;
+    // A failure is recorded in the status, which is what the window shows.
+    let _ = state.engine.listen().await;
     Ok(crate::bridge::emit_status(&app).await)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_file_name;
-
-    #[test]
-    fn hostile_attachment_names_are_made_safe() {
-        assert_eq!(
-            safe_file_name("../../etc/passwd"),
-            "_.._etc_passwd",
-            "no path traversal"
-        );
-        assert_eq!(safe_file_name(".bashrc"), "bashrc", "no hidden files");
-        assert_eq!(safe_file_name("  "), "attachment");
-        assert_eq!(
-            safe_file_name("report\u{0}.pdf"),
-            "report_.pdf",
-            "control characters replaced"
-        );
-    }
 }

@@ -1,31 +1,36 @@
 //! Pigeonhole's desktop shell. It runs the core engine in the background and shows it:
 //!
-//! - `state`: the store, the listeners and the settings, shared by everything below.
-//! - `commands`: the IPC commands the UI calls (contract in ui/IPC.md).
+//! - `state`: the core `Engine` and the window's own settings, shared by everything below.
+//! - `commands`: the IPC commands the UI calls (contract in ui/IPC.md), one-line adapters
+//!   over core's `commands` and `Engine`; `error`: how they fail.
 //! - `bridge`: core events -> window events, in batches; also drives `tray` and `notify`.
 //! - `tray`: the tray icon and its menu.
 //! - `notify`: desktop notifications.
-//! - `settings`: the persisted settings.
+//! - `settings`: `{ engine: Config, ui: UiSettings }`, saved in the data dir by core.
 //!
 //! Captured HTML never reaches this process's IPC: the UI renders it in a sandboxed iframe
 //! with scripts off, and the capability file grants the window nothing but our commands and
 //! event listening.
 
 mod bridge;
+#[cfg(test)]
+mod command_names;
 mod commands;
+mod error;
 mod notify;
 mod settings;
 mod state;
 mod tray;
+#[cfg(test)]
+mod ui_types;
 
 use std::path::PathBuf;
 
-use pigeonhole_core::store::{Store, StoreOptions};
-use pigeonhole_core::EventBus;
+use pigeonhole_core::Engine;
 use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
-use crate::settings::Settings;
+use crate::settings::DesktopSettings;
 use crate::state::AppState;
 
 /// `--data-dir DIR` or `PIGEONHOLE_DATA_DIR` if given (tests use them), else the platform
@@ -127,18 +132,16 @@ pub fn run() {
                     "No data directory: set PIGEONHOLE_DATA_DIR.".into(),
                 );
             };
-            let settings = Settings::load(&dir);
-            let bus = EventBus::new();
-            let options = StoreOptions {
-                retention: settings.retention,
-                ..Default::default()
-            };
-            let store = match Store::open(&dir, bus.clone(), options) {
+            let settings = match DesktopSettings::load(&dir) {
                 Ok(s) => s,
+                Err(e) => fail(&handle, format!("Could not read the settings: {e}")),
+            };
+            let engine = match Engine::open(&settings.engine) {
+                Ok(e) => e,
                 Err(e) => fail(&handle, format!("Could not open the mail store: {e}")),
             };
             tracing::info!(data_dir = %dir.display(), "store open");
-            app.manage(AppState::new(store, bus, dir, settings));
+            app.manage(AppState::new(engine, settings.ui));
 
             WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
                 .title("Pigeonhole")
@@ -164,7 +167,8 @@ pub fn run() {
 
             tauri::async_runtime::spawn(bridge::run(handle.clone()));
             tauri::async_runtime::spawn(async move {
-                handle.state::<AppState>().start_listening().await;
+                // A failure (port in use) is in the status; the window offers another port.
+                let _ = handle.state::<AppState>().engine.listen().await;
                 bridge::emit_status(&handle).await;
             });
             Ok(())
@@ -188,7 +192,7 @@ pub fn run() {
         .run(|app, event| {
             if let RunEvent::Exit = event {
                 if let Some(state) = app.try_state::<AppState>() {
-                    tauri::async_runtime::block_on(state.shutdown());
+                    tauri::async_runtime::block_on(state.engine.shutdown());
                 }
             }
         });
@@ -200,6 +204,27 @@ struct TrayPresent(bool);
 #[cfg(test)]
 mod tests {
     use super::allowed_navigation;
+
+    #[test]
+    fn the_capability_grants_every_listed_command_and_nothing_unknown() {
+        let cap: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).expect("valid JSON");
+        let granted: Vec<&str> = cap["permissions"]
+            .as_array()
+            .expect("a permissions list")
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("core:"))
+            .collect();
+        let expected: Vec<String> = crate::command_names::COMMANDS
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        assert_eq!(
+            granted, expected,
+            "capabilities/main.json must grant exactly the commands in command_names.rs"
+        );
+    }
 
     #[test]
     fn the_window_never_navigates_to_the_web() {

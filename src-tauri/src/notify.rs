@@ -107,7 +107,7 @@ fn show(app: &AppHandle, count: usize, last: Option<MessageSummary>) {
                     if action == "default" {
                         crate::focus_main_window(&app);
                         if let Some(id) = open_id {
-                            let _ = app.emit("app://open-message", id);
+                            let _ = app.emit(crate::bridge::names::OPEN_MESSAGE, id);
                         }
                     }
                 });

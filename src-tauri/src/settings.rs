@@ -1,14 +1,16 @@
-//! Desktop settings: the core `Config` plus what only the window cares about, saved as
-//! JSON beside the store.
+//! The window's settings: `{ engine: Config, ui: UiSettings }`, saved as `settings.json` in
+//! the data dir by core (`config::SavedSettings`), so `pigeonhole serve` on the same data
+//! dir runs the engine the window configured. Only `UiSettings` is the window's own; its
+//! defaults live here and nowhere else, and the engine's live in core.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use pigeonhole_core::config::{AuthMode, AuthUser, Config, FieldError};
+use pigeonhole_core::config::{merge_fields, Config, ConfigError, FieldError, SavedSettings};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use ts_rs::TS;
 
-pub const FILE: &str = "settings.json";
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     #[default]
@@ -17,108 +19,100 @@ pub enum Theme {
     Dark,
 }
 
-/// The wire shape of `Settings` in ui/src/lib/types.ts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Settings {
-    pub smtp_addr: String,
-    pub smtps_addr: Option<String>,
-    pub starttls: bool,
-    pub auth_mode: AuthMode,
-    pub auth_users: Vec<AuthUser>,
-    pub max_message_size: usize,
-    pub max_recipients: usize,
-    pub max_line_length: usize,
-    pub idle_timeout_secs: u64,
-    pub max_connections: usize,
-    pub retention: u64,
+/// What only the window cares about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiSettings {
+    /// A desktop notification per arrival.
     pub notifications: bool,
     pub theme: Theme,
-    pub show_passwords: bool,
 }
 
-impl Default for Settings {
+impl Default for UiSettings {
     fn default() -> Self {
-        Settings::from_config(&Config::default())
-    }
-}
-
-impl Settings {
-    fn from_config(c: &Config) -> Settings {
-        Settings {
-            smtp_addr: c.smtp_addr.clone(),
-            smtps_addr: c.smtps_addr.clone(),
-            starttls: c.starttls,
-            auth_mode: c.auth_mode,
-            auth_users: c.auth_users.clone(),
-            max_message_size: c.max_message_size,
-            max_recipients: c.max_recipients,
-            max_line_length: c.max_line_length,
-            idle_timeout_secs: c.idle_timeout_secs,
-            max_connections: c.max_connections,
-            retention: c.retention,
+        UiSettings {
             notifications: true,
             theme: Theme::System,
-            show_passwords: c.show_passwords,
         }
     }
+}
 
-    /// The engine configuration these settings describe.
-    pub fn to_config(&self, data_dir: &Path) -> Config {
-        Config {
-            data_dir: Some(data_dir.to_path_buf()),
-            smtp_addr: self.smtp_addr.trim().to_string(),
-            smtps_addr: self
-                .smtps_addr
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
-            starttls: self.starttls,
-            auth_mode: self.auth_mode,
-            auth_users: self.auth_users.clone(),
-            max_message_size: self.max_message_size,
-            max_recipients: self.max_recipients,
-            max_line_length: self.max_line_length,
-            idle_timeout_secs: self.idle_timeout_secs,
-            max_connections: self.max_connections,
-            retention: self.retention,
-            show_passwords: self.show_passwords,
-            ..Config::default()
+/// What the window saves: the engine's Config plus what only the window cares about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DesktopSettings {
+    pub engine: Config,
+    pub ui: UiSettings,
+}
+
+impl DesktopSettings {
+    /// The saved settings of `dir` (migrating an old flat file), or the defaults. The data
+    /// dir is always `dir`. A window setting that no longer parses falls back to its default
+    /// with a warning; an engine setting core refuses is an error naming file and field.
+    pub fn load(dir: &Path) -> Result<DesktopSettings, ConfigError> {
+        let saved = SavedSettings::load(dir)?.unwrap_or_default();
+        let (ui, errs) = merge_fields(&UiSettings::default(), saved.ui);
+        for e in errs {
+            tracing::warn!(field = %e.field, message = %e.message, "ignoring a saved window setting");
+        }
+        let mut engine = saved.engine;
+        engine.data_dir = Some(dir.to_path_buf());
+        Ok(DesktopSettings { engine, ui })
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<(), ConfigError> {
+        let ui = match serde_json::to_value(&self.ui) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        SavedSettings {
+            engine: self.engine.clone(),
+            ui,
+        }
+        .save(dir)?;
+        Ok(())
+    }
+
+    /// Reads settings the window sent, laid over `current`, reporting every field core or
+    /// the window refuses (wrong type, out of bounds, unknown) by its name. Nothing here
+    /// checks a bound: `Config::with_fields` does.
+    pub fn from_form(
+        current: &DesktopSettings,
+        form: Value,
+    ) -> Result<DesktopSettings, Vec<FieldError>> {
+        let mut form = match form {
+            Value::Object(m) => m,
+            _ => return Err(vec![field("engine", "settings must be an object")]),
+        };
+        let part = |form: &mut Map<String, Value>, key: &str| match form.remove(key) {
+            Some(Value::Object(m)) => Ok(m),
+            None => Ok(Map::new()),
+            Some(_) => Err(vec![field(key, "must be an object")]),
+        };
+        let engine_fields = part(&mut form, "engine")?;
+        let ui_fields = part(&mut form, "ui")?;
+        let mut errs: Vec<FieldError> = form
+            .keys()
+            .map(|k| field(k, "is not a setting Pigeonhole knows"))
+            .collect();
+        let engine = current
+            .engine
+            .clone()
+            .with_fields(engine_fields)
+            .map_err(|e| errs.extend(e))
+            .ok();
+        let (ui, ui_errs) = merge_fields(&current.ui, ui_fields);
+        errs.extend(ui_errs);
+        match engine {
+            Some(engine) if errs.is_empty() => Ok(DesktopSettings { engine, ui }),
+            _ => Err(errs),
         }
     }
+}
 
-    pub fn validate(&self, data_dir: &Path) -> Result<(), Vec<FieldError>> {
-        self.to_config(data_dir).validate()
-    }
-
-    /// Whether the listeners must be rebuilt to apply `other`.
-    pub fn listener_differs(&self, other: &Settings, data_dir: &Path) -> bool {
-        let (a, b) = (self.to_config(data_dir), other.to_config(data_dir));
-        Config { retention: 0, ..a } != Config { retention: 0, ..b }
-    }
-
-    pub fn load(dir: &Path) -> Settings {
-        let path = dir.join(FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
-                tracing::warn!(path = %path.display(), error = %e, "settings file unreadable; using defaults");
-                Settings::default()
-            }),
-            Err(_) => Settings::default(),
-        }
-    }
-
-    /// Writes atomically (temp file + rename), so a crash never leaves half a file.
-    pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
-        let path = dir.join(FILE);
-        let tmp = dir.join(format!("{FILE}.tmp"));
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
-        )?;
-        std::fs::rename(&tmp, &path)?;
-        Ok(path)
+fn field(name: &str, message: &str) -> FieldError {
+    FieldError {
+        field: name.into(),
+        message: message.into(),
     }
 }
 
@@ -127,40 +121,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_round_trip_through_json() {
-        let s = Settings::default();
-        let json = serde_json::to_string(&s).expect("serialises");
+    fn the_window_saves_engine_and_ui_apart_and_loads_them_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut s = DesktopSettings::load(dir.path()).expect("defaults without a file");
         assert_eq!(
-            serde_json::from_str::<Settings>(&json).expect("parses"),
-            s,
-            "settings survive a save/load"
+            s.engine,
+            Config {
+                data_dir: Some(dir.path().to_path_buf()),
+                ..Config::default()
+            },
+            "the engine's defaults are core's"
         );
-        assert!(
-            json.contains("\"smtp_addr\":\"127.0.0.1:1025\""),
-            "wire names match the UI: {json}"
+        s.engine.hostname = "mail.test".into();
+        s.ui.theme = Theme::Dark;
+        s.save(dir.path()).expect("saves");
+        let text = std::fs::read_to_string(dir.path().join("settings.json")).expect("file");
+        let json: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(
+            json["engine"]["hostname"], "mail.test",
+            "engine half: {text}"
         );
+        assert_eq!(json["ui"]["theme"], "dark", "ui half: {text}");
+        assert_eq!(DesktopSettings::load(dir.path()).expect("loads"), s);
     }
 
     #[test]
-    fn retention_alone_does_not_restart_listeners() {
-        let dir = Path::new("/tmp");
-        let a = Settings::default();
-        let b = Settings {
-            retention: 10,
-            notifications: false,
-            ..a.clone()
+    fn a_form_reports_core_errors_and_window_errors_per_field() {
+        let current = DesktopSettings {
+            engine: Config::default(),
+            ui: UiSettings::default(),
         };
-        assert!(
-            !a.listener_differs(&b, dir),
-            "retention and notifications apply without rebinding"
-        );
-        let c = Settings {
-            smtp_addr: "127.0.0.1:2025".into(),
-            ..a.clone()
-        };
-        assert!(
-            a.listener_differs(&c, dir),
-            "a new port needs new listeners"
+        let form = serde_json::json!({
+            "engine": { "max_line_length": 78, "max_recipients": null },
+            "ui": { "theme": "purple" },
+        });
+        let errs = DesktopSettings::from_form(&current, form).expect_err("three bad fields");
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        for f in ["max_line_length", "max_recipients", "theme"] {
+            assert!(fields.contains(&f), "{f} is reported: {errs:?}");
+        }
+        let ok = DesktopSettings::from_form(
+            &current,
+            serde_json::json!({ "engine": { "hostname": " mail.test " }, "ui": { "notifications": false } }),
+        )
+        .expect("valid form");
+        assert_eq!(ok.engine.hostname, "mail.test", "core normalises");
+        assert!(!ok.ui.notifications);
+        assert_eq!(
+            ok.engine.max_recipients,
+            Config::default().max_recipients,
+            "the rest is kept"
         );
     }
 }

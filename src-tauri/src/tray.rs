@@ -5,7 +5,9 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Wry};
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
-use crate::state::{AppState, ServerStatus};
+use pigeonhole_core::model::ServerStatus;
+
+use crate::state::AppState;
 
 const TRAY_ID: &str = "main";
 
@@ -52,14 +54,14 @@ fn on_menu(app: &AppHandle, event: tauri::menu::MenuEvent) {
         "open" => crate::focus_main_window(app),
         "settings" => {
             crate::focus_main_window(app);
-            let _ = app.emit("app://navigate", "settings");
+            let _ = app.emit(crate::bridge::names::NAVIGATE, "settings");
         }
         "pause" => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let state = app.state::<AppState>();
-                let paused = !state.is_paused();
-                state.set_paused(paused).await;
+                let paused = !state.engine.is_paused();
+                state.engine.set_paused(paused).await;
                 crate::bridge::emit_status(&app).await;
             });
         }
@@ -76,7 +78,11 @@ fn on_menu(app: &AppHandle, event: tauri::menu::MenuEvent) {
                 .show(move |confirmed| {
                     if confirmed {
                         tauri::async_runtime::spawn(async move {
-                            if let Err(e) = app2.state::<AppState>().store.clear().await {
+                            if let Err(e) = pigeonhole_core::commands::clear(
+                                &app2.state::<AppState>().engine.store,
+                            )
+                            .await
+                            {
                                 tracing::error!(error = %e, "clear all failed");
                             }
                         });

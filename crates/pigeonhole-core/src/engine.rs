@@ -1,8 +1,18 @@
-//! `Engine`: a store, an event bus and a running SMTP server, started from one `Config`.
+//! `Engine`: the only composition root. It opens the store and the event bus from one
+//! `Config`, runs the SMTP listeners (rebinding them when the config changes), pauses and
+//! resumes capture, and reports its status. Every front end starts Pigeonhole through it.
 
-use crate::config::{Config, ConfigError};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::commands;
+use crate::config::{parse_addr, Config, ConfigError, FieldError};
 use crate::event::EventBus;
-use crate::model::MessageDetail;
+use crate::model::ServerStatus;
 use crate::smtp::{BoundServer, ServerError, ServerHandle};
 use crate::store::{Store, StoreError};
 
@@ -19,29 +29,239 @@ pub enum EngineError {
 pub struct Engine {
     pub store: Store,
     pub bus: EventBus,
-    pub server: ServerHandle,
+    data_dir: PathBuf,
+    /// The configuration in force; `apply` replaces it only once every part of it took.
+    config: Mutex<Config>,
+    /// The running listeners; `None` before `listen` or after a failed bind.
+    server: AsyncMutex<Option<ServerHandle>>,
+    /// The bound addresses, readable without waiting for `server`'s lock.
+    bound: Mutex<Option<(SocketAddr, Option<SocketAddr>)>>,
+    /// Why the listeners are not running, for the status bar.
+    listen_error: Mutex<Option<String>>,
+    /// Kept here as well as in the handle, so a rebind keeps the pause.
+    paused: AtomicBool,
 }
 
 impl Engine {
-    /// Opens the store and starts listening. Fails (with a message fit for a person) if the
-    /// data dir is unusable or a port is taken.
-    pub async fn start(config: &Config) -> Result<Engine, EngineError> {
-        let opts = config.server_options()?;
+    /// Opens the store and the bus; nothing listens yet (see `listen`). Fails, with a message
+    /// naming the directory or setting, if the config is invalid or the store unusable.
+    pub fn open(config: &Config) -> Result<Engine, EngineError> {
+        config.validate().map_err(ConfigError::Invalid)?;
+        let data_dir = config.data_dir()?;
+        let mut config = config.clone();
+        config.data_dir = Some(data_dir.clone());
         let bus = EventBus::new();
-        let store = Store::open(&config.data_dir()?, bus.clone(), config.store_options())?;
-        let server = BoundServer::bind(opts, store.clone()).await?.start();
-        Ok(Engine { store, bus, server })
+        let store = Store::open(&data_dir, bus.clone(), config.store_options())?;
+        Ok(Engine {
+            store,
+            bus,
+            data_dir,
+            config: Mutex::new(config),
+            server: AsyncMutex::new(None),
+            bound: Mutex::new(None),
+            listen_error: Mutex::new(None),
+            paused: AtomicBool::new(false),
+        })
     }
 
-    pub async fn shutdown(self) {
-        self.server.shutdown().await;
+    /// Opens the store and starts listening; a port in use is an error.
+    pub async fn start(config: &Config) -> Result<Engine, EngineError> {
+        let engine = Engine::open(config)?;
+        engine.listen().await?;
+        Ok(engine)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> Config {
+        lock(&self.config).clone()
+    }
+
+    /// The SMTP and SMTPS addresses actually bound, while listening.
+    pub fn bound_addrs(&self) -> Option<(SocketAddr, Option<SocketAddr>)> {
+        *lock(&self.bound)
+    }
+
+    /// (Re)starts the listeners from the configuration in force. On failure the reason is
+    /// kept for `status` and returned; the old listeners are stopped either way.
+    pub async fn listen(&self) -> Result<(), ServerError> {
+        let config = self.config();
+        let mut slot = self.server.lock().await;
+        if let Some(old) = slot.take() {
+            old.shutdown().await;
+            *lock(&self.bound) = None;
+        }
+        match self.bind(&config).await {
+            Ok(bound) => {
+                self.install(&mut slot, bound);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SMTP listener did not start");
+                *lock(&self.listen_error) = Some(e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    async fn bind(&self, config: &Config) -> Result<BoundServer, ServerError> {
+        // `apply` and `open` validated the config; a failure here is a bug worth a clear line.
+        let opts = config
+            .server_options()
+            .map_err(|e| ServerError::Invalid(e.to_string()))?;
+        BoundServer::bind(opts, self.store.clone()).await
+    }
+
+    fn install(&self, slot: &mut Option<ServerHandle>, bound: BoundServer) {
+        let handle = bound.start();
+        handle.set_paused(self.paused.load(Ordering::SeqCst));
+        *lock(&self.bound) = Some((handle.smtp_addr, handle.smtps_addr));
+        *slot = Some(handle);
+        *lock(&self.listen_error) = None;
+    }
+
+    /// Applies a new configuration: validates it, rebinds the listeners if they change
+    /// (binding the new addresses before letting go of the old ones where they differ), and
+    /// sets retention and durability. On any error nothing changes and the errors are per
+    /// field. The data dir cannot change while running and is kept.
+    pub async fn apply(&self, new: Config) -> Result<Config, Vec<FieldError>> {
+        let mut new = new.normalized();
+        new.data_dir = Some(self.data_dir.clone());
+        new.validate()?;
+        let old = self.config();
+        let listeners_differ = Config {
+            retention: 0,
+            durability: old.durability,
+            ..new.clone()
+        } != Config {
+            retention: 0,
+            ..old.clone()
+        };
+        let failed_before = lock(&self.listen_error).is_some();
+        if listeners_differ || failed_before {
+            let mut slot = self.server.lock().await;
+            let same_addrs = old.smtp_addr == new.smtp_addr && old.smtps_addr == new.smtps_addr;
+            if same_addrs {
+                // The new listeners need the old ones' ports: stop them first, restore on failure.
+                if let Some(running) = slot.take() {
+                    running.shutdown().await;
+                }
+                match self.bind(&new).await {
+                    Ok(bound) => self.install(&mut slot, bound),
+                    Err(e) => {
+                        if let Ok(bound) = self.bind(&old).await {
+                            self.install(&mut slot, bound);
+                        }
+                        return Err(vec![field_error(&new, e)]);
+                    }
+                }
+            } else {
+                let bound = self
+                    .bind(&new)
+                    .await
+                    .map_err(|e| vec![field_error(&new, e)])?;
+                if let Some(running) = slot.take() {
+                    running.shutdown().await;
+                }
+                self.install(&mut slot, bound);
+            }
+        }
+        let store_error = |field: &str, e: StoreError| FieldError {
+            field: field.into(),
+            message: e.to_string(),
+        };
+        if old.retention != new.retention {
+            self.store
+                .set_retention(new.retention)
+                .map_err(|e| vec![store_error("retention", e)])?;
+        }
+        if old.durability != new.durability {
+            self.store
+                .set_durability(new.durability)
+                .map_err(|e| vec![store_error("durability", e)])?;
+        }
+        *lock(&self.config) = new.clone();
+        Ok(new)
+    }
+
+    /// While paused, new connections get `421 4.3.2` and nothing is captured.
+    pub async fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::SeqCst);
+        if let Some(server) = self.server.lock().await.as_ref() {
+            server.set_paused(paused);
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+
+    pub async fn status(&self) -> ServerStatus {
+        let (smtp_addr, smtps_addr, listening) = match self.bound_addrs() {
+            Some((smtp, smtps)) => (smtp.to_string(), smtps.map(|a| a.to_string()), true),
+            None => {
+                let c = self.config();
+                (c.smtp_addr, c.smtps_addr, false)
+            }
+        };
+        let counts = match commands::counts(&self.store).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not count messages for the status");
+                Default::default()
+            }
+        };
+        ServerStatus {
+            listening,
+            paused: self.is_paused(),
+            smtp_addr,
+            smtps_addr,
+            error: lock(&self.listen_error).clone(),
+            total: counts.total,
+            unread: counts.unread,
+            data_dir: self.data_dir.display().to_string(),
+        }
+    }
+
+    /// Stops the listeners; open sessions are told `421`. The store closes when the last
+    /// handle to it is dropped.
+    pub async fn shutdown(&self) {
+        if let Some(server) = self.server.lock().await.take() {
+            server.shutdown().await;
+        }
+        *lock(&self.bound) = None;
     }
 }
 
-/// The full view of a message, for front ends. Blocking: call off the async executor.
-pub fn message_detail(store: &Store, id: i64) -> Result<MessageDetail, StoreError> {
-    let summary = store.summary(id)?;
-    let envelope = store.envelope(id)?;
-    let raw = store.raw(id)?;
-    Ok(MessageDetail::build(summary, envelope, &raw))
+/// A poisoned lock only means another thread panicked mid-update of plain data; the data
+/// is still the last value written, so carry on with it.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Puts a bind failure next to the setting whose address failed.
+fn field_error(config: &Config, e: ServerError) -> FieldError {
+    let field = match &e {
+        ServerError::AddrInUse { addr } | ServerError::Bind { addr, .. } => {
+            let is_smtps = config
+                .smtps_addr
+                .as_deref()
+                .and_then(|a| parse_addr(a).ok())
+                .is_some_and(|a| a == *addr);
+            if is_smtps {
+                "smtps_addr"
+            } else {
+                "smtp_addr"
+            }
+        }
+        ServerError::Tls(_) => "starttls",
+        ServerError::Invalid(_) => "smtp_addr",
+    };
+    FieldError {
+        field: field.into(),
+        message: e.to_string(),
+    }
 }

@@ -1,20 +1,32 @@
 //! Pigeonhole's engine: everything but the window.
 //!
+//! Modules, leaf first (a module imports only those above it):
+//!
+//! - `model`: the shared domain types (ids, addresses, envelopes, summaries, transcripts,
+//!   the parsed view, status). A leaf: no `crate::` imports.
+//! - `event`: the bus (`EventBus`) and the event names every front end forwards.
+//! - `message`: raw bytes -> summary at ingest, detail on demand (mail-parser).
+//! - `store`: SQLite. One writer thread (group commit, then events), readers on their own
+//!   connections, the checkpointer, migrations.
+//! - `smtp`: the command parser, the pure `Session` state machine (one file per verb family,
+//!   with `Stage` hooks), DATA/BDAT, AUTH, TLS, and the tokio connection and listener loops.
+//! - `config`: the one `Config`, its defaults, validation and files (`settings.json`, TOML).
+//! - `commands`: THE read/write layer front ends call (list, get, raw, part, delete, ...).
+//! - `engine`: the only composition root: store + bus + listeners, rebinding, pause, status.
+//! - `ui_types`: the TypeScript module generated from `model` and `config` for the window.
+//!
 //! Data moves like this:
 //!
 //! 1. `smtp::server` accepts a connection and runs `smtp::connection`, which feeds bytes to
-//!    `smtp::Session`, a pure state machine (`smtp::session`) built from the command parser
-//!    (`smtp::command`, `smtp::address`), the DATA receiver (`smtp::data`) and AUTH
-//!    (`smtp::auth`). Every line in and out goes into the session's `smtp::transcript`.
+//!    `smtp::Session`. Every line in and out goes into the session's transcript recorder.
 //! 2. A finished message is summarised (`message`) and handed to `store`, whose single
 //!    writer thread commits waiting messages together. Only then does the session send 250.
 //! 3. After the commit the store publishes `event::Event`s on the `event::EventBus`; the
-//!    desktop shell, the CLI and tests subscribe.
-//! 4. Readers query `store` on their own connections and parse full views on demand
-//!    (`message::MessageDetail`).
-//!
-//! `config` holds the one `Config` every front end builds from, and `engine` starts it all.
+//!    desktop bridge, the CLI and tests subscribe.
+//! 4. Front ends read and write through `commands`, which runs SQLite work on the blocking
+//!    pool and parses full views on demand from the raw bytes.
 
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod event;

@@ -59,6 +59,7 @@ pub fn core_module() -> String {
         export::<AuthUser>(),
         export::<Config>(),
         export::<FieldError>(),
+        export::<ServerStatus>(),
     ] {
         out.push_str(&decl);
         out.push('\n');

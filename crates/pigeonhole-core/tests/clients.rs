@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pigeonhole_core::config::{AuthMode, AuthUser, Config};
 use pigeonhole_core::model::{ListQuery, MessageSummary};
-use pigeonhole_core::Engine;
+use pigeonhole_core::{commands, Engine};
 
 struct Harness {
     engine: Option<Engine>,
@@ -26,7 +26,7 @@ impl Harness {
         };
         tweak(&mut config);
         let engine = Engine::start(&config).await.expect("server starts");
-        let addr = engine.server.smtp_addr;
+        let addr = engine.bound_addrs().expect("listening").0;
         Harness {
             engine: Some(engine),
             addr,
@@ -40,36 +40,27 @@ impl Harness {
 
     /// Every stored message, newest first (reads on the blocking pool).
     async fn messages(&self) -> Vec<MessageSummary> {
-        let store = self.engine().store.clone();
-        tokio::task::spawn_blocking(move || {
-            store.list(&ListQuery {
+        commands::list(
+            &self.engine().store,
+            ListQuery {
                 limit: 1000,
                 ..Default::default()
-            })
-        })
+            },
+        )
         .await
-        .expect("join")
         .expect("list")
         .messages
     }
 
     async fn raw(&self, id: i64) -> Vec<u8> {
-        let store = self.engine().store.clone();
-        tokio::task::spawn_blocking(move || store.raw(id))
-            .await
-            .expect("join")
-            .expect("raw")
+        commands::raw(&self.engine().store, id).await.expect("raw")
     }
 
     async fn transcript_text(&self, session_id: i64) -> String {
         let store = self.engine().store.clone();
         // The session row is written when the connection closes; give the writer a moment.
         for _ in 0..50 {
-            let s = store.clone();
-            if let Ok(t) = tokio::task::spawn_blocking(move || s.transcript(session_id))
-                .await
-                .expect("join")
-            {
+            if let Ok(t) = commands::transcript(&store, session_id).await {
                 if t.session.ended_at.is_some() {
                     return t
                         .lines
@@ -507,15 +498,13 @@ async fn starttls_pipelined_injection_is_discarded_over_tcp() {
 }
 
 async fn search_total(h: &Harness, text: &str) -> u64 {
-    let store = h.engine().store.clone();
     let q = ListQuery {
         search: text.into(),
         limit: 10,
         ..Default::default()
     };
-    tokio::task::spawn_blocking(move || store.list(&q))
+    commands::list(&h.engine().store, q)
         .await
-        .expect("join")
         .expect("search")
         .total
 }
@@ -539,7 +528,7 @@ async fn search_finds_mail_once_indexed_and_after_a_crash_before_indexing() {
         ..Config::default()
     };
     let engine = Engine::start(&config).await.expect("server starts");
-    let addr = engine.server.smtp_addr;
+    let addr = engine.bound_addrs().expect("listening").0;
     let h = Harness {
         engine: Some(engine),
         addr,
@@ -574,7 +563,7 @@ async fn search_finds_mail_once_indexed_and_after_a_crash_before_indexing() {
     }
     let engine = Engine::start(&config).await.expect("restarts");
     let h = Harness {
-        addr: engine.server.smtp_addr,
+        addr: engine.bound_addrs().expect("listening").0,
         engine: Some(engine),
         _dir: tempfile::tempdir().expect("unused"),
     };
@@ -597,10 +586,8 @@ async fn a_pooled_connection_has_its_transcript_stored_while_still_open() {
     let session = msgs[0].session_id;
     let mut text = String::new();
     for _ in 0..60 {
-        let st = store.clone();
-        let t = tokio::task::spawn_blocking(move || st.transcript(session))
+        let t = commands::transcript(&store, session)
             .await
-            .expect("join")
             .expect("transcript");
         text = t
             .lines
@@ -639,10 +626,7 @@ async fn a_message_deleted_before_it_is_indexed_is_gone_and_not_searchable() {
     .expect("join");
     let id = h.messages().await[0].id;
     // At once, before the writer's idle-time indexing batch.
-    let deleted = h
-        .engine()
-        .store
-        .delete(vec![id])
+    let deleted = commands::delete(&h.engine().store, vec![id])
         .await
         .expect("delete succeeds before indexing");
     assert_eq!(deleted, 1, "one message deleted");

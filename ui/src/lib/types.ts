@@ -22,6 +22,7 @@ export type {
   MessageSummary,
   MimePart,
   RecipientView,
+  ServerStatus,
   SessionSummary,
   TlsInfo,
   Transcript,
@@ -32,7 +33,7 @@ export { CONFIG_DEFAULTS, CORE_EVENTS } from "./generated/core";
 export type {
   CommandError,
   DesktopSettings,
-  ServerStatus,
+  ErrorKind,
   Theme,
   UiSettings,
 } from "./generated/desktop";

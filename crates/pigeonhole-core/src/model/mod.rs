@@ -12,6 +12,7 @@ mod durability;
 mod envelope;
 mod message;
 mod session;
+mod status;
 pub mod time;
 
 pub use address::Address;
@@ -20,6 +21,7 @@ pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
 pub use message::{Counts, Inbox, ListQuery, MessagePage, MessageSummary};
 pub use session::{AuthInfo, Direction, SessionSummary, TlsInfo, Transcript, TranscriptLine};
+pub use status::ServerStatus;
 
 /// A stored message's id: its row id, increasing in arrival order.
 pub type MessageId = i64;

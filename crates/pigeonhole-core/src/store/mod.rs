@@ -40,6 +40,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("creating the lock file {path} (is the data directory writable?): {source}")]
+    LockFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the store at {0} is in use by another Pigeonhole server")]
     Locked(PathBuf),
     #[error(
@@ -100,7 +105,11 @@ impl Store {
             path: dir.to_path_buf(),
             source: e,
         })?;
-        let lock = File::create(dir.join(LOCK_FILE))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = File::create(&lock_path).map_err(|e| StoreError::LockFile {
+            path: lock_path.clone(),
+            source: e,
+        })?;
         if lock.try_lock().is_err() {
             return Err(StoreError::Locked(dir.to_path_buf()));
         }

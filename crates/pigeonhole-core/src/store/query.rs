@@ -52,11 +52,12 @@ fn fts_query(search: &str) -> Option<String> {
 }
 
 impl Store {
-    pub fn list(&self, q: &ListQuery) -> Result<MessagePage> {
+    /// One page of messages; `q.limit` is used as given (see `commands::list`).
+    pub(crate) fn list(&self, q: &ListQuery) -> Result<MessagePage> {
         self.read(|c| list(c, q))
     }
 
-    pub fn summary(&self, id: i64) -> Result<MessageSummary> {
+    pub(crate) fn summary(&self, id: i64) -> Result<MessageSummary> {
         self.read(|c| {
             c.query_row(
                 &format!("SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1"),
@@ -68,7 +69,7 @@ impl Store {
         })
     }
 
-    pub fn raw(&self, id: i64) -> Result<Vec<u8>> {
+    pub(crate) fn raw(&self, id: i64) -> Result<Vec<u8>> {
         self.read(|c| {
             c.query_row(
                 "SELECT raw FROM message_raw WHERE message_id = ?1",
@@ -80,7 +81,7 @@ impl Store {
         })
     }
 
-    pub fn envelope(&self, id: i64) -> Result<StoredEnvelope> {
+    pub(crate) fn envelope(&self, id: i64) -> Result<StoredEnvelope> {
         self.read(|c| {
             c.query_row(
                 "SELECT mail_from, mail_params, rcpt_to, transcript_first, transcript_end, auth_user FROM messages WHERE id = ?1",
@@ -102,7 +103,7 @@ impl Store {
         })
     }
 
-    pub fn counts(&self) -> Result<Counts> {
+    pub(crate) fn counts(&self) -> Result<Counts> {
         self.read(|c| {
             Ok(c.query_row(
                 "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM messages WHERE read = 0)",
@@ -117,7 +118,7 @@ impl Store {
         })
     }
 
-    pub fn inboxes(&self) -> Result<Vec<Inbox>> {
+    pub(crate) fn inboxes(&self) -> Result<Vec<Inbox>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT r.address, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM recipients r
@@ -134,7 +135,7 @@ impl Store {
         })
     }
 
-    pub fn sessions(&self, offset: u64, limit: u64) -> Result<Vec<SessionSummary>> {
+    pub(crate) fn sessions(&self, offset: u64, limit: u64) -> Result<Vec<SessionSummary>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "{SESSION_SELECT} ORDER BY id DESC LIMIT ?1 OFFSET ?2"
@@ -144,7 +145,7 @@ impl Store {
         })
     }
 
-    pub fn session(&self, id: i64) -> Result<SessionSummary> {
+    pub(crate) fn session(&self, id: i64) -> Result<SessionSummary> {
         self.read(|c| {
             c.query_row(
                 &format!("{SESSION_SELECT} WHERE id = ?1"),
@@ -156,7 +157,7 @@ impl Store {
         })
     }
 
-    pub fn transcript(&self, session_id: i64) -> Result<Transcript> {
+    pub(crate) fn transcript(&self, session_id: i64) -> Result<Transcript> {
         let session = self.session(session_id)?;
         let lines = self.read(|c| {
             let mut stmt = c.prepare_cached(
@@ -229,11 +230,8 @@ fn list(c: &Connection, q: &ListQuery) -> Result<MessagePage> {
         params_from_iter(args.iter()),
         |r| r.get(0),
     )?;
-    let limit = if q.limit == 0 {
-        100
-    } else {
-        q.limit.min(10_000)
-    };
+    // The command layer has clamped the page (`commands::list`); the store takes it as given.
+    let limit = q.limit;
     let sql = format!(
         "SELECT {distinct}{SUMMARY_COLUMNS} FROM messages m{joins}{filter} ORDER BY m.id DESC LIMIT {limit} OFFSET {}",
         q.offset

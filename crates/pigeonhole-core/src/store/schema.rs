@@ -47,23 +47,27 @@ pub(crate) fn open_connection(
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
+    let opened = || -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        if !read_only {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.pragma_update(None, "synchronous", synchronous(durability))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        if !read_only {
+            // The writer never checkpoints itself (a checkpoint would hold up every waiting
+            // 250); `checkpointer` does it from its own connection.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        Ok(conn)
+    };
+    // Every failure here names the file: a read-only data dir fails at the WAL pragma.
+    opened().map_err(|e| StoreError::Open {
         path: path.to_path_buf(),
         source: e,
-    })?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    if !read_only {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-    }
-    conn.pragma_update(None, "synchronous", synchronous(durability))?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    if !read_only {
-        // The writer never checkpoints itself (a checkpoint would hold up every waiting 250);
-        // `checkpointer` does it from its own connection.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    }
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
-    Ok(conn)
+    })
 }
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -168,6 +168,29 @@ retention: number, show_passwords: boolean, durability: Durability, };
 
 export type FieldError = { field: string, message: string, };
 
+export type ServerStatus = { 
+/**
+ * True when the SMTP listener is bound and accepting.
+ */
+listening: boolean, 
+/**
+ * While paused, connections get 421 and nothing is captured.
+ */
+paused: boolean, 
+/**
+ * The bound address when listening (the real port when 0 was asked for), else the
+ * configured one.
+ */
+smtp_addr: string, smtps_addr: string | null, 
+/**
+ * Why the listener is not running (e.g. "127.0.0.1:1025 is already in use ...").
+ */
+error: string | null, total: number, unread: number, 
+/**
+ * Where the store lives.
+ */
+data_dir: string, };
+
 /** The engine's defaults, from `Config::default()`. */
 export const CONFIG_DEFAULTS: Config = {
   "data_dir": null,

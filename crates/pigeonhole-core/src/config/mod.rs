@@ -1,11 +1,17 @@
-//! One `Config`, from defaults <- file (TOML) <- environment <- flags. Front ends apply the
-//! last two; this module owns the defaults, the file, and validation.
+//! One `Config`, from defaults <- the settings the window saved in the data dir <- a TOML
+//! file <- environment <- flags. Front ends apply the last two; this module owns the
+//! defaults, the files (`saved`), merging a set of fields, and validation.
+
+mod saved;
+
+pub use saved::{settings_path, SavedSettings, SETTINGS_FILE};
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use ts_rs::TS;
 
 use crate::model::Durability;
@@ -93,10 +99,78 @@ pub enum ConfigError {
     },
     #[error("parsing config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("invalid settings: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    #[error("writing settings file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid settings: {}", describe(.0))]
     Invalid(Vec<FieldError>),
     #[error("no data directory: pass --data-dir (this platform has no standard data directory)")]
     NoDataDir,
+}
+
+/// Field errors as one line: "field: message; field: message".
+pub fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `base` with `fields` (serde names to JSON values) laid over it, one field at a time, so a
+/// field that is unknown or of the wrong type is reported by name and the rest still apply.
+/// Used for `Config` and for a front end's own settings, so they report errors alike.
+pub fn merge_fields<T>(base: &T, fields: Map<String, Value>) -> (T, Vec<FieldError>)
+where
+    T: Serialize + serde::de::DeserializeOwned + Clone,
+{
+    let mut merged = match serde_json::to_value(base) {
+        Ok(Value::Object(m)) => m,
+        _ => return (base.clone(), Vec::new()),
+    };
+    let mut current = base.clone();
+    let mut errs = Vec::new();
+    for (key, value) in fields {
+        let Some(previous) = merged.insert(key.clone(), value) else {
+            merged.remove(&key);
+            errs.push(FieldError {
+                field: key,
+                message: "is not a setting Pigeonhole knows".into(),
+            });
+            continue;
+        };
+        match serde_json::from_value::<T>(Value::Object(merged.clone())) {
+            Ok(t) => current = t,
+            Err(e) => {
+                errs.push(FieldError {
+                    field: key.clone(),
+                    message: type_message(&e),
+                });
+                merged.insert(key, previous);
+            }
+        }
+    }
+    (current, errs)
+}
+
+/// A serde type error in words a settings form can show.
+fn type_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let wants_number = [
+        "expected usize",
+        "expected u64",
+        "expected u32",
+        "expected u16",
+    ]
+    .iter()
+    .any(|w| text.contains(w));
+    if wants_number {
+        "must be a whole number".into()
+    } else {
+        text
+    }
 }
 
 pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
@@ -117,15 +191,59 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
 }
 
 impl Config {
+    /// A whole config from a TOML file; missing keys take the defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        Config::default().with_file(path)
+    }
+
+    /// These settings with the keys present in a TOML file laid over them.
+    pub fn with_file(self, path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
             path: path.into(),
             source: e,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.into(),
             message: e.to_string(),
+        })?;
+        let fields = match serde_json::to_value(table) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        self.with_fields(fields).map_err(|errs| ConfigError::Parse {
+            path: path.into(),
+            message: describe(&errs),
         })
+    }
+
+    /// These settings with `fields` (config keys to JSON values) laid over them, normalised
+    /// and validated. Every problem is reported at once, per field: an unknown key, a value
+    /// of the wrong type (a settings form's empty number box) and a value out of bounds.
+    pub fn with_fields(self, fields: Map<String, Value>) -> Result<Config, Vec<FieldError>> {
+        let (config, mut errs) = merge_fields(&self, fields);
+        let config = config.normalized();
+        if let Err(more) = config.validate() {
+            errs.extend(more);
+        }
+        if errs.is_empty() {
+            Ok(config)
+        } else {
+            Err(errs)
+        }
+    }
+
+    /// Surrounding spaces trimmed from addresses and the host name; an empty SMTPS address
+    /// means none.
+    pub fn normalized(mut self) -> Config {
+        self.smtp_addr = self.smtp_addr.trim().to_string();
+        self.hostname = self.hostname.trim().to_string();
+        self.smtps_addr = self
+            .smtps_addr
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        self
     }
 
     /// Every problem at once, so a settings form can mark each field.
@@ -173,8 +291,18 @@ impl Config {
                 "add at least one user, or accept any credentials".into(),
             );
         }
-        if self.auth_users.iter().any(|u| u.username.is_empty()) {
+        if self.auth_users.iter().any(|u| u.username.trim().is_empty()) {
             err("auth_users", "user names cannot be empty".into());
+        } else {
+            let mut names: Vec<&str> = self
+                .auth_users
+                .iter()
+                .map(|u| u.username.as_str())
+                .collect();
+            names.sort_unstable();
+            if names.windows(2).any(|w| w[0] == w[1]) {
+                err("auth_users", "user names must be unique".into());
+            }
         }
         if self.hostname.trim().is_empty() || self.hostname.contains(char::is_whitespace) {
             err("hostname", "must be a host name without spaces".into());
@@ -280,6 +408,50 @@ mod tests {
         let errs = c.validate().expect_err("two bad fields");
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["smtp_addr", "max_recipients"]);
+    }
+
+    #[test]
+    fn fields_of_the_wrong_type_or_out_of_bounds_are_reported_per_field() {
+        let fields: Map<String, Value> = serde_json::from_str(
+            r#"{"max_line_length": 78, "max_connections": null, "hostname": "a b",
+                "smtp_addr": " 127.0.0.1:2525 ", "smtps_addr": "", "colour": "red"}"#,
+        )
+        .expect("valid JSON");
+        let errs = Config::default()
+            .with_fields(fields)
+            .expect_err("four fields are wrong");
+        let by_field = |f: &str| {
+            errs.iter()
+                .find(|e| e.field == f)
+                .map(|e| e.message.clone())
+                .unwrap_or_else(|| panic!("no error for {f}: {errs:?}"))
+        };
+        assert!(by_field("max_line_length").contains("512"), "bound named");
+        assert_eq!(by_field("max_connections"), "must be a whole number");
+        assert!(by_field("hostname").contains("without spaces"));
+        assert!(by_field("colour").contains("not a setting"));
+        assert!(
+            !errs
+                .iter()
+                .any(|e| e.field == "smtp_addr" || e.field == "smtps_addr"),
+            "padded and empty addresses are normalised, not refused: {errs:?}"
+        );
+    }
+
+    #[test]
+    fn merged_fields_keep_everything_else() {
+        let base = Config {
+            hostname: "mail.test".into(),
+            ..Config::default()
+        };
+        let fields: Map<String, Value> = serde_json::from_str(
+            r#"{"smtps_addr": " 127.0.0.1:2465 ", "durability": "power-loss"}"#,
+        )
+        .expect("valid JSON");
+        let c = base.with_fields(fields).expect("valid");
+        assert_eq!(c.hostname, "mail.test", "untouched fields are kept");
+        assert_eq!(c.smtps_addr.as_deref(), Some("127.0.0.1:2465"), "trimmed");
+        assert_eq!(c.durability, Durability::PowerLoss);
     }
 
     #[test]

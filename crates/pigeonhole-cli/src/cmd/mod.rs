@@ -1,0 +1,5 @@
+//! One file per subcommand.
+
+pub mod list;
+pub mod serve;
+pub mod show;

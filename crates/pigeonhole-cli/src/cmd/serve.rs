@@ -1,0 +1,189 @@
+//! `pigeonhole serve`: run the engine until Ctrl-C or SIGTERM.
+//!
+//! Settings layer as: core's defaults <- what the window saved in the data dir
+//! (`settings.json`) <- `--config FILE` <- `PIGEONHOLE_*` <- flags.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use pigeonhole_core::config::{settings_path, AuthMode, AuthUser, Config, SavedSettings};
+use pigeonhole_core::model::Durability;
+use pigeonhole_core::Engine;
+
+use crate::error::{CliError, Result};
+use crate::DataDir;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// TOML config file; flags and PIGEONHOLE_* variables override it.
+    #[arg(long, env = "PIGEONHOLE_CONFIG")]
+    config: Option<PathBuf>,
+    /// SMTP listen address [default: 127.0.0.1:1025]
+    #[arg(long, env = "PIGEONHOLE_SMTP")]
+    smtp: Option<String>,
+    /// Also listen for implicit TLS (SMTPS), e.g. 127.0.0.1:1465
+    #[arg(long, env = "PIGEONHOLE_SMTPS")]
+    smtps: Option<String>,
+    #[command(flatten)]
+    dir: DataDir,
+    /// Host name used in the greeting and EHLO reply
+    #[arg(long, env = "PIGEONHOLE_HOSTNAME")]
+    hostname: Option<String>,
+    /// Do not offer STARTTLS
+    #[arg(long, env = "PIGEONHOLE_NO_STARTTLS")]
+    no_starttls: bool,
+    /// Only accept these credentials (user:password, repeatable); default accepts any
+    #[arg(
+        long = "auth-user",
+        env = "PIGEONHOLE_AUTH_USERS",
+        value_delimiter = ','
+    )]
+    auth_users: Vec<String>,
+    /// Largest message in bytes (advertised as SIZE)
+    #[arg(long, env = "PIGEONHOLE_MAX_MESSAGE_SIZE")]
+    max_message_size: Option<usize>,
+    /// Most recipients per message
+    #[arg(long, env = "PIGEONHOLE_MAX_RECIPIENTS")]
+    max_recipients: Option<usize>,
+    /// Longest command line in octets
+    #[arg(long, env = "PIGEONHOLE_MAX_LINE_LENGTH")]
+    max_line_length: Option<usize>,
+    /// Seconds of silence before a session is closed with 421
+    #[arg(long, env = "PIGEONHOLE_IDLE_TIMEOUT")]
+    idle_timeout: Option<u64>,
+    /// Most concurrent connections; more get 421
+    #[arg(long, env = "PIGEONHOLE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Keep only the newest N messages (0 keeps all)
+    #[arg(long, env = "PIGEONHOLE_RETENTION")]
+    retention: Option<u64>,
+    /// Record AUTH passwords in transcripts instead of masking them
+    #[arg(long, env = "PIGEONHOLE_SHOW_PASSWORDS")]
+    show_passwords: bool,
+    /// fsync every commit, so acknowledged mail survives power loss (slower)
+    #[arg(long, env = "PIGEONHOLE_FSYNC")]
+    fsync: bool,
+}
+
+impl ServeArgs {
+    /// The layered configuration, and whether the window's saved settings were used.
+    fn config(&self) -> Result<(Config, bool)> {
+        let from_file = self.config.as_deref().map(Config::from_file).transpose()?;
+        let data_dir = match self
+            .dir
+            .data_dir
+            .clone()
+            .or_else(|| from_file.and_then(|c| c.data_dir))
+        {
+            Some(d) => d,
+            None => self.dir.resolve()?,
+        };
+        let saved = SavedSettings::load(&data_dir)?;
+        let used_saved = saved.is_some();
+        let mut c = saved.map(|s| s.engine).unwrap_or_default();
+        if let Some(path) = &self.config {
+            c = c.with_file(path)?;
+        }
+        c.data_dir = Some(data_dir);
+        if let Some(v) = &self.smtp {
+            c.smtp_addr = v.clone();
+        }
+        if let Some(v) = &self.smtps {
+            c.smtps_addr = Some(v.clone());
+        }
+        if let Some(v) = &self.hostname {
+            c.hostname = v.clone();
+        }
+        if self.no_starttls {
+            c.starttls = false;
+        }
+        if !self.auth_users.is_empty() {
+            c.auth_mode = AuthMode::Users;
+            c.auth_users = self
+                .auth_users
+                .iter()
+                .map(|pair| {
+                    let (u, p) = pair
+                        .split_once(':')
+                        .ok_or_else(|| CliError::AuthUser(pair.clone()))?;
+                    Ok(AuthUser {
+                        username: u.into(),
+                        password: p.into(),
+                    })
+                })
+                .collect::<Result<_>>()?;
+        }
+        macro_rules! set {
+            ($($field:ident = $opt:expr),*) => { $(if let Some(v) = $opt { c.$field = v; })* };
+        }
+        set!(
+            max_message_size = self.max_message_size,
+            max_recipients = self.max_recipients,
+            max_line_length = self.max_line_length,
+            idle_timeout_secs = self.idle_timeout,
+            max_connections = self.max_connections,
+            retention = self.retention
+        );
+        if self.show_passwords {
+            c.show_passwords = true;
+        }
+        if self.fsync {
+            c.durability = Durability::PowerLoss;
+        }
+        Ok((c.normalized(), used_saved))
+    }
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PIGEONHOLE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let (config, used_saved) = args.config()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    runtime.block_on(async {
+        let engine = Engine::start(&config).await?;
+        let dir = engine.data_dir();
+        if used_saved {
+            eprintln!(
+                "pigeonhole: using the settings saved in {} (flags and PIGEONHOLE_* override them)",
+                settings_path(dir).display()
+            );
+        }
+        if let Some((smtp, smtps)) = engine.bound_addrs() {
+            eprintln!(
+                "pigeonhole: capturing on smtp://{smtp} (data in {})",
+                dir.display()
+            );
+            if let Some(a) = smtps {
+                eprintln!("pigeonhole: implicit TLS on smtps://{a}");
+            }
+        }
+        wait_for_signal().await;
+        eprintln!("pigeonhole: shutting down");
+        engine.shutdown().await;
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,47 @@
+//! The CLI's one error: what failed, in a sentence, and the exit code it maps to.
+
+use std::path::PathBuf;
+
+use pigeonhole_core::commands::CommandError;
+use pigeonhole_core::config::ConfigError;
+use pigeonhole_core::engine::EngineError;
+use pigeonhole_core::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error("data directory {0} does not exist")]
+    NoDataDir(PathBuf),
+    #[error("--auth-user {0:?}: expected user:password")]
+    AuthUser(String),
+    #[error("starting the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("writing the output: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("writing JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl CliError {
+    /// 2 when the thing asked for does not exist, 1 for every other failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Command(e) if e.is_not_found() => 2,
+            _ => 1,
+        }
+    }
+
+    /// A closed pipe (`pigeonhole list | head`) is not a failure worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CliError>;

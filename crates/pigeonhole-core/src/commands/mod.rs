@@ -1,0 +1,75 @@
+//! THE read/write layer every front end calls: the window's commands, the CLI's subcommands,
+//! and (next) the HTTP API, MCP and the test crate. Each front end converts types and
+//! errors; none builds SQL, walks MIME parts, clamps a page or names a file itself.
+//!
+//! Every function is async and keeps blocking SQLite work and parsing off the executor
+//! (`blocking`). Writes go through the store's single writer and resolve after the commit.
+//!
+//! - `messages`: list, counts, get (detail), raw, part bytes with a file name, delete,
+//!   mark read/unread, clear, inboxes.
+//! - `sessions`: sessions and transcripts.
+//! - `files`: file names made safe from what a hostile message says.
+
+mod files;
+mod messages;
+mod sessions;
+
+pub use files::{eml_file_name, safe_file_name};
+pub use messages::{
+    clear, counts, delete, get_message, inboxes, list, mark_read, part, raw, raw_file, FileData,
+    DEFAULT_PAGE, MAX_PAGE,
+};
+pub use sessions::{session, sessions, transcript, MAX_SESSIONS_PAGE};
+
+use crate::model::{MessageId, SessionId};
+use crate::store::{Store, StoreError};
+
+/// What a command can fail with. Front ends map it to their own boundary: the window to a
+/// serialisable error, the CLI to a message and exit code, the API to a status.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("no message with id {0}")]
+    NoMessage(MessageId),
+    #[error("no session with id {0}")]
+    NoSession(SessionId),
+    #[error("message {id} has no part {part}")]
+    NoPart { id: MessageId, part: String },
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl CommandError {
+    /// True when the thing asked for does not exist (404 in the API, exit 2 in the CLI).
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            CommandError::NoMessage(_) | CommandError::NoSession(_) | CommandError::NoPart { .. }
+        )
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoMessage(id) => CommandError::NoMessage(id),
+            StoreError::NoSession(id) => CommandError::NoSession(id),
+            other => CommandError::Store(other),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CommandError>;
+
+/// Runs store work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    store: &Store,
+    f: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&store)).await?
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,22 @@
+//! What the engine is doing right now, for the window's status bar and the CLI.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ServerStatus {
+    /// True when the SMTP listener is bound and accepting.
+    pub listening: bool,
+    /// While paused, connections get 421 and nothing is captured.
+    pub paused: bool,
+    /// The bound address when listening (the real port when 0 was asked for), else the
+    /// configured one.
+    pub smtp_addr: String,
+    pub smtps_addr: Option<String>,
+    /// Why the listener is not running (e.g. "127.0.0.1:1025 is already in use ...").
+    pub error: Option<String>,
+    pub total: u64,
+    pub unread: u64,
+    /// Where the store lives.
+    pub data_dir: String,
+}
