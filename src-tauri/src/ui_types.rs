@@ -1,7 +1,7 @@
 //! The window's own wire types, rendered to `ui/src/lib/generated/desktop.ts` beside core's
 //! module; the test fails while the committed file is stale.
 
-use pigeonhole_core::ui_types::{banner, check_committed, export};
+use pigeonhole_core::ui_types::{banner, check_committed, export, export_names, export_value};
 
 use crate::error::{CommandError, ErrorKind};
 use crate::settings::{DesktopSettings, Theme, UiSettings};
@@ -21,18 +21,17 @@ fn desktop_module() -> String {
         out.push_str(&decl);
         out.push('\n');
     }
-    let defaults =
-        serde_json::to_string_pretty(&UiSettings::default()).expect("the defaults serialise");
-    out.push_str("/** The window's defaults, from `UiSettings::default()`. */\n");
-    out.push_str(&format!(
-        "export const UI_DEFAULTS: UiSettings = {defaults};\n\n"
+    out.push_str(&export_value(
+        "UI_DEFAULTS",
+        "UiSettings",
+        "The window's defaults, from `UiSettings::default()`.",
+        &UiSettings::default(),
     ));
-    out.push_str("/** Names of the window's own events, from `bridge::names`. */\n");
-    out.push_str("export const DESKTOP_EVENTS = {\n");
-    for (key, name) in crate::bridge::names::ALL {
-        out.push_str(&format!("  {key}: \"{name}\",\n"));
-    }
-    out.push_str("} as const;\n");
+    out.push_str(&export_names(
+        "DESKTOP_EVENTS",
+        "Names of the window's own events, from `bridge::names`.",
+        crate::bridge::names::ALL,
+    ));
     out
 }
 

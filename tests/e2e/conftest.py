@@ -26,32 +26,13 @@ def free_port() -> int:
 
 
 def settings(port: int, engine: dict | None = None, ui: dict | None = None) -> dict:
-    """A settings.json in the window's layout, `{"engine": Config, "ui": UiSettings}`, with
-    core's defaults (CONFIG_DEFAULTS in ui/src/lib/generated/core.ts) listening on `port`.
-    The data dir is not in the file: it always belongs to the directory it is in."""
-    base = {
-        "engine": {
-            "data_dir": None,
-            "smtp_addr": f"127.0.0.1:{port}",
-            "smtps_addr": None,
-            "hostname": "pigeonhole.localhost",
-            "starttls": True,
-            "auth_mode": "any",
-            "auth_users": [],
-            "max_message_size": 26214400,
-            "max_recipients": 1000,
-            "max_line_length": 512,
-            "idle_timeout_secs": 300,
-            "max_connections": 256,
-            "retention": 0,
-            "show_passwords": False,
-            "durability": "process",
-        },
-        "ui": {"notifications": True, "theme": "system"},
+    """A settings.json in the window's layout, `{"engine": {...}, "ui": {...}}`, listening
+    on `port`. Only the fields given are written: core fills in its own defaults for the
+    rest, so no default is copied here."""
+    return {
+        "engine": {"smtp_addr": f"127.0.0.1:{port}", **(engine or {})},
+        "ui": dict(ui or {}),
     }
-    base["engine"].update(engine or {})
-    base["ui"].update(ui or {})
-    return base
 
 
 class App:

@@ -30,6 +30,22 @@ pub fn banner(generator: &str) -> String {
     )
 }
 
+/// `export const NAME: Type = <value as JSON>;`, so the UI reads a Rust value, not a copy.
+pub fn export_value<T: serde::Serialize>(name: &str, ty: &str, doc: &str, value: &T) -> String {
+    let json = serde_json::to_string_pretty(value).expect("a plain value serialises");
+    format!("/** {doc} */\nexport const {name}: {ty} = {json};\n\n")
+}
+
+/// `export const NAME = { KEY: "value", ... } as const;` from `(key, value)` pairs.
+pub fn export_names(name: &str, doc: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = format!("/** {doc} */\nexport const {name} = {{\n");
+    for (key, value) in pairs {
+        out.push_str(&format!("  {key}: \"{value}\",\n"));
+    }
+    out.push_str("} as const;\n");
+    out
+}
+
 /// The whole core module: every wire type, the engine defaults and the event names.
 pub fn core_module() -> String {
     let mut out = banner("crates/pigeonhole-core/src/ui_types.rs");
@@ -64,18 +80,17 @@ pub fn core_module() -> String {
         out.push_str(&decl);
         out.push('\n');
     }
-    let defaults =
-        serde_json::to_string_pretty(&Config::default()).expect("the default config serialises");
-    out.push_str("/** The engine's defaults, from `Config::default()`. */\n");
-    out.push_str(&format!(
-        "export const CONFIG_DEFAULTS: Config = {defaults};\n\n"
+    out.push_str(&export_value(
+        "CONFIG_DEFAULTS",
+        "Config",
+        "The engine's defaults, from `Config::default()`.",
+        &Config::default(),
     ));
-    out.push_str("/** Names of the store's events, from `event::names`. */\n");
-    out.push_str("export const CORE_EVENTS = {\n");
-    for (key, name) in names::ALL {
-        out.push_str(&format!("  {key}: \"{name}\",\n"));
-    }
-    out.push_str("} as const;\n");
+    out.push_str(&export_names(
+        "CORE_EVENTS",
+        "Names of the store's events, from `event::names`.",
+        names::ALL,
+    ));
     out
 }
 

@@ -214,29 +214,29 @@ impl Store {
         wait.await.map_err(|_| StoreError::WriterGone)?
     }
 
-    pub async fn delete(&self, ids: Vec<i64>) -> Result<u64> {
+    pub(crate) async fn delete(&self, ids: Vec<i64>) -> Result<u64> {
         self.request(|done| Op::Delete { ids, done }).await
     }
 
-    pub async fn clear(&self) -> Result<()> {
+    pub(crate) async fn clear(&self) -> Result<()> {
         self.request(|done| Op::Clear { done }).await
     }
 
-    pub async fn mark_read(&self, ids: Vec<i64>, read: bool) -> Result<()> {
+    pub(crate) async fn mark_read(&self, ids: Vec<i64>, read: bool) -> Result<()> {
         self.request(|done| Op::MarkRead { ids, read, done }).await
     }
 
-    pub fn set_retention(&self, keep: u64) -> Result<()> {
+    pub(crate) fn set_retention(&self, keep: u64) -> Result<()> {
         self.send(Op::SetRetention(keep))
     }
 
     /// Changes how far a 250 can be trusted, from the next commit on; fire and forget.
-    pub fn set_durability(&self, durability: Durability) -> Result<()> {
+    pub(crate) fn set_durability(&self, durability: Durability) -> Result<()> {
         self.send(Op::SetDurability(durability))
     }
 
     /// Runs `f` on a pooled read connection. Blocking: call from a blocking context.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.inner.readers.lock().ok().and_then(|mut v| v.pop());
         let conn = match conn {
             Some(c) => c,
