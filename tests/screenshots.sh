@@ -111,7 +111,7 @@ mkdir -p "$DATA"
 
 write_settings() { # theme
   cat >"$DATA/settings.json" <<JSON
-{"smtp_addr":"127.0.0.1:$SMTP_PORT","smtps_addr":null,"starttls":true,"auth_mode":"any","auth_users":[],"max_message_size":26214400,"max_recipients":1000,"max_line_length":512,"idle_timeout_secs":300,"max_connections":256,"retention":0,"notifications":true,"theme":"$1","show_passwords":false}
+{"engine":{"smtp_addr":"127.0.0.1:$SMTP_PORT"},"ui":{"theme":"$1"}}
 JSON
 }
 
