@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use pigeonhole_core::config::{merge_fields, Config, ConfigError, FieldError, SavedSettings};
+use pigeonhole_core::config::{
+    merge_fields, settings_path, Config, ConfigError, FieldError, SavedSettings,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
@@ -46,13 +48,19 @@ pub struct DesktopSettings {
 
 impl DesktopSettings {
     /// The saved settings of `dir` (migrating an old flat file), or the defaults. The data
-    /// dir is always `dir`. A window setting that no longer parses falls back to its default
-    /// with a warning; an engine setting core refuses is an error naming file and field.
+    /// dir is always `dir`. The window must start even on a file core refuses (a hand edit, a
+    /// newer version's key): a refused value falls back to its default, is logged, and the
+    /// file is left alone until the person saves.
     pub fn load(dir: &Path) -> Result<DesktopSettings, ConfigError> {
-        let saved = SavedSettings::load(dir)?.unwrap_or_default();
-        let (ui, errs) = merge_fields(&UiSettings::default(), saved.ui);
-        for e in errs {
-            tracing::warn!(field = %e.field, message = %e.message, "ignoring a saved window setting");
+        let (saved, ignored) = SavedSettings::load_lenient(dir)?;
+        let (ui, ui_ignored) = merge_fields(&UiSettings::default(), saved.ui);
+        for e in ignored.iter().chain(&ui_ignored) {
+            tracing::warn!(
+                file = %settings_path(dir).display(),
+                field = %e.field,
+                message = %e.message,
+                "ignoring a saved setting; its default is used"
+            );
         }
         let mut engine = saved.engine;
         engine.data_dir = Some(dir.to_path_buf());
@@ -143,6 +151,17 @@ mod tests {
         );
         assert_eq!(json["ui"]["theme"], "dark", "ui half: {text}");
         assert_eq!(DesktopSettings::load(dir.path()).expect("loads"), s);
+    }
+
+    #[test]
+    fn the_window_starts_on_a_file_core_refuses_and_keeps_the_good_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = r#"{"engine":{"max_line_length":78,"hostname":"kept.test"},"ui":{"theme":"dark","zoom":2}}"#;
+        std::fs::write(dir.path().join("settings.json"), text).expect("write");
+        let s = DesktopSettings::load(dir.path()).expect("loads anyway");
+        assert_eq!(s.engine.hostname, "kept.test");
+        assert_eq!(s.engine.max_line_length, Config::default().max_line_length);
+        assert_eq!(s.ui.theme, Theme::Dark, "good window settings are kept too");
     }
 
     #[test]

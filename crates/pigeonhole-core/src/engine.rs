@@ -87,13 +87,12 @@ impl Engine {
 
     /// (Re)starts the listeners from the configuration in force. On failure the reason is
     /// kept for `status` and returned; the old listeners are stopped either way.
-    pub async fn listen(&self) -> Result<(), ServerError> {
-        let config = self.config();
+    pub async fn listen(&self) -> Result<(), EngineError> {
+        // The slot's lock serialises every change of listeners and config (`apply` too), so
+        // what listens is always what `config` says.
         let mut slot = self.server.lock().await;
-        if let Some(old) = slot.take() {
-            old.shutdown().await;
-            *lock(&self.bound) = None;
-        }
+        self.stop(&mut slot).await;
+        let config = self.config();
         match self.bind(&config).await {
             Ok(bound) => {
                 self.install(&mut slot, bound);
@@ -107,12 +106,9 @@ impl Engine {
         }
     }
 
-    async fn bind(&self, config: &Config) -> Result<BoundServer, ServerError> {
-        // `apply` and `open` validated the config; a failure here is a bug worth a clear line.
-        let opts = config
-            .server_options()
-            .map_err(|e| ServerError::Invalid(e.to_string()))?;
-        BoundServer::bind(opts, self.store.clone()).await
+    async fn bind(&self, config: &Config) -> Result<BoundServer, EngineError> {
+        let opts = config.server_options()?;
+        Ok(BoundServer::bind(opts, self.store.clone()).await?)
     }
 
     fn install(&self, slot: &mut Option<ServerHandle>, bound: BoundServer) {
@@ -123,68 +119,105 @@ impl Engine {
         *lock(&self.listen_error) = None;
     }
 
-    /// Applies a new configuration: validates it, rebinds the listeners if they change
-    /// (binding the new addresses before letting go of the old ones where they differ), and
-    /// sets retention and durability. On any error nothing changes and the errors are per
-    /// field. The data dir cannot change while running and is kept.
+    async fn stop(&self, slot: &mut Option<ServerHandle>) {
+        if let Some(running) = slot.take() {
+            running.shutdown().await;
+        }
+        *lock(&self.bound) = None;
+    }
+
+    /// Binds `new`'s listeners in place of the running ones. Where the addresses differ the
+    /// new ones are bound before the old ones let go, so a taken port changes nothing; where
+    /// they are the same the old ones must go first, and come back if the new ones fail.
+    async fn rebind(
+        &self,
+        slot: &mut Option<ServerHandle>,
+        old: &Config,
+        new: &Config,
+    ) -> Result<(), Vec<FieldError>> {
+        let same_addrs = old.smtp_addr == new.smtp_addr && old.smtps_addr == new.smtps_addr;
+        if !same_addrs {
+            let bound = self.bind(new).await.map_err(|e| bind_errors(new, e))?;
+            self.stop(slot).await;
+            self.install(slot, bound);
+            return Ok(());
+        }
+        self.stop(slot).await;
+        match self.bind(new).await {
+            Ok(bound) => {
+                self.install(slot, bound);
+                Ok(())
+            }
+            Err(e) => {
+                let errors = bind_errors(new, e);
+                match self.bind(old).await {
+                    Ok(bound) => self.install(slot, bound),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the previous listeners did not come back");
+                        *lock(&self.listen_error) = Some(e.to_string());
+                    }
+                }
+                Err(errors)
+            }
+        }
+    }
+
+    /// Applies a new configuration: validates it, rebinds the listeners if they change,
+    /// and sets retention and durability. On any error the previous configuration stays in
+    /// force (listeners included) and the errors are per field. The data dir cannot change
+    /// while running and is kept.
     pub async fn apply(&self, new: Config) -> Result<Config, Vec<FieldError>> {
         let mut new = new.normalized();
         new.data_dir = Some(self.data_dir.clone());
         new.validate()?;
+        let mut slot = self.server.lock().await;
         let old = self.config();
         let listeners_differ = Config {
-            retention: 0,
+            retention: old.retention,
             durability: old.durability,
             ..new.clone()
-        } != Config {
-            retention: 0,
-            ..old.clone()
-        };
-        let failed_before = lock(&self.listen_error).is_some();
-        if listeners_differ || failed_before {
-            let mut slot = self.server.lock().await;
-            let same_addrs = old.smtp_addr == new.smtp_addr && old.smtps_addr == new.smtps_addr;
-            if same_addrs {
-                // The new listeners need the old ones' ports: stop them first, restore on failure.
-                if let Some(running) = slot.take() {
-                    running.shutdown().await;
-                }
-                match self.bind(&new).await {
-                    Ok(bound) => self.install(&mut slot, bound),
-                    Err(e) => {
-                        if let Ok(bound) = self.bind(&old).await {
-                            self.install(&mut slot, bound);
-                        }
-                        return Err(vec![field_error(&new, e)]);
-                    }
-                }
-            } else {
-                let bound = self
-                    .bind(&new)
-                    .await
-                    .map_err(|e| vec![field_error(&new, e)])?;
-                if let Some(running) = slot.take() {
-                    running.shutdown().await;
-                }
-                self.install(&mut slot, bound);
-            }
+        } != old;
+        let rebound = listeners_differ || lock(&self.listen_error).is_some();
+        if rebound {
+            self.rebind(&mut slot, &old, &new).await?;
         }
-        let store_error = |field: &str, e: StoreError| FieldError {
-            field: field.into(),
-            message: e.to_string(),
+        if let Err(errors) = self.apply_store_settings(&old, &new).await {
+            // Put back what already changed, so nothing is half-applied.
+            let _ = self.apply_store_settings(&new, &old).await;
+            if rebound {
+                if let Err(e) = self.rebind(&mut slot, &new, &old).await {
+                    tracing::warn!(?e, "could not restore the previous listeners");
+                }
+            }
+            return Err(errors);
+        }
+        *lock(&self.config) = new.clone();
+        Ok(new)
+    }
+
+    async fn apply_store_settings(
+        &self,
+        old: &Config,
+        new: &Config,
+    ) -> Result<(), Vec<FieldError>> {
+        let error = |field: &str, e: StoreError| {
+            vec![FieldError {
+                field: field.into(),
+                message: e.to_string(),
+            }]
         };
         if old.retention != new.retention {
             self.store
                 .set_retention(new.retention)
-                .map_err(|e| vec![store_error("retention", e)])?;
+                .map_err(|e| error("retention", e))?;
         }
         if old.durability != new.durability {
             self.store
                 .set_durability(new.durability)
-                .map_err(|e| vec![store_error("durability", e)])?;
+                .await
+                .map_err(|e| error("durability", e))?;
         }
-        *lock(&self.config) = new.clone();
-        Ok(new)
+        Ok(())
     }
 
     /// While paused, new connections get `421 4.3.2` and nothing is captured.
@@ -243,9 +276,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Puts a bind failure next to the setting whose address failed.
-fn field_error(config: &Config, e: ServerError) -> FieldError {
+fn bind_errors(config: &Config, e: EngineError) -> Vec<FieldError> {
     let field = match &e {
-        ServerError::AddrInUse { addr } | ServerError::Bind { addr, .. } => {
+        EngineError::Config(ConfigError::Invalid(errors)) => return errors.clone(),
+        EngineError::Server(ServerError::AddrInUse { addr } | ServerError::Bind { addr, .. }) => {
             let is_smtps = config
                 .smtps_addr
                 .as_deref()
@@ -257,11 +291,11 @@ fn field_error(config: &Config, e: ServerError) -> FieldError {
                 "smtp_addr"
             }
         }
-        ServerError::Tls(_) => "starttls",
-        ServerError::Invalid(_) => "smtp_addr",
+        EngineError::Server(ServerError::Tls(_)) => "starttls",
+        EngineError::Config(_) | EngineError::Store(_) => "smtp_addr",
     };
-    FieldError {
+    vec![FieldError {
         field: field.into(),
         message: e.to_string(),
-    }
+    }]
 }

@@ -1,7 +1,7 @@
 // A fake shell for previewing the UI in a plain browser (`npm run dev:mock`).
 // Only imported when VITE_MOCK_IPC=1, so it never reaches a real build.
 // URL switches: ?empty (no mail), ?porterror (listener failed), ?count=N, ?theme=dark,
-// ?open=ID, ?page=settings.
+// ?open=ID, ?page=settings, ?fielderror (every settings save is refused, to show errors).
 
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
@@ -31,23 +31,12 @@ function commandError(kind: CommandError["kind"], message: string): CommandError
 }
 
 /**
- * MOCK ONLY: a stand-in for core's validation, so the preview can show field errors. The
- * real rules live in core (Config::validate) and reach the window only as FieldError[];
- * these few copy its shape and wording, not its completeness.
+ * MOCK ONLY: with `?fielderror` every save is refused the way core refuses one, so the
+ * preview can show a field error. The mock checks nothing itself: validation lives in core.
  */
-function mockFieldErrors(s: DesktopSettings): FieldError[] {
-  const errors: FieldError[] = [];
-  if (typeof s.engine.max_line_length !== "number" || s.engine.max_line_length < 512) {
-    errors.push({ field: "max_line_length", message: "must be at least 512 (RFC 5321 §4.5.3.1.4)" });
-  }
-  if (s.engine.hostname.trim() === "" || /\s/.test(s.engine.hostname)) {
-    errors.push({ field: "hostname", message: "must be a host name without spaces" });
-  }
-  if (s.engine.smtp_addr.endsWith(":25")) {
-    errors.push({ field: "smtp_addr", message: "Port 25 needs root; pick 1025 or above" });
-  }
-  return errors;
-}
+const SAMPLE_FIELD_ERRORS: FieldError[] = [
+  { field: "max_line_length", message: "must be at least 512 (RFC 5321 §4.5.3.1.4)" },
+];
 
 const PEOPLE = [
   ["Acme Billing", "billing@acme.test"],
@@ -287,8 +276,7 @@ export function installMockBackend() {
           return structuredClone(settings);
         case "save_settings": {
           const s: DesktopSettings = args.settings;
-          const errors = mockFieldErrors(s);
-          if (errors.length) return Promise.reject(errors);
+          if (params.has("fielderror")) return Promise.reject(SAMPLE_FIELD_ERRORS);
           // The store's directory is not the window's to change.
           settings = { ...s, engine: { ...s.engine, data_dir: DATA_DIR } };
           return structuredClone(settings);

@@ -56,7 +56,10 @@ export const openAttachment = (id: MessageId, partId: string) =>
 
 /** The shell only opens http, https and mailto; we filter here too so nothing else is sent. */
 export function openLink(url: string): Promise<void> {
-  if (!isOpenableUrl(url)) return Promise.reject(`Refusing to open ${url}`);
+  if (!isOpenableUrl(url)) {
+    const refused: CommandError = { kind: "invalid", message: `Refusing to open ${url}` };
+    return Promise.reject(refused);
+  }
   return invoke<void>("open_link", { url });
 }
 

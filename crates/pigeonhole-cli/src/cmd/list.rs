@@ -24,7 +24,7 @@ pub struct ListArgs {
 pub fn run(args: ListArgs) -> Result<()> {
     let store = args.dir.open()?;
     let (messages, total) = block_on(async {
-        // Pages are bounded by the command layer; walk them until `limit` is reached.
+        // The command layer bounds each page; walk pages until `limit` is reached.
         let mut messages: Vec<MessageSummary> = Vec::new();
         let mut total = 0;
         while (messages.len() as u64) < args.limit {
@@ -32,7 +32,7 @@ pub fn run(args: ListArgs) -> Result<()> {
                 &store,
                 ListQuery {
                     offset: messages.len() as u64,
-                    limit: (args.limit - messages.len() as u64).min(commands::MAX_PAGE),
+                    limit: args.limit - messages.len() as u64,
                     ..Default::default()
                 },
             )

@@ -68,13 +68,14 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The layered configuration, and whether the window's saved settings were used.
     fn config(&self) -> Result<(Config, bool)> {
-        let from_file = self.config.as_deref().map(Config::from_file).transpose()?;
-        let data_dir = match self
-            .dir
-            .data_dir
-            .clone()
-            .or_else(|| from_file.and_then(|c| c.data_dir))
-        {
+        // The data dir decides which saved settings apply, so it is settled first: the flag
+        // or PIGEONHOLE_DATA_DIR, else the file's `data_dir`, else the platform's.
+        let from_file = self
+            .config
+            .as_deref()
+            .map(Config::data_dir_in_file)
+            .transpose()?;
+        let data_dir = match self.dir.data_dir.clone().or(from_file.flatten()) {
             Some(d) => d,
             None => self.dir.resolve()?,
         };

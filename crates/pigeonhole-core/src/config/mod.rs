@@ -2,7 +2,10 @@
 //! file <- environment <- flags. Front ends apply the last two; this module owns the
 //! defaults, the files (`saved`), merging a set of fields, and validation.
 
+mod fields;
 mod saved;
+
+pub use fields::{describe, merge_fields};
 
 pub use saved::{settings_path, SavedSettings, SETTINGS_FILE};
 
@@ -110,66 +113,19 @@ pub enum ConfigError {
     NoDataDir,
 }
 
-/// Field errors as one line: "field: message; field: message".
-pub fn describe(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// `base` with `fields` (serde names to JSON values) laid over it, one field at a time, so a
-/// field that is unknown or of the wrong type is reported by name and the rest still apply.
-/// Used for `Config` and for a front end's own settings, so they report errors alike.
-pub fn merge_fields<T>(base: &T, fields: Map<String, Value>) -> (T, Vec<FieldError>)
-where
-    T: Serialize + serde::de::DeserializeOwned + Clone,
-{
-    let mut merged = match serde_json::to_value(base) {
-        Ok(Value::Object(m)) => m,
-        _ => return (base.clone(), Vec::new()),
-    };
-    let mut current = base.clone();
-    let mut errs = Vec::new();
-    for (key, value) in fields {
-        let Some(previous) = merged.insert(key.clone(), value) else {
-            merged.remove(&key);
-            errs.push(FieldError {
-                field: key,
-                message: "is not a setting Pigeonhole knows".into(),
-            });
-            continue;
-        };
-        match serde_json::from_value::<T>(Value::Object(merged.clone())) {
-            Ok(t) => current = t,
-            Err(e) => {
-                errs.push(FieldError {
-                    field: key.clone(),
-                    message: type_message(&e),
-                });
-                merged.insert(key, previous);
-            }
-        }
-    }
-    (current, errs)
-}
-
-/// A serde type error in words a settings form can show.
-fn type_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let wants_number = [
-        "expected usize",
-        "expected u64",
-        "expected u32",
-        "expected u16",
-    ]
-    .iter()
-    .any(|w| text.contains(w));
-    if wants_number {
-        "must be a whole number".into()
-    } else {
-        text
+/// A TOML file's keys as JSON values, for `with_fields`.
+fn toml_fields(path: &Path) -> Result<Map<String, Value>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        path: path.into(),
+        source: e,
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    match serde_json::to_value(table) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Ok(Map::new()),
     }
 }
 
@@ -198,37 +154,22 @@ impl Config {
 
     /// These settings with the keys present in a TOML file laid over them.
     pub fn with_file(self, path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: path.into(),
-            source: e,
-        })?;
-        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-        let fields = match serde_json::to_value(table) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        };
+        let fields = toml_fields(path)?;
         self.with_fields(fields).map_err(|errs| ConfigError::Parse {
             path: path.into(),
             message: describe(&errs),
         })
     }
 
-    /// These settings with `fields` (config keys to JSON values) laid over them, normalised
-    /// and validated. Every problem is reported at once, per field: an unknown key, a value
-    /// of the wrong type (a settings form's empty number box) and a value out of bounds.
-    pub fn with_fields(self, fields: Map<String, Value>) -> Result<Config, Vec<FieldError>> {
-        let (config, mut errs) = merge_fields(&self, fields);
-        let config = config.normalized();
-        if let Err(more) = config.validate() {
-            errs.extend(more);
-        }
-        if errs.is_empty() {
-            Ok(config)
-        } else {
-            Err(errs)
+    /// The `data_dir` a TOML file names, if any, read before anything is validated.
+    pub fn data_dir_in_file(path: &Path) -> Result<Option<PathBuf>, ConfigError> {
+        match toml_fields(path)?.get("data_dir") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(PathBuf::from(s))),
+            Some(_) => Err(ConfigError::Parse {
+                path: path.into(),
+                message: "data_dir: must be a path".into(),
+            }),
         }
     }
 
@@ -408,50 +349,6 @@ mod tests {
         let errs = c.validate().expect_err("two bad fields");
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["smtp_addr", "max_recipients"]);
-    }
-
-    #[test]
-    fn fields_of_the_wrong_type_or_out_of_bounds_are_reported_per_field() {
-        let fields: Map<String, Value> = serde_json::from_str(
-            r#"{"max_line_length": 78, "max_connections": null, "hostname": "a b",
-                "smtp_addr": " 127.0.0.1:2525 ", "smtps_addr": "", "colour": "red"}"#,
-        )
-        .expect("valid JSON");
-        let errs = Config::default()
-            .with_fields(fields)
-            .expect_err("four fields are wrong");
-        let by_field = |f: &str| {
-            errs.iter()
-                .find(|e| e.field == f)
-                .map(|e| e.message.clone())
-                .unwrap_or_else(|| panic!("no error for {f}: {errs:?}"))
-        };
-        assert!(by_field("max_line_length").contains("512"), "bound named");
-        assert_eq!(by_field("max_connections"), "must be a whole number");
-        assert!(by_field("hostname").contains("without spaces"));
-        assert!(by_field("colour").contains("not a setting"));
-        assert!(
-            !errs
-                .iter()
-                .any(|e| e.field == "smtp_addr" || e.field == "smtps_addr"),
-            "padded and empty addresses are normalised, not refused: {errs:?}"
-        );
-    }
-
-    #[test]
-    fn merged_fields_keep_everything_else() {
-        let base = Config {
-            hostname: "mail.test".into(),
-            ..Config::default()
-        };
-        let fields: Map<String, Value> = serde_json::from_str(
-            r#"{"smtps_addr": " 127.0.0.1:2465 ", "durability": "power-loss"}"#,
-        )
-        .expect("valid JSON");
-        let c = base.with_fields(fields).expect("valid");
-        assert_eq!(c.hostname, "mail.test", "untouched fields are kept");
-        assert_eq!(c.smtps_addr.as_deref(), Some("127.0.0.1:2465"), "trimmed");
-        assert_eq!(c.durability, Durability::PowerLoss);
     }
 
     #[test]

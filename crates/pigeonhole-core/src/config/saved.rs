@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Config, ConfigError};
+use super::{Config, ConfigError, FieldError};
 
 /// The file's name inside the data dir.
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -33,54 +33,48 @@ impl SavedSettings {
     /// the split (`{"smtp_addr": .., "theme": ..}`) is migrated and written back once.
     /// A value core refuses is an error naming the file and the field.
     pub fn load(dir: &Path) -> Result<Option<SavedSettings>, ConfigError> {
+        let Some((engine, ui, flat)) = read_parts(dir)? else {
+            return Ok(None);
+        };
         let path = settings_path(dir);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(ConfigError::Read { path, source: e }),
-        };
-        let parse_error = |message: String| ConfigError::Parse {
-            path: path.clone(),
-            message,
-        };
-        let value: Value = serde_json::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
-        let Value::Object(mut map) = value else {
-            return Err(parse_error("expected a JSON object".into()));
-        };
-        let flat = !map.contains_key("engine");
-        let (engine, ui) = if flat {
-            let ui: Map<String, Value> = FLAT_UI_KEYS
-                .iter()
-                .filter_map(|k| map.remove(*k).map(|v| (k.to_string(), v)))
-                .collect();
-            (map, ui)
-        } else {
-            let engine = match map.remove("engine") {
-                Some(Value::Object(e)) => e,
-                _ => return Err(parse_error("\"engine\" must be an object".into())),
-            };
-            let ui = match map.remove("ui") {
-                Some(Value::Object(u)) => u,
-                None => Map::new(),
-                _ => return Err(parse_error("\"ui\" must be an object".into())),
-            };
-            (engine, ui)
-        };
         let engine = Config::default()
             .with_fields(engine)
-            .map_err(|errs| parse_error(super::describe(&errs)))?;
+            .map_err(|errs| ConfigError::Parse {
+                path: path.clone(),
+                message: super::describe(&errs),
+            })?;
         let saved = SavedSettings { engine, ui };
         if flat {
-            match saved.save(dir) {
-                Ok(_) => {
-                    tracing::info!(path = %path.display(), "migrated settings to the engine/ui layout")
-                }
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "could not write the migrated settings")
-                }
-            }
+            saved.migrated(dir);
         }
         Ok(Some(saved))
+    }
+
+    /// Like `load`, but a value core refuses falls back to its default instead of failing,
+    /// and is returned beside the settings, for a front end that must start anyway (the
+    /// window) and can say what it ignored. The file is left as it was.
+    pub fn load_lenient(dir: &Path) -> Result<(SavedSettings, Vec<FieldError>), ConfigError> {
+        let Some((engine, ui, flat)) = read_parts(dir)? else {
+            return Ok((SavedSettings::default(), Vec::new()));
+        };
+        let (engine, ignored) = Config::default().with_fields_lenient(engine);
+        let saved = SavedSettings { engine, ui };
+        if flat && ignored.is_empty() {
+            saved.migrated(dir);
+        }
+        Ok((saved, ignored))
+    }
+
+    fn migrated(&self, dir: &Path) {
+        let path = settings_path(dir);
+        match self.save(dir) {
+            Ok(_) => {
+                tracing::info!(path = %path.display(), "migrated settings to the engine/ui layout")
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "could not write the migrated settings")
+            }
+        }
     }
 
     /// Writes atomically (temp file + rename), so a crash never leaves half a file. The data
@@ -104,6 +98,44 @@ impl SavedSettings {
         })?;
         Ok(path)
     }
+}
+
+/// The file's engine fields, ui fields, and whether it was the old flat layout; `None`
+/// when there is no file.
+type Parts = (Map<String, Value>, Map<String, Value>, bool);
+
+fn read_parts(dir: &Path) -> Result<Option<Parts>, ConfigError> {
+    let path = settings_path(dir);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(ConfigError::Read { path, source: e }),
+    };
+    let parse_error = |message: String| ConfigError::Parse {
+        path: path.clone(),
+        message,
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
+    let Value::Object(mut map) = value else {
+        return Err(parse_error("expected a JSON object".into()));
+    };
+    // The flat layout had neither part; a file with only one of them is the new layout.
+    let flat = !map.contains_key("engine") && !map.contains_key("ui");
+    if flat {
+        let ui: Map<String, Value> = FLAT_UI_KEYS
+            .iter()
+            .filter_map(|k| map.remove(*k).map(|v| (k.to_string(), v)))
+            .collect();
+        return Ok(Some((map, ui, true)));
+    }
+    let mut part = |key: &str| match map.remove(key) {
+        Some(Value::Object(m)) => Ok(m),
+        None => Ok(Map::new()),
+        Some(_) => Err(parse_error(format!("\"{key}\" must be an object"))),
+    };
+    let engine = part("engine")?;
+    let ui = part("ui")?;
+    Ok(Some((engine, ui, false)))
 }
 
 #[cfg(test)]
@@ -172,6 +204,38 @@ mod tests {
             text.contains("settings.json") && text.contains("max_line_length"),
             "the error names file and field: {text}"
         );
+    }
+
+    #[test]
+    fn lenient_loading_keeps_the_good_values_and_names_the_bad_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = r#"{"engine":{"max_line_length":78,"hostname":"kept.test","colour":1},"ui":{"theme":"dark"}}"#;
+        std::fs::write(settings_path(dir.path()), text).expect("write");
+        let (saved, ignored) = SavedSettings::load_lenient(dir.path()).expect("loads anyway");
+        assert_eq!(saved.engine.hostname, "kept.test", "good values are kept");
+        assert_eq!(
+            saved.engine.max_line_length,
+            Config::default().max_line_length,
+            "a refused value falls back to its default"
+        );
+        let fields: Vec<&str> = ignored.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["colour", "max_line_length"], "{ignored:?}");
+        assert_eq!(
+            std::fs::read_to_string(settings_path(dir.path())).expect("file"),
+            text,
+            "the file is left as the person wrote it"
+        );
+    }
+
+    #[test]
+    fn a_file_with_only_a_ui_part_is_not_mistaken_for_the_flat_layout() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(settings_path(dir.path()), r#"{"ui":{"theme":"dark"}}"#).expect("write");
+        let saved = SavedSettings::load(dir.path())
+            .expect("loads")
+            .expect("there");
+        assert_eq!(saved.ui.get("theme"), Some(&Value::from("dark")));
+        assert_eq!(saved.engine, Config::default());
     }
 
     #[test]

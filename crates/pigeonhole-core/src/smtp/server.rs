@@ -29,8 +29,6 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("invalid listener settings: {0}")]
-    Invalid(String),
 }
 
 /// What a running server needs, beyond the per-session config.

@@ -230,9 +230,14 @@ impl Store {
         self.send(Op::SetRetention(keep))
     }
 
-    /// Changes how far a 250 can be trusted, from the next commit on; fire and forget.
-    pub(crate) fn set_durability(&self, durability: Durability) -> Result<()> {
-        self.send(Op::SetDurability(durability))
+    /// Changes how far a 250 can be trusted, from the next commit on. Resolves once the
+    /// writer has set it, so a refusal reaches the caller.
+    pub(crate) async fn set_durability(&self, durability: Durability) -> Result<()> {
+        self.request(|done| Op::SetDurability {
+            durability,
+            done: Some(done),
+        })
+        .await
     }
 
     /// Runs `f` on a pooled read connection. Blocking: call from a blocking context.

@@ -47,7 +47,7 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             Ok(Outcome::Read(ids.clone(), *read))
         }
         // Applied to the connection before the transaction opened (`Writer::apply_settings`).
-        Op::SetRetention(_) | Op::SetDurability(_) => Ok(Outcome::Nothing),
+        Op::SetRetention(_) | Op::SetDurability { .. } => Ok(Outcome::Nothing),
         #[cfg(test)]
         Op::Synchronous { .. } => Ok(Outcome::Synchronous(tx.pragma_query_value(
             None,

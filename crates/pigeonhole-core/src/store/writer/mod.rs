@@ -70,8 +70,12 @@ pub(crate) enum Op {
         done: Done<()>,
     },
     SetRetention(u64),
-    /// Changes `PRAGMA synchronous` on the write connection, from this batch's commit on.
-    SetDurability(Durability),
+    /// Changes `PRAGMA synchronous` on the write connection, from this batch's commit on;
+    /// answered once the pragma is set (or refused), before the batch commits.
+    SetDurability {
+        durability: Durability,
+        done: Option<Done<()>>,
+    },
     /// Reads `PRAGMA synchronous` on the write connection, so tests can see what commits use.
     #[cfg(test)]
     Synchronous {
@@ -180,14 +184,18 @@ impl Writer {
     /// Settings carried by the batch, applied before its transaction opens: SQLite refuses
     /// to change `synchronous` inside a transaction, and the batch's own commit should
     /// already honour a durability the caller asked for before it.
-    fn apply_settings(&mut self, batch: &[Op]) {
+    fn apply_settings(&mut self, batch: &mut [Op]) {
         for op in batch {
             match op {
                 Op::SetRetention(n) => self.retention = *n,
-                Op::SetDurability(d) => {
-                    let sync = schema::synchronous(*d);
-                    if let Err(e) = self.conn.pragma_update(None, "synchronous", sync) {
+                Op::SetDurability { durability, done } => {
+                    let sync = schema::synchronous(*durability);
+                    let result = self.conn.pragma_update(None, "synchronous", sync);
+                    if let Err(e) = &result {
                         tracing::warn!(error = %e, synchronous = sync, "could not change durability");
+                    }
+                    if let Some(done) = done.take() {
+                        let _ = done.send(result.map_err(Into::into));
                     }
                 }
                 _ => {}
@@ -196,7 +204,7 @@ impl Writer {
     }
 
     fn commit_batch(&mut self, mut batch: Vec<Op>) {
-        self.apply_settings(&batch);
+        self.apply_settings(&mut batch);
         let retention = self.retention;
         let result = (|| -> rusqlite::Result<(Vec<Outcome>, Vec<i64>)> {
             let tx = self.conn.transaction()?;

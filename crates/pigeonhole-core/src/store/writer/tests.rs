@@ -28,7 +28,8 @@ async fn set_durability_changes_what_the_writer_commits_with() {
     );
     store
         .set_durability(Durability::PowerLoss)
-        .expect("the writer is running");
+        .await
+        .expect("the writer sets it");
     assert_eq!(
         synchronous(&store).await,
         2,
@@ -36,7 +37,8 @@ async fn set_durability_changes_what_the_writer_commits_with() {
     );
     store
         .set_durability(Durability::Process)
-        .expect("the writer is running");
+        .await
+        .expect("the writer sets it");
     assert_eq!(
         synchronous(&store).await,
         1,
