@@ -52,6 +52,24 @@ def test_mail_from_a_real_client_appears_without_a_reload(app):
     assert "Second arrival" in rows[0].text, "newest first, pushed live"
 
 
+def test_a_long_recipient_address_shows_its_domain_in_the_sidebar(app):
+    long = "corpus-000000001@holdingcompany-example.test"
+    send(app.port, "To a long address", to=(long,))
+    app.wait_rows(1)
+    item = app.wait().until(
+        lambda d: next((i for i in app.find_all("nav-inbox") if i.get_attribute("data-address") == long), None),
+        "an inbox for the long address")
+    label = item.find_element(By.CSS_SELECTOR, '[data-testid="nav-inbox-address"]')
+    visible = label.text.replace("\n", "")
+    assert "holdingcompany-example.test" in visible, f"the domain is in the sidebar's visible text: {label.text!r}"
+    clipped = app.driver.execute_script(
+        "const e = arguments[0]; return e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;",
+        label)
+    title = item.get_attribute("title") or ""
+    assert not clipped or long in title, f"the address is clipped ({label.text!r}) and has no title giving it"
+    assert long in title, f"hovering gives the whole address: {title!r}"
+
+
 def test_opening_a_message_shows_every_view(app):
     html = "<html><body><h1 id='greeting'>Hello HTML</h1><p>Rich body</p></body></html>"
     send(app.port, "All the views", html=html, attachment=b"%PDF-1.4 fake\n")

@@ -37,6 +37,19 @@ describe("sidebar", () => {
     expect(screen.getByTestId("status-pill").textContent).toContain("Paused");
   });
 
+  test("a long recipient address is shown whole, with a break after the @, and in full on hover", () => {
+    const long = "corpus-000000001@holdingcompany-example.test";
+    store.status = status();
+    store.inboxes = [{ address: long, total: 4, unread: 1 }];
+    render(InboxSidebar);
+    const item = screen.getByTestId("nav-inbox");
+    const label = screen.getByTestId("nav-inbox-address");
+    expect(label.textContent!.trim(), "the label holds the whole address, domain included").toBe(long);
+    const markup = label.innerHTML.replace(/<!--.*?-->/g, "");
+    expect(markup, "the address may wrap right after the @").toContain("corpus-000000001@<wbr>holdingcompany");
+    expect(item.title, "hovering gives the full address").toContain(long);
+  });
+
   test("clicking an inbox filters the list to it", async () => {
     mockIPC(() => ({ total: 0, offset: 0, messages: [] }));
     store.status = status();
@@ -56,6 +69,52 @@ describe("empty state", () => {
     expect(text).toContain("127.0.0.1");
     expect(text).toContain("2525");
     expect(text).toContain("swaks --server 127.0.0.1:2525");
+  });
+
+  test("a port taken at launch is said plainly and no command is offered for it", () => {
+    render(EmptyState, {
+      status: status({ listening: false, error: "127.0.0.1:1025 is already in use (os error 98)" }),
+    });
+    const empty = screen.getByTestId("empty-state");
+    expect(empty.dataset.listen).toBe("failed");
+    expect(empty.textContent, "the heading says it is not listening").toContain("Not listening for mail");
+    expect(screen.getByTestId("empty-not-listening").textContent).toContain(
+      "could not listen on 127.0.0.1:1025: the port is in use",
+    );
+    expect(screen.queryByTestId("empty-snippet"), "no swaks command for a port nothing of ours listens on").toBeNull();
+    expect(empty.textContent).not.toContain("swaks --server");
+  });
+
+  test("once another port is chosen and listens, the commands use that port", async () => {
+    const { rerender } = render(EmptyState, {
+      status: status({ listening: false, error: "127.0.0.1:1025 is already in use" }),
+    });
+    await rerender({ status: status({ smtp_addr: "127.0.0.1:2526" }) });
+    expect(screen.queryByTestId("empty-not-listening"), "the failure is gone once it listens").toBeNull();
+    expect(screen.getByTestId("empty-port").textContent).toBe("2526");
+    expect(screen.getByTestId("empty-snippet").textContent).toContain("swaks --server 127.0.0.1:2526");
+  });
+
+  test("a listener that is off without an error says so and points to Settings", () => {
+    render(EmptyState, { status: status({ listening: false }) });
+    expect(screen.getByTestId("empty-not-listening").textContent).toContain(
+      "The SMTP listener on 127.0.0.1:1025 is not running",
+    );
+    expect(screen.queryByTestId("empty-snippet")).toBeNull();
+  });
+
+  test("while paused the commands stay, with a note that connections are refused", () => {
+    render(EmptyState, { status: status({ paused: true }) });
+    expect(screen.getByTestId("empty-paused").textContent).toContain("refused with 421");
+    expect(screen.getByTestId("empty-snippet").textContent).toContain("swaks --server 127.0.0.1:1025");
+  });
+
+  test("before the shell has said anything, no address is guessed", () => {
+    render(EmptyState, { status: null });
+    const empty = screen.getByTestId("empty-state");
+    expect(empty.dataset.listen).toBe("unknown");
+    expect(screen.queryByTestId("empty-snippet"), "no command for an address nobody confirmed").toBeNull();
+    expect(empty.textContent).not.toContain("1025");
   });
 
   test("the curl snippet uploads a file to the listener", async () => {

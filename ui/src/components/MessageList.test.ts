@@ -76,4 +76,50 @@ describe("message list", () => {
     expect(del.disabled).toBe(false);
     store.clearSelection();
   });
+
+  test("a row names the To and the Cc recipients, the Cc marked", async () => {
+    rows([
+      summary(1, {
+        to: [{ name: "Alice", address: "alice@example.com" }],
+        cc: [{ name: null, address: "ops@example.com" }, { name: "Bob", address: "bob@example.com" }],
+        rcpt_to: ["alice@example.com", "ops@example.com", "bob@example.com"],
+      }),
+    ]);
+    await store.reload();
+    render(MessageList);
+    await flush();
+    const to = screen.getByTestId("message-to");
+    expect(to.textContent).toBe("→ Alice cc: ops@example.com, Bob");
+    expect(to.querySelector(".cc-mark")?.textContent, "the Cc part is marked").toBe("cc:");
+    expect(to.title, "the tooltip gives every address").toContain("Cc: ops@example.com, Bob <bob@example.com>");
+  });
+
+  test("a message with only Cc headers shows them marked, with no empty To", async () => {
+    rows([summary(1, { to: [], cc: [{ name: null, address: "ops@example.com" }], rcpt_to: ["ops@example.com"] })]);
+    await store.reload();
+    render(MessageList);
+    await flush();
+    expect(screen.getByTestId("message-to").textContent).toBe("→ cc: ops@example.com");
+  });
+
+  test("with neither To nor Cc headers the envelope recipients are shown", async () => {
+    rows([summary(1, { to: [], cc: [], rcpt_to: ["hidden@example.com", "audit@example.com"] })]);
+    await store.reload();
+    render(MessageList);
+    await flush();
+    const to = screen.getByTestId("message-to");
+    expect(to.textContent).toBe("→ hidden@example.com, audit@example.com");
+    expect(to.querySelector(".cc-mark"), "nothing is marked cc").toBeNull();
+    expect(to.title).toContain("Envelope: hidden@example.com, audit@example.com");
+  });
 });
+
+/** A shell whose whole store is `list`, newest first. */
+function rows(list: ReturnType<typeof summary>[]) {
+  mockIPC((cmd, args: any) => {
+    if (cmd === "list_messages") return { total: list.length, offset: args.query.offset, messages: list.slice(args.query.offset) };
+    if (cmd === "server_status") return status({ total: list.length });
+    if (cmd === "list_inboxes") return [];
+    return null;
+  });
+}

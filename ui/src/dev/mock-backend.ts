@@ -1,7 +1,7 @@
 // A fake shell for previewing the UI in a plain browser (`npm run dev:mock`).
 // Only imported when VITE_MOCK_IPC=1, so it never reaches a real build.
 // URL switches: ?empty (no mail), ?porterror (listener failed), ?count=N, ?theme=dark,
-// ?open=ID, ?page=settings, ?fielderror (every settings save is refused, to show errors).
+// ?open=ID, ?tab=NAME, ?page=settings, ?fielderror (every settings save is refused, to show errors).
 
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
@@ -46,7 +46,13 @@ const PEOPLE = [
   ["Jira", "jira@tracker.test"],
   ["Linear", "notifications@linear.test"],
 ] as const;
-const RECIPIENTS = ["alice@example.com", "bob@example.com", "ops@example.com", "qa+signup@example.com"];
+const RECIPIENTS = [
+  "alice@example.com",
+  "bob@example.com",
+  "ops@example.com",
+  "qa+signup@example.com",
+  "corpus-000000001@holdingcompany-example.test",
+];
 const SUBJECTS = [
   "Your invoice #%d is ready",
   "Reset your password",
@@ -74,8 +80,8 @@ export function installMockBackend() {
       mail_from: address,
       rcpt_to: id % 5 === 0 ? [rcpt, "audit@example.com"] : [rcpt],
       from: { name, address },
-      to: [{ name: null, address: rcpt }],
-      cc: [],
+      to: id % 7 === 0 ? [] : [{ name: null, address: rcpt }],
+      cc: id % 4 === 0 ? [{ name: "Ops", address: "ops@example.com" }] : [],
       subject: SUBJECTS[id % SUBJECTS.length].replace("%d", String(1000 + id)),
       date: null,
       size: 1800 + ((id * 7919) % 90_000),
@@ -90,12 +96,14 @@ export function installMockBackend() {
     ui: { ...UI_DEFAULTS, theme: (params.get("theme") as Theme | null) ?? UI_DEFAULTS.theme },
   };
 
+  // With ?porterror the first address is taken; choosing another port clears it.
+  const takenAddr = params.has("porterror") ? settings.engine.smtp_addr : null;
   const status = (): ServerStatus => ({
-    listening: !params.has("porterror"),
+    listening: settings.engine.smtp_addr !== takenAddr,
     paused: false,
     smtp_addr: settings.engine.smtp_addr,
     smtps_addr: settings.engine.smtps_addr,
-    error: params.has("porterror") ? `${settings.engine.smtp_addr} is already in use` : null,
+    error: settings.engine.smtp_addr === takenAddr ? `${settings.engine.smtp_addr} is already in use` : null,
     total: messages.length,
     unread: messages.filter((m) => !m.read).length,
     data_dir: DATA_DIR,
@@ -153,6 +161,8 @@ export function installMockBackend() {
       },
       headers: [
         { name: "Received", raw: `from app.local (127.0.0.1) by pigeonhole; ${new Date(s.received_at).toUTCString()}`, decoded: `from app.local (127.0.0.1) by pigeonhole; ${new Date(s.received_at).toUTCString()}` },
+        { name: "Received", raw: `from mta-out-07.acme.test (mta-out-07.acme.test [203.0.113.7]) by relay.example.net (Postfix) with ESMTPS id 4Xk2Qb1z9Pz1xnC for <${s.rcpt_to[0]}>; ${new Date(s.received_at).toUTCString()}`, decoded: `from mta-out-07.acme.test (mta-out-07.acme.test [203.0.113.7]) by relay.example.net (Postfix) with ESMTPS id 4Xk2Qb1z9Pz1xnC for <${s.rcpt_to[0]}>; ${new Date(s.received_at).toUTCString()}` },
+        { name: "ARC-Message-Signature", raw: "i=1; a=rsa-sha256; c=relaxed/relaxed; d=acme.test; s=arc-20240605; h=to:subject:message-id:date:from:mime-version:dkim-signature; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", decoded: "i=1; a=rsa-sha256; c=relaxed/relaxed; d=acme.test; s=arc-20240605; h=to:subject:message-id:date:from:mime-version:dkim-signature; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
         { name: "From", raw: `${s.from?.name ? `"${s.from.name}" ` : ""}<${s.mail_from}>`, decoded: `${s.from?.name ?? ""} <${s.mail_from}>` },
         { name: "To", raw: s.rcpt_to[0], decoded: s.rcpt_to[0] },
         { name: "Subject", raw: `=?UTF-8?Q?${encodeURIComponent(s.subject).replace(/%/g, "=")}?=`, decoded: s.subject },
@@ -296,5 +306,8 @@ export function installMockBackend() {
   // Screenshot helpers: ?open=ID opens a message, ?page=settings shows settings.
   const open = params.get("open");
   if (open) setTimeout(() => void emit(DESKTOP_EVENTS.OPEN_MESSAGE, Number(open)), 400);
+  // ?tab=headers (with ?open) shows that tab of the open message.
+  const tab = params.get("tab");
+  if (tab) setTimeout(() => document.querySelector<HTMLElement>(`[data-testid="tab-${tab}"]`)?.click(), 900);
   if (params.get("page") === "settings") setTimeout(() => void emit(DESKTOP_EVENTS.NAVIGATE, "settings"), 400);
 }
