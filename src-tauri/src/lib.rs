@@ -12,6 +12,7 @@
 //! with scripts off, and the capability file grants the window nothing but our commands and
 //! event listening.
 
+mod args;
 mod bridge;
 #[cfg(test)]
 mod command_names;
@@ -24,33 +25,13 @@ mod tray;
 #[cfg(test)]
 mod ui_types;
 
-use std::path::PathBuf;
-
 use pigeonhole_core::Engine;
 use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
+pub use crate::args::DesktopArgs;
 use crate::settings::DesktopSettings;
 use crate::state::AppState;
-
-/// `--data-dir DIR` or `PIGEONHOLE_DATA_DIR` if given (tests use them), else the platform
-/// data dir, the same one the `pigeonhole` CLI reads by default.
-fn data_dir() -> Option<PathBuf> {
-    explicit_data_dir().or_else(pigeonhole_core::config::default_data_dir)
-}
-
-fn explicit_data_dir() -> Option<PathBuf> {
-    let mut args = std::env::args_os().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--data-dir" {
-            return args.next().map(PathBuf::from);
-        }
-        if let Some(v) = arg.to_str().and_then(|a| a.strip_prefix("--data-dir=")) {
-            return Some(PathBuf::from(v));
-        }
-    }
-    std::env::var_os("PIGEONHOLE_DATA_DIR").map(PathBuf::from)
-}
 
 pub fn focus_main_window(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
@@ -84,7 +65,25 @@ fn fail(app: &AppHandle, message: String) -> ! {
     std::process::exit(1);
 }
 
-pub fn run() {
+/// A display that exists but cannot be opened makes GTK panic; say it in one line instead.
+fn explain_gtk_failures() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info.to_string();
+        if text
+            .to_ascii_lowercase()
+            .contains("failed to initialize gtk")
+        {
+            let display = std::env::var("DISPLAY").unwrap_or_default();
+            eprintln!("pigeonhole-desktop: cannot open a window: GTK could not open display {display:?}; run `pigeonhole serve` for the headless server");
+            std::process::exit(1);
+        }
+        default(info);
+    }));
+}
+
+pub fn run(args: DesktopArgs) {
+    explain_gtk_failures();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PIGEONHOLE_LOG")
@@ -96,7 +95,8 @@ pub fn run() {
     // One app per store: a second launch on the default store focuses this window and exits.
     // An explicit --data-dir is a separate store (tests, several projects), so it may run
     // beside it; the store's own lock still stops two apps sharing one directory.
-    if explicit_data_dir().is_none() {
+    let explicit_dir = args.data_dir.clone();
+    if explicit_dir.is_none() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             focus_main_window(app)
         }));
@@ -124,9 +124,12 @@ pub fn run() {
             commands::set_paused,
             commands::retry_listen,
         ])
-        .setup(|app| {
+        .setup(move |app| {
             let handle = app.handle().clone();
-            let Some(dir) = data_dir() else {
+            let Some(dir) = explicit_dir
+                .clone()
+                .or_else(pigeonhole_core::config::default_data_dir)
+            else {
                 fail(
                     &handle,
                     "No data directory: set PIGEONHOLE_DATA_DIR.".into(),

@@ -10,7 +10,7 @@ mod error;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use pigeonhole_core::config::default_data_dir;
 use pigeonhole_core::store::Store;
 
@@ -36,11 +36,16 @@ enum Cmd {
     List(cmd::list::ListArgs),
     /// Show one message.
     Show(cmd::show::ShowArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Write the man page and completions into DIR (used to build the package).
+    #[command(hide = true)]
+    GenerateDocs { dir: PathBuf },
 }
 
 #[derive(Args)]
 pub struct DataDir {
-    /// Data directory [default: the platform data dir; env: PIGEONHOLE_DATA_DIR]
+    /// Data directory [default: the platform data dir]
     #[arg(long, env = "PIGEONHOLE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -72,6 +77,18 @@ fn main() -> ExitCode {
         Cmd::Serve(args) => cmd::serve::run(args),
         Cmd::List(args) => cmd::list::run(args),
         Cmd::Show(args) => cmd::show::run(args),
+        Cmd::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "pigeonhole",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Cmd::GenerateDocs { dir } => pigeonhole_docs::write(Cli::command(), &dir)
+            .map(|_| ())
+            .map_err(CliError::Output),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::commands;
-use crate::config::{parse_addr, Config, ConfigError, FieldError};
+use crate::config::{parse_addrs, Config, ConfigError, FieldError};
 use crate::event::EventBus;
 use crate::model::ServerStatus;
 use crate::smtp::{BoundServer, ServerError, ServerHandle};
@@ -283,8 +283,8 @@ fn bind_errors(config: &Config, e: EngineError) -> Vec<FieldError> {
             let is_smtps = config
                 .smtps_addr
                 .as_deref()
-                .and_then(|a| parse_addr(a).ok())
-                .is_some_and(|a| a == *addr);
+                .and_then(|a| parse_addrs(a).ok())
+                .is_some_and(|all| all.contains(addr));
             if is_smtps {
                 "smtps_addr"
             } else {
@@ -292,6 +292,7 @@ fn bind_errors(config: &Config, e: EngineError) -> Vec<FieldError> {
             }
         }
         EngineError::Server(ServerError::Tls(_)) => "starttls",
+        EngineError::Server(ServerError::NoAddress) => "smtp_addr",
         EngineError::Config(_) | EngineError::Store(_) => "smtp_addr",
     };
     vec![FieldError {

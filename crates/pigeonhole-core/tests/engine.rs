@@ -191,3 +191,34 @@ async fn an_unusable_data_dir_is_named_in_the_error() {
         "the error names the file: {err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn localhost_listens_on_every_loopback_address_it_names() {
+    let resolved: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs("localhost:0")
+        .expect("localhost resolves")
+        .collect();
+    let has_v6 = resolved.iter().any(|a| a.is_ipv6()) && TcpListener::bind("[::1]:0").is_ok();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        smtp_addr: "localhost:0".into(),
+        starttls: false,
+        ..Config::default()
+    };
+    let e = Engine::start(&config).await.expect("starts");
+    let port = smtp(&e).port();
+    let v4: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    assert!(
+        greeting(v4).await.starts_with("220 "),
+        "127.0.0.1 answers on the chosen port"
+    );
+    if has_v6 {
+        let v6: SocketAddr = format!("[::1]:{port}").parse().expect("addr");
+        assert!(
+            greeting(v6).await.starts_with("220 "),
+            "::1 answers on the same port, since clients often try it first"
+        );
+    } else {
+        eprintln!("this machine has no IPv6 loopback; only 127.0.0.1 was checked");
+    }
+}

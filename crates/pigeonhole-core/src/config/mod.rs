@@ -129,7 +129,14 @@ fn toml_fields(path: &Path) -> Result<Map<String, Value>, ConfigError> {
     }
 }
 
+/// The first address `s` names; see `parse_addrs`.
 pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    parse_addrs(s).map(|a| a[0])
+}
+
+/// Every address `host:port` names, in the resolver's order, without repeats: `localhost`
+/// is 127.0.0.1 and ::1, and clients often try ::1 first, so a listener binds all of them.
+pub fn parse_addrs(s: &str) -> Result<Vec<SocketAddr>, String> {
     let s = s.trim();
     if s.is_empty() {
         return Err("an address such as 127.0.0.1:1025 is required".into());
@@ -140,10 +147,19 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
     if port.parse::<u16>().is_err() {
         return Err(format!("\"{port}\" is not a port number (0-65535)"));
     }
-    s.to_socket_addrs()
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    for a in s
+        .to_socket_addrs()
         .map_err(|e| format!("\"{s}\" is not a valid address: {e}"))?
-        .next()
-        .ok_or_else(|| format!("\"{s}\" did not resolve to an address"))
+    {
+        if !addrs.contains(&a) {
+            addrs.push(a);
+        }
+    }
+    if addrs.is_empty() {
+        return Err(format!("\"{s}\" did not resolve to an address"));
+    }
+    Ok(addrs)
 }
 
 impl Config {
@@ -284,13 +300,11 @@ impl Config {
 
     pub fn server_options(&self) -> Result<ServerOptions, ConfigError> {
         self.validate().map_err(ConfigError::Invalid)?;
-        let smtp = parse_addr(&self.smtp_addr).map_err(|m| invalid("smtp_addr", m))?;
-        let smtps = self
-            .smtps_addr
-            .as_deref()
-            .map(parse_addr)
-            .transpose()
-            .map_err(|m| invalid("smtps_addr", m))?;
+        let smtp = parse_addrs(&self.smtp_addr).map_err(|m| invalid("smtp_addr", m))?;
+        let smtps = match self.smtps_addr.as_deref() {
+            Some(a) => parse_addrs(a).map_err(|m| invalid("smtps_addr", m))?,
+            None => Vec::new(),
+        };
         Ok(ServerOptions {
             smtp,
             smtps,

@@ -29,14 +29,17 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error("no address to listen on")]
+    NoAddress,
 }
 
 /// What a running server needs, beyond the per-session config.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    pub smtp: SocketAddr,
-    /// Implicit-TLS listener, if any.
-    pub smtps: Option<SocketAddr>,
+    /// Every address the SMTP listener binds (a host name can name several).
+    pub smtp: Vec<SocketAddr>,
+    /// Implicit-TLS listener addresses; empty for none.
+    pub smtps: Vec<SocketAddr>,
     pub session: SessionConfig,
     pub idle_timeout: Duration,
     pub max_connections: usize,
@@ -47,16 +50,19 @@ pub struct ServerOptions {
 /// Listeners that are bound but not yet accepting. Binding first lets a caller report
 /// "port in use" before it tears down a server that works.
 pub struct BoundServer {
-    smtp: TcpListener,
-    smtps: Option<TcpListener>,
+    smtp: Vec<TcpListener>,
+    smtps: Vec<TcpListener>,
     ctx: ConnContext,
     max_connections: usize,
 }
 
 /// A running server. Dropping it does not stop it; call `shutdown`.
 pub struct ServerHandle {
+    /// The first SMTP address bound (the real port when 0 was asked for).
     pub smtp_addr: SocketAddr,
     pub smtps_addr: Option<SocketAddr>,
+    /// Every SMTP address bound, `smtp_addr` first.
+    pub smtp_addrs: Vec<SocketAddr>,
     cancel: CancellationToken,
     paused: Arc<AtomicBool>,
     tasks: JoinSet<()>,
@@ -72,18 +78,42 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
     })
 }
 
+/// Binds every address. Port 0 on the first picks a free port, which the others then use,
+/// so `localhost:0` is one port on both loopbacks. An address after the first that this
+/// machine does not have (no IPv6 loopback) is skipped with a warning.
+async fn bind_all(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, ServerError> {
+    let mut listeners: Vec<TcpListener> = Vec::with_capacity(addrs.len());
+    for &asked in addrs {
+        let addr = match listeners.first().and_then(|l| l.local_addr().ok()) {
+            Some(first) if asked.port() == 0 => SocketAddr::new(asked.ip(), first.port()),
+            _ => asked,
+        };
+        match bind(addr).await {
+            Ok(l) => listeners.push(l),
+            Err(ServerError::Bind { addr, source })
+                if !listeners.is_empty()
+                    && source.kind() == std::io::ErrorKind::AddrNotAvailable =>
+            {
+                tracing::warn!(%addr, error = %source, "skipping an address this machine does not have");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(listeners)
+}
+
 impl BoundServer {
     pub async fn bind(opts: ServerOptions, store: Store) -> Result<BoundServer, ServerError> {
-        let tls = if opts.session.starttls || opts.smtps.is_some() {
+        let tls = if opts.session.starttls || !opts.smtps.is_empty() {
             Some(tls::acceptor(&opts.tls_dir, &opts.session.hostname)?)
         } else {
             None
         };
-        let smtp = bind(opts.smtp).await?;
-        let smtps = match opts.smtps {
-            Some(addr) => Some(bind(addr).await?),
-            None => None,
-        };
+        if opts.smtp.is_empty() {
+            return Err(ServerError::NoAddress);
+        }
+        let smtp = bind_all(&opts.smtp).await?;
+        let smtps = bind_all(&opts.smtps).await?;
         let ctx = ConnContext {
             store,
             cfg: Arc::new(opts.session),
@@ -99,41 +129,47 @@ impl BoundServer {
         })
     }
 
-    pub fn smtp_addr(&self) -> SocketAddr {
+    pub fn smtp_addrs(&self) -> Vec<SocketAddr> {
         self.smtp
-            .local_addr()
-            .expect("a bound listener has an address")
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
     }
 
     /// Starts accepting on every listener.
     pub fn start(self) -> ServerHandle {
-        let smtp_addr = self.smtp_addr();
-        let smtps_addr = self.smtps.as_ref().and_then(|l| l.local_addr().ok());
+        let smtp_addrs = self.smtp_addrs();
+        let smtps_addrs: Vec<SocketAddr> = self
+            .smtps
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect();
         let paused = Arc::new(AtomicBool::new(false));
         let limit = Arc::new(Semaphore::new(self.max_connections));
         let cancel = self.ctx.cancel.clone();
         let mut tasks = JoinSet::new();
-        tracing::info!(%smtp_addr, "SMTP listening");
-        tasks.spawn(accept_loop(
-            self.smtp,
-            self.ctx.clone(),
-            false,
-            paused.clone(),
-            limit.clone(),
-        ));
-        if let Some(l) = self.smtps {
-            tracing::info!(addr = ?smtps_addr, "SMTPS (implicit TLS) listening");
+        tracing::info!(addrs = ?smtp_addrs, "SMTP listening");
+        if !smtps_addrs.is_empty() {
+            tracing::info!(addrs = ?smtps_addrs, "SMTPS (implicit TLS) listening");
+        }
+        let listeners = self
+            .smtp
+            .into_iter()
+            .map(|l| (l, false))
+            .chain(self.smtps.into_iter().map(|l| (l, true)));
+        for (listener, implicit_tls) in listeners {
             tasks.spawn(accept_loop(
-                l,
+                listener,
                 self.ctx.clone(),
-                true,
+                implicit_tls,
                 paused.clone(),
-                limit,
+                limit.clone(),
             ));
         }
         ServerHandle {
-            smtp_addr,
-            smtps_addr,
+            smtp_addr: smtp_addrs[0],
+            smtps_addr: smtps_addrs.first().copied(),
+            smtp_addrs,
             cancel,
             paused,
             tasks,
