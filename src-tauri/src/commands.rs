@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use pigeonhole_core::commands;
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::model::{
-    Inbox, ListQuery, MessageDetail, MessageId, MessagePage, ServerStatus, SessionId,
-    SessionSummary, Transcript,
+    Inbox, ListQuery, MessageDetail, MessageId, MessagePage, ServerStatus, SessionFilter,
+    SessionId, SessionSummary, Transcript,
 };
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
@@ -62,10 +62,11 @@ pub async fn clear_all(state: State<'_, AppState>) -> CmdResult<()> {
 #[tauri::command]
 pub async fn list_sessions(
     state: State<'_, AppState>,
+    filter: SessionFilter,
     offset: u64,
     limit: u64,
 ) -> CmdResult<Vec<SessionSummary>> {
-    Ok(commands::sessions(&state.engine.store, offset, limit).await?)
+    Ok(commands::sessions(&state.engine.store, filter, offset, limit).await?)
 }
 
 #[tauri::command]

@@ -61,6 +61,8 @@ pub fn core_module() -> String {
         export::<TlsInfo>(),
         export::<AuthInfo>(),
         export::<SessionSummary>(),
+        export::<SessionShow>(),
+        export::<SessionFilter>(),
         export::<Direction>(),
         export::<TranscriptLine>(),
         export::<Transcript>(),

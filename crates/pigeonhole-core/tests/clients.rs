@@ -7,7 +7,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use pigeonhole_core::config::{AuthMode, AuthUser, Config};
-use pigeonhole_core::model::{ListQuery, MessageSummary};
+use pigeonhole_core::model::{
+    ListQuery, MessageSummary, SessionFilter, SessionShow, SessionSummary,
+};
 use pigeonhole_core::{commands, Engine};
 
 struct Harness {
@@ -637,4 +639,104 @@ async fn a_message_deleted_before_it_is_indexed_is_gone_and_not_searchable() {
         0,
         "and never becomes searchable"
     );
+}
+
+/// The sessions `filter` matches once all of them have ended (the row is final then).
+async fn ended_sessions(h: &Harness, filter: SessionFilter) -> Vec<SessionSummary> {
+    for _ in 0..100 {
+        let all = commands::sessions(&h.engine().store, filter.clone(), 0, 100)
+            .await
+            .expect("sessions");
+        if !all.is_empty() && all.iter().all(|s| s.ended_at.is_some()) {
+            return all;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no ended session matched {filter:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_mid_data_leaves_a_session_marked_broken_off() {
+    let h = Harness::start(|_| {}).await;
+    let addr = h.addr;
+    let last = tokio::task::spawn_blocking(move || {
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        let mut last = String::new();
+        for line in [
+            "EHLO c",
+            "MAIL FROM:<a@example.com>",
+            "RCPT TO:<b@example.com>",
+            "DATA",
+        ] {
+            s.write_all(format!("{line}\r\n").as_bytes())
+                .expect("write");
+            last = read_reply(&mut r);
+        }
+        s.write_all(b"Subject: cut short\r\n\r\nhalf a bo")
+            .expect("write");
+        last
+    })
+    .await
+    .expect("join");
+    assert!(
+        last.starts_with("354"),
+        "DATA was accepted before the disconnect: {last}"
+    );
+
+    let errors = ended_sessions(
+        &h,
+        SessionFilter {
+            show: SessionShow::Errors,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        errors.len(),
+        1,
+        "the session is listed with errors: {errors:?}"
+    );
+    let s = &errors[0];
+    assert_eq!(s.aborted_messages, 1, "one message broken off: {s:?}");
+    assert_eq!(s.refusals, 0, "nothing was refused: {s:?}");
+    assert_eq!(
+        (s.message_count, s.last_code),
+        (0, Some(354)),
+        "no message, last reply 354"
+    );
+    let t = h.transcript_text(s.id).await;
+    assert!(
+        t.contains("message broken off"),
+        "the transcript says so:\n{t}"
+    );
+    assert!(
+        h.messages().await.is_empty(),
+        "half a message is not stored"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_of_only_refusals_is_counted_though_it_ends_with_221() {
+    let h = Harness::start(|_| {}).await;
+    let addr = h.addr;
+    tokio::task::spawn_blocking(move || {
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        for line in ["EHLO c", "RCPT TO:<b@example.com>", "DATA", "QUIT"] {
+            s.write_all(format!("{line}\r\n").as_bytes())
+                .expect("write");
+            read_reply(&mut r);
+        }
+    })
+    .await
+    .expect("join");
+    let all = ended_sessions(&h, SessionFilter::default()).await;
+    let s = &all[0];
+    assert_eq!(s.last_code, Some(221), "it ended politely: {s:?}");
+    assert_eq!(
+        s.refusals, 2,
+        "RCPT and DATA before MAIL were refused: {s:?}"
+    );
+    assert!(s.had_problems(), "so it is a session with errors");
 }

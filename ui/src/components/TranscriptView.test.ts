@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { cleanup, render, screen } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import TranscriptView from "./TranscriptView.svelte";
 import type { Transcript } from "../lib/types";
 
@@ -17,6 +17,10 @@ const transcript: Transcript = {
     auth: { mechanism: "PLAIN", user: "dev" },
     message_count: 1,
     last_code: 250,
+    refusals: 0,
+    aborted_messages: 0,
+    tls_failed: false,
+    auth_failures: 0,
   },
   lines: [
     { ts: "2024-05-01T10:00:00.000Z", dir: "out", text: "220 ready" },
@@ -40,5 +44,59 @@ describe("transcript view", () => {
     expect(text).toContain("client.test");
     expect(text).toContain("TLSv1.3 · TLS13_AES_128_GCM_SHA256");
     expect(text).toContain("PLAIN as dev");
+  });
+});
+
+describe("transcript navigation and facts", () => {
+  const long: Transcript = {
+    session: transcript.session,
+    lines: Array.from({ length: 200 }, (_, i) => ({ ts: "2024-05-01T10:00:00.000Z", dir: "out" as const, text: `line ${i}` })),
+  };
+
+  test("Go to start and the Home key reach the greeting and keep the message highlighted", async () => {
+    render(TranscriptView, { transcript: long, highlight: [150, 160] });
+    const lines = screen.getByTestId("transcript");
+    lines.scrollTop = 900;
+    await fireEvent.click(screen.getByTestId("transcript-start"));
+    expect(lines.scrollTop).toBe(0);
+    lines.scrollTop = 900;
+    await fireEvent.keyDown(window, { key: "Home" });
+    expect(lines.scrollTop).toBe(0);
+    const hl = screen.getAllByTestId("transcript-line").filter((l) => l.classList.contains("hl"));
+    expect(hl.length).toBe(10);
+    expect(screen.getByTestId("transcript-message")).toBeTruthy();
+  });
+
+  test("Home typed in a field is left to the field", async () => {
+    render(TranscriptView, { transcript: long });
+    const input = document.createElement("input");
+    document.body.appendChild(input);
+    const lines = screen.getByTestId("transcript");
+    lines.scrollTop = 900;
+    await fireEvent.keyDown(input, { key: "Home" });
+    expect(lines.scrollTop).toBe(900);
+    input.remove();
+  });
+
+  test("every fact carries its whole value as a tooltip", () => {
+    render(TranscriptView, { transcript });
+    for (const dd of screen.getByTestId("transcript-facts").querySelectorAll("dd")) {
+      expect(dd.title, dd.textContent ?? "").not.toBe("");
+    }
+    expect(screen.getByTestId("fact-tls").title).toBe("TLSv1.3 · TLS13_AES_128_GCM_SHA256");
+  });
+
+  test("problems are counted in the facts", () => {
+    const bad = { ...transcript.session, refusals: 3, aborted_messages: 1, tls_failed: true, auth_failures: 2, tls: null };
+    render(TranscriptView, { transcript: { ...transcript, session: bad } });
+    const p = screen.getByTestId("fact-problems");
+    expect(p.textContent).toBe("3 refused · 1 broken off · TLS failed · 2 AUTH failed");
+    expect(p.classList.contains("bad")).toBe(true);
+    expect(screen.getByTestId("fact-tls").textContent).toBe("handshake failed");
+  });
+
+  test("a clean session says none", () => {
+    render(TranscriptView, { transcript });
+    expect(screen.getByTestId("fact-problems").textContent).toBe("none");
   });
 });

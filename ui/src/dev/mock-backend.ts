@@ -133,6 +133,10 @@ export function installMockBackend() {
     auth: id % 3 === 0 ? { mechanism: "PLAIN", user: "app" } : null,
     message_count: 1,
     last_code: id % 11 === 0 ? 535 : 221,
+    refusals: id % 11 === 0 ? 1 : 0,
+    aborted_messages: 0,
+    tls_failed: false,
+    auth_failures: id % 11 === 0 ? 1 : 0,
   });
 
   const detail = (id: number): MessageDetail => {
@@ -271,7 +275,11 @@ export function installMockBackend() {
           void emit(CORE_EVENTS.MESSAGE_CLEARED, null);
           return null;
         case "list_sessions":
-          return messages.slice(args.offset, args.offset + args.limit).map((m) => session(m.id));
+          return messages
+            .map((m) => session(m.id))
+            .filter((x) => args.filter?.show !== "errors" || x.refusals > 0)
+            .filter((x) => !args.filter?.peer || x.peer.includes(args.filter.peer))
+            .slice(args.offset, args.offset + args.limit);
         case "get_transcript":
           return transcript(args.sessionId);
         case "save_message":

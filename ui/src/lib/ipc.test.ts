@@ -24,7 +24,8 @@ describe("command wrappers", () => {
     await ipc.markRead([1, 2], true);
     await ipc.deleteMessages([3]);
     await ipc.clearAll();
-    await ipc.listSessions(0, 50);
+    const filter = { show: "errors", peer: "127.0.0.1", auth_user: "", search: "503" } as const;
+    await ipc.listSessions(filter, 0, 50);
     await ipc.getTranscript(9);
     await ipc.saveMessage(7);
     await ipc.saveAttachment(7, "1.2");
@@ -42,7 +43,7 @@ describe("command wrappers", () => {
       { cmd: "mark_read", args: { ids: [1, 2], read: true } },
       { cmd: "delete_messages", args: { ids: [3] } },
       { cmd: "clear_all", args: {} },
-      { cmd: "list_sessions", args: { offset: 0, limit: 50 } },
+      { cmd: "list_sessions", args: { filter, offset: 0, limit: 50 } },
       { cmd: "get_transcript", args: { sessionId: 9 } },
       { cmd: "save_message", args: { id: 7 } },
       { cmd: "save_attachment", args: { id: 7, partId: "1.2" } },

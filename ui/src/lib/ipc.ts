@@ -16,6 +16,7 @@ import {
   type MessagePage,
   type MessageSummary,
   type ServerStatus,
+  type SessionFilter,
   type SessionId,
   type SessionSummary,
   type Transcript,
@@ -39,8 +40,8 @@ export const deleteMessages = (ids: MessageId[]) => invoke<void>("delete_message
 
 export const clearAll = () => invoke<void>("clear_all");
 
-export const listSessions = (offset: number, limit: number) =>
-  invoke<SessionSummary[]>("list_sessions", { offset, limit });
+export const listSessions = (filter: SessionFilter, offset: number, limit: number) =>
+  invoke<SessionSummary[]>("list_sessions", { filter, offset, limit });
 
 export const getTranscript = (sessionId: SessionId) =>
   invoke<Transcript>("get_transcript", { sessionId });

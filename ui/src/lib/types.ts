@@ -23,6 +23,8 @@ export type {
   MimePart,
   RecipientView,
   ServerStatus,
+  SessionFilter,
+  SessionShow,
   SessionSummary,
   TlsInfo,
   Transcript,

@@ -1,16 +1,22 @@
 //! SMTP sessions and their transcripts.
 
 use super::{blocking, Result};
-use crate::model::{SessionId, SessionSummary, Transcript};
+use crate::model::{SessionFilter, SessionId, SessionSummary, Transcript};
 use crate::store::Store;
 
 /// Most sessions one call returns.
 pub const MAX_SESSIONS_PAGE: u64 = 1000;
 
-/// Sessions newest first; `limit` is clamped to `1..=MAX_SESSIONS_PAGE`.
-pub async fn sessions(store: &Store, offset: u64, limit: u64) -> Result<Vec<SessionSummary>> {
+/// The sessions `filter` matches, newest first; `limit` is clamped to
+/// `1..=MAX_SESSIONS_PAGE`.
+pub async fn sessions(
+    store: &Store,
+    filter: SessionFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<SessionSummary>> {
     let limit = limit.clamp(1, MAX_SESSIONS_PAGE);
-    blocking(store, move |s| Ok(s.sessions(offset, limit)?)).await
+    blocking(store, move |s| Ok(s.sessions(&filter, offset, limit)?)).await
 }
 
 pub async fn session(store: &Store, id: SessionId) -> Result<SessionSummary> {

@@ -4,7 +4,10 @@ use chrono::Utc;
 
 use super::*;
 use crate::event::EventBus;
-use crate::model::{Envelope, ListQuery, Recipient, SessionSummary};
+use crate::model::{
+    AuthInfo, Direction, Envelope, ListQuery, Recipient, SessionFilter, SessionShow,
+    SessionSummary, TranscriptLine,
+};
 use crate::store::{NewMessage, StoreOptions};
 
 struct Fixture {
@@ -32,6 +35,10 @@ async fn seed(store: &Store, raw: &str) -> MessageId {
         auth: None,
         message_count: 1,
         last_code: Some(250),
+        refusals: 0,
+        aborted_messages: 0,
+        tls_failed: false,
+        auth_failures: 0,
     };
     let msg = NewMessage {
         session,
@@ -177,8 +184,179 @@ async fn writes_resolve_after_the_commit_and_are_visible_at_once() {
 async fn session_pages_are_clamped() {
     let f = fixture();
     seed(&f.store, "Subject: s\r\n\r\nx\r\n").await;
-    let none_asked = sessions(&f.store, 0, 0).await.expect("sessions");
+    let none_asked = sessions(&f.store, SessionFilter::default(), 0, 0)
+        .await
+        .expect("sessions");
     assert_eq!(none_asked.len(), 1, "a limit of 0 still returns a page");
-    let huge = sessions(&f.store, 0, u64::MAX).await.expect("huge limit");
+    let huge = sessions(&f.store, SessionFilter::default(), 0, u64::MAX)
+        .await
+        .expect("huge limit");
     assert_eq!(huge.len(), 1, "a huge limit is clamped, not an SQL error");
+}
+
+/// Stores a session that sent no message, with `lines` as its transcript; `edit` sets what
+/// the case needs. Written by the writer in order, before anything queued after it.
+fn stored_session(
+    store: &Store,
+    peer: &str,
+    lines: &[&str],
+    edit: impl FnOnce(&mut SessionSummary),
+) -> SessionId {
+    let mut s = SessionSummary {
+        id: store.next_session_id(),
+        peer: peer.into(),
+        local: "127.0.0.1:1025".into(),
+        started_at: Utc::now(),
+        ended_at: Some(Utc::now()),
+        helo: Some("client.test".into()),
+        tls: None,
+        auth: None,
+        message_count: 0,
+        last_code: Some(221),
+        refusals: 0,
+        aborted_messages: 0,
+        tls_failed: false,
+        auth_failures: 0,
+    };
+    edit(&mut s);
+    let id = s.id;
+    let lines = lines
+        .iter()
+        .map(|t| TranscriptLine {
+            ts: Utc::now(),
+            dir: Direction::Out,
+            text: t.to_string(),
+        })
+        .collect();
+    store.update_session(s, 0, lines, true);
+    id
+}
+
+#[tokio::test]
+async fn session_filters_pick_errors_messages_peers_users_and_transcript_text() {
+    let f = fixture();
+    let refused = stored_session(
+        &f.store,
+        "10.0.0.2:40000",
+        &["RCPT TO:<a@b.c>", "503 5.5.1 Need MAIL before RCPT"],
+        |s| s.refusals = 1,
+    );
+    let aborted = stored_session(&f.store, "10.0.0.3:40001", &["354 go ahead"], |s| {
+        s.aborted_messages = 1;
+        s.auth = Some(AuthInfo {
+            mechanism: "PLAIN".into(),
+            user: "alice".into(),
+        });
+    });
+    let tls = stored_session(&f.store, "192.168.1.9:1234", &["220 ready"], |s| {
+        s.tls_failed = true
+    });
+    let auth = stored_session(&f.store, "10.0.0.4:40002", &["535 \"bad\" creds"], |s| {
+        s.auth_failures = 1
+    });
+    let clean = stored_session(&f.store, "10.0.0.5:40003", &["221 bye"], |_| {});
+    // A delivered message resolves after its commit, so every session above is stored by then.
+    seed(&f.store, "Subject: s\r\n\r\nx\r\n").await;
+    let delivered = clean + 1;
+
+    let all = vec![delivered, clean, auth, tls, aborted, refused];
+    let cases: Vec<(&str, SessionFilter, Vec<SessionId>)> = vec![
+        ("everything", SessionFilter::default(), all),
+        (
+            "with errors: refusals, broken-off messages, TLS and AUTH failures",
+            SessionFilter {
+                show: SessionShow::Errors,
+                ..Default::default()
+            },
+            vec![auth, tls, aborted, refused],
+        ),
+        (
+            "with messages",
+            SessionFilter {
+                show: SessionShow::Messages,
+                ..Default::default()
+            },
+            vec![delivered],
+        ),
+        (
+            "client address by IP",
+            SessionFilter {
+                peer: "10.0.0.3".into(),
+                ..Default::default()
+            },
+            vec![aborted],
+        ),
+        (
+            "client address by port, trimmed",
+            SessionFilter {
+                peer: " 1234 ".into(),
+                ..Default::default()
+            },
+            vec![tls],
+        ),
+        (
+            "AUTH user exactly",
+            SessionFilter {
+                auth_user: "alice".into(),
+                ..Default::default()
+            },
+            vec![aborted],
+        ),
+        (
+            "AUTH user is not a prefix match",
+            SessionFilter {
+                auth_user: "ali".into(),
+                ..Default::default()
+            },
+            vec![],
+        ),
+        (
+            "transcript text, any case",
+            SessionFilter {
+                search: "need mail".into(),
+                ..Default::default()
+            },
+            vec![refused],
+        ),
+        (
+            "transcript text with quotes matches the line, not its JSON",
+            SessionFilter {
+                search: "\"bad\"".into(),
+                ..Default::default()
+            },
+            vec![auth],
+        ),
+        (
+            "SQL in the search is only text",
+            SessionFilter {
+                search: "') OR 1=1 --".into(),
+                ..Default::default()
+            },
+            vec![],
+        ),
+        (
+            "parts combine with AND",
+            SessionFilter {
+                show: SessionShow::Errors,
+                peer: "10.0.0.".into(),
+                search: "354".into(),
+                ..Default::default()
+            },
+            vec![aborted],
+        ),
+    ];
+    for (name, filter, want) in cases {
+        let got: Vec<SessionId> = sessions(&f.store, filter, 0, 100)
+            .await
+            .expect("sessions")
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(got, want, "{name}");
+    }
+    let marks = session(&f.store, aborted).await.expect("session");
+    assert!(
+        marks.aborted_messages == 1 && marks.had_problems() && marks.refusals == 0,
+        "the counters are stored and read back: {marks:?}"
+    );
 }

@@ -20,7 +20,10 @@ pub use detail::{Attachment, EnvelopeView, Header, MessageDetail, MimePart, Reci
 pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
 pub use message::{Counts, Inbox, ListQuery, MessagePage, MessageSummary};
-pub use session::{AuthInfo, Direction, SessionSummary, TlsInfo, Transcript, TranscriptLine};
+pub use session::{
+    AuthInfo, Direction, SessionFilter, SessionShow, SessionSummary, TlsInfo, Transcript,
+    TranscriptLine,
+};
 pub use status::ServerStatus;
 
 /// A stored message's id: its row id, increasing in arrival order.

@@ -37,6 +37,50 @@ pub struct SessionSummary {
     pub message_count: u32,
     /// Last reply code the server sent, e.g. 221, 535.
     pub last_code: Option<u16>,
+    /// Replies with a 4xx or 5xx code, every one (AUTH failures and a closing 421 too): a
+    /// session refused at every step still ends with a good-looking 221.
+    pub refusals: u32,
+    /// Messages the connection ended in the middle of: a disconnect, timeout or shutdown
+    /// inside DATA, inside a BDAT chunk or between BDAT chunks before LAST.
+    pub aborted_messages: u32,
+    /// A TLS handshake (STARTTLS or implicit TLS) failed.
+    pub tls_failed: bool,
+    /// AUTH exchanges that ended refused: bad credentials, an undecodable or cancelled
+    /// response, an unknown mechanism or AUTH out of sequence.
+    pub auth_failures: u32,
+}
+
+impl SessionSummary {
+    /// Whether anything went wrong: what the Sessions view marks and "with errors" lists.
+    pub fn had_problems(&self) -> bool {
+        self.refusals > 0 || self.aborted_messages > 0 || self.tls_failed || self.auth_failures > 0
+    }
+}
+
+/// Which sessions to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionShow {
+    #[default]
+    All,
+    /// Sessions with any refusal, broken-off message, TLS failure or failed AUTH.
+    Errors,
+    /// Sessions that delivered at least one message.
+    Messages,
+}
+
+/// A filter over the sessions list. Every part is optional (empty matches all) and the
+/// parts combine with AND; `store::query` compiles it to SQL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct SessionFilter {
+    pub show: SessionShow,
+    /// Part of the client's address as stored ("127.0.0.1:50123"): an IP, or a port.
+    pub peer: String,
+    /// The user the session authenticated as, exactly.
+    pub auth_user: String,
+    /// Text anywhere in the transcript's lines, ignoring ASCII case.
+    pub search: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -77,6 +77,7 @@ pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
     if let Err(e) = run(tcp, &ctx, &facts, &mut session, start).await {
         session.note(format!("connection error: {e}"));
     }
+    session.end();
     let (first, lines) = session.transcript_mut().take_unflushed();
     let mut summary = summarize_session(&facts, &session);
     summary.ended_at = Some(Utc::now());
@@ -145,7 +146,7 @@ async fn handshake(
             Ok(tls)
         }
         Err(e) => {
-            session.note(format!("TLS handshake failed: {e}"));
+            session.tls_failed(&e);
             Err(e)
         }
     }
@@ -219,8 +220,8 @@ where
                     ctx.store.update_session(summarize_session(facts, session), first, lines, false);
                 }
                 Ok(Ok(0)) => {
-                    let what = if session.in_message() { "client disconnected in the middle of a message" } else { "client disconnected" };
-                    session.note(what);
+                    // `Session::end` counts and notes a message this leaves unfinished.
+                    session.note("client disconnected");
                     return Ok(End::Closed);
                 }
                 Ok(Ok(_)) => idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout,
@@ -240,6 +241,7 @@ async fn flush<S: AsyncWrite + Unpin>(io: &mut S, out: &mut String) -> io::Resul
 }
 
 fn summarize_session(facts: &Facts, session: &Session) -> SessionSummary {
+    let problems = session.problems();
     SessionSummary {
         id: facts.id,
         peer: facts.peer.clone(),
@@ -251,6 +253,10 @@ fn summarize_session(facts: &Facts, session: &Session) -> SessionSummary {
         auth: session.auth().cloned(),
         message_count: session.message_count(),
         last_code: session.last_code(),
+        refusals: problems.refusals,
+        aborted_messages: problems.aborted_messages,
+        tls_failed: problems.tls_failed,
+        auth_failures: problems.auth_failures,
     }
 }
 

@@ -1,12 +1,14 @@
 //! Read-side queries. Every function takes a read connection from `Store::read`.
 
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 
 use super::{Result, Store, StoreError};
 use crate::model::time::ms_to_datetime;
 use crate::model::{
     AuthInfo, Counts, Envelope, Inbox, ListQuery, MessagePage, MessageSummary, Recipient,
-    SessionSummary, StoredEnvelope, TlsInfo, Transcript, TranscriptLine,
+    SessionFilter, SessionShow, SessionSummary, StoredEnvelope, TlsInfo, Transcript,
+    TranscriptLine,
 };
 
 const SUMMARY_COLUMNS: &str =
@@ -135,12 +137,22 @@ impl Store {
         })
     }
 
-    pub(crate) fn sessions(&self, offset: u64, limit: u64) -> Result<Vec<SessionSummary>> {
+    /// One page of the sessions `filter` matches, newest first; `limit` is used as given
+    /// (see `commands::sessions`).
+    pub(crate) fn sessions(
+        &self,
+        filter: &SessionFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<SessionSummary>> {
         self.read(|c| {
+            let (filter, mut args) = session_filter(filter);
+            args.push(Value::Integer(limit as i64));
+            args.push(Value::Integer(offset as i64));
             let mut stmt = c.prepare_cached(&format!(
-                "{SESSION_SELECT} ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+                "{SESSION_SELECT}{filter} ORDER BY id DESC LIMIT ? OFFSET ?"
             ))?;
-            let rows = stmt.query_map(params![limit as i64, offset as i64], session_from_row)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), session_from_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -176,7 +188,45 @@ impl Store {
 
 const SESSION_SELECT: &str =
     "SELECT id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher, \
-     auth_mechanism, auth_user, message_count, last_code FROM sessions";
+     auth_mechanism, auth_user, message_count, last_code, refusals, aborted_messages, \
+     tls_failed, auth_failures FROM sessions";
+
+/// A session filter as a `WHERE` clause (empty when it matches everything) and its
+/// arguments, in order. User text only ever travels as an argument.
+fn session_filter(f: &SessionFilter) -> (String, Vec<Value>) {
+    let mut conds: Vec<&str> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    match f.show {
+        SessionShow::All => {}
+        SessionShow::Errors => conds
+            .push("(refusals > 0 OR aborted_messages > 0 OR tls_failed != 0 OR auth_failures > 0)"),
+        SessionShow::Messages => conds.push("message_count > 0"),
+    }
+    let peer = f.peer.trim();
+    if !peer.is_empty() {
+        conds.push("instr(peer, ?) > 0");
+        args.push(Value::Text(peer.to_string()));
+    }
+    let user = f.auth_user.trim();
+    if !user.is_empty() {
+        conds.push("auth_user = ?");
+        args.push(Value::Text(user.to_string()));
+    }
+    if !f.search.is_empty() {
+        // Each line's text, not the stored JSON, so quotes and backslashes match as typed.
+        conds.push(
+            "EXISTS (SELECT 1 FROM transcript_chunks t, json_each(t.lines) j \
+             WHERE t.session_id = sessions.id \
+             AND instr(lower(json_extract(j.value, '$.text')), lower(?)) > 0)",
+        );
+        args.push(Value::Text(f.search.clone()));
+    }
+    if conds.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!(" WHERE {}", conds.join(" AND ")), args)
+    }
+}
 
 fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
     let tls = match (
@@ -204,6 +254,10 @@ fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
         auth,
         message_count: r.get::<_, i64>(10)? as u32,
         last_code: r.get::<_, Option<i64>>(11)?.map(|c| c as u16),
+        refusals: r.get::<_, i64>(12)? as u32,
+        aborted_messages: r.get::<_, i64>(13)? as u32,
+        tls_failed: r.get(14)?,
+        auth_failures: r.get::<_, i64>(15)? as u32,
     })
 }
 

@@ -22,6 +22,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0004_drop_session_index",
         include_str!("migrations/0004_drop_session_index.sql"),
     ),
+    (
+        "0005_session_problems",
+        include_str!("migrations/0005_session_problems.sql"),
+    ),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches

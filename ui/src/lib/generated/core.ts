@@ -74,7 +74,42 @@ local: string, started_at: string, ended_at: string | null, helo: string | null,
 /**
  * Last reply code the server sent, e.g. 221, 535.
  */
-last_code: number | null, };
+last_code: number | null, 
+/**
+ * Replies with a 4xx or 5xx code, every one (AUTH failures and a closing 421 too): a
+ * session refused at every step still ends with a good-looking 221.
+ */
+refusals: number, 
+/**
+ * Messages the connection ended in the middle of: a disconnect, timeout or shutdown
+ * inside DATA, inside a BDAT chunk or between BDAT chunks before LAST.
+ */
+aborted_messages: number, 
+/**
+ * A TLS handshake (STARTTLS or implicit TLS) failed.
+ */
+tls_failed: boolean, 
+/**
+ * AUTH exchanges that ended refused: bad credentials, an undecodable or cancelled
+ * response, an unknown mechanism or AUTH out of sequence.
+ */
+auth_failures: number, };
+
+export type SessionShow = "all" | "errors" | "messages";
+
+export type SessionFilter = { show: SessionShow, 
+/**
+ * Part of the client's address as stored ("127.0.0.1:50123"): an IP, or a port.
+ */
+peer: string, 
+/**
+ * The user the session authenticated as, exactly.
+ */
+auth_user: string, 
+/**
+ * Text anywhere in the transcript's lines, ignoring ASCII case.
+ */
+search: string, };
 
 export type Direction = "in" | "out" | "info";
 

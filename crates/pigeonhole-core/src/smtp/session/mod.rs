@@ -28,7 +28,7 @@ use bytes::{Buf, BytesMut};
 use super::auth::AuthPolicy;
 use super::command::{self, Command, CommandError};
 use super::data::DataReceiver;
-use super::reply::Reply;
+use super::reply::{code, Reply};
 use super::transcript::Recorder;
 use crate::model::{AuthInfo, Direction, Envelope, Recipient, TlsInfo};
 
@@ -142,6 +142,11 @@ pub struct Session {
     skipping_long_line: bool,
     last_code: Option<u16>,
     messages: u32,
+    /// What went wrong, for the session's summary (see `model::SessionSummary`).
+    problems: Problems,
+    /// An AUTH command is awaiting its final reply: the next reply other than a 334
+    /// challenge decides whether it failed.
+    auth_pending: bool,
     /// Every stage `hook` was called with, in order, so tests can see that each is reached.
     #[cfg(test)]
     stages: Vec<Stage>,
@@ -161,6 +166,8 @@ impl Session {
             skipping_long_line: false,
             last_code: None,
             messages: 0,
+            problems: Problems::default(),
+            auth_pending: false,
             #[cfg(test)]
             stages: Vec::new(),
         }
@@ -179,8 +186,29 @@ impl Session {
     pub fn close_with(&mut self, enhanced: &'static str, text: &str) -> Reply {
         let r = Reply::unavailable(enhanced, format!("{} {}", self.cfg.hostname, text));
         self.record_reply(&r);
-        self.mode = Mode::Closed;
+        self.end();
         r
+    }
+
+    /// The connection is over, for whatever reason (QUIT, disconnect, timeout, shutdown,
+    /// an I/O error): a message still being received is counted as broken off. Idempotent.
+    pub fn end(&mut self) {
+        if self.receiving_message() {
+            self.problems.aborted_messages += 1;
+            self.note("message broken off: the connection ended before it was complete");
+        }
+        self.txn = None;
+        self.mode = Mode::Closed;
+    }
+
+    /// The TLS handshake the caller ran failed; the connection is about to end.
+    pub fn tls_failed(&mut self, why: impl std::fmt::Display) {
+        self.problems.tls_failed = true;
+        self.note(format!("TLS handshake failed: {why}"));
+    }
+
+    pub fn problems(&self) -> Problems {
+        self.problems
     }
 
     /// Notes something that is neither a command nor a reply (handshakes, disconnects).
@@ -209,9 +237,13 @@ impl Session {
     pub fn is_closed(&self) -> bool {
         matches!(self.mode, Mode::Closed)
     }
-    /// True while the session is inside DATA or a BDAT chunk (for idle-timeout wording).
-    pub fn in_message(&self) -> bool {
+    /// Inside DATA or a chunk, or between BDAT chunks of a message not yet ended by LAST.
+    fn receiving_message(&self) -> bool {
         matches!(self.mode, Mode::Data(_) | Mode::Bdat { .. })
+            || self
+                .txn
+                .as_ref()
+                .is_some_and(|t| t.chunks.as_ref().is_some_and(|c| !c.is_empty()))
     }
 
     /// Consumes input and returns the next output, or `None` when more input is needed
@@ -326,6 +358,15 @@ impl Session {
 
     fn record_reply(&mut self, r: &Reply) {
         self.last_code = Some(r.code);
+        if r.code >= 400 {
+            self.problems.refusals += 1;
+        }
+        if self.auth_pending && r.code != code::AUTH_CONTINUE {
+            self.auth_pending = false;
+            if r.code >= 400 {
+                self.problems.auth_failures += 1;
+            }
+        }
         for line in r.to_wire().split("\r\n").filter(|l| !l.is_empty()) {
             self.transcript.push(Direction::Out, line);
         }
@@ -354,6 +395,7 @@ impl Session {
             _ => line.to_string(),
         };
         self.transcript.push(Direction::In, masked);
+        self.auth_pending = matches!(parsed, Ok(Command::Auth { .. }));
         let cmd = match parsed {
             Ok(cmd) => cmd,
             Err(CommandError::Unrecognised) => return self.reply(Reply::unrecognised()),
@@ -383,6 +425,15 @@ impl Session {
             Command::Refused(which) => self.refused(which),
         }
     }
+}
+
+/// What went wrong in a session, counted as it happens; definitions on `SessionSummary`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub refusals: u32,
+    pub aborted_messages: u32,
+    pub tls_failed: bool,
+    pub auth_failures: u32,
 }
 
 enum LineRead {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 
-use super::{Output, Session, SessionConfig, Stage};
+use super::{Output, Problems, Session, SessionConfig, Stage};
 use crate::model::{Direction, TlsInfo};
 use crate::smtp::auth::{cram_md5_digest, decode_b64, encode_b64, AuthPolicy};
 
@@ -815,4 +815,158 @@ fn every_stage_is_hooked_where_its_command_arrives() {
             "no case reaches {stage:?}: add one to the table"
         );
     }
+}
+
+/// How the connection ended after the input: the client said nothing more (disconnect),
+/// or the server closed it with a 421 (idle timeout, shutdown).
+#[derive(Clone, Copy)]
+enum Ending {
+    Disconnect,
+    Closed421,
+}
+
+/// A conversation, how it ended, and the problems the session must have counted.
+struct ProblemCase {
+    name: &'static str,
+    input: &'static [u8],
+    ending: Ending,
+    want: Problems,
+}
+
+const fn problems(refusals: u32, aborted_messages: u32, auth_failures: u32) -> Problems {
+    Problems {
+        refusals,
+        aborted_messages,
+        tls_failed: false,
+        auth_failures,
+    }
+}
+
+#[test]
+fn problem_counter_table() {
+    use Ending::*;
+    let cases = [
+        ProblemCase {
+            name: "a clean session counts nothing",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n",
+            ending: Disconnect,
+            want: problems(0, 0, 0),
+        },
+        ProblemCase {
+            name: "only refusals: 501, 503, 500 and a 553 are each counted though QUIT ends with 221",
+            input: b"HELO\r\nEHLO c\r\nRCPT TO:<a@b.c>\r\nFROB\r\nMAIL FROM:<j\xc3\xb6rg@b.c>\r\nQUIT\r\n",
+            ending: Disconnect,
+            want: problems(4, 0, 0),
+        },
+        ProblemCase {
+            name: "2xx and 3xx replies are not refusals",
+            input: b"EHLO c\r\nNOOP\r\nHELP\r\nVRFY bob\r\nRSET\r\n",
+            ending: Disconnect,
+            want: problems(0, 0, 0),
+        },
+        ProblemCase {
+            name: "a disconnect in the middle of DATA breaks the message off",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\nSubject: half\r\n",
+            ending: Disconnect,
+            want: problems(0, 1, 0),
+        },
+        ProblemCase {
+            name: "an idle timeout in DATA breaks the message off and its 421 is a refusal",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\nSubject: half\r\n",
+            ending: Closed421,
+            want: problems(1, 1, 0),
+        },
+        ProblemCase {
+            name: "a disconnect inside a BDAT chunk breaks the message off",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 100 LAST\r\nonly some",
+            ending: Disconnect,
+            want: problems(0, 1, 0),
+        },
+        ProblemCase {
+            name: "a disconnect between BDAT chunks before LAST breaks the message off",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 4\r\nabcd",
+            ending: Disconnect,
+            want: problems(0, 1, 0),
+        },
+        ProblemCase {
+            name: "a disconnect after MAIL and RCPT, before DATA, loses no message",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\n",
+            ending: Disconnect,
+            want: problems(0, 0, 0),
+        },
+        ProblemCase {
+            name: "a message too big is a refusal, not a broken-off message",
+            input: b"EHLO c\r\nMAIL FROM:<a@b.c> SIZE=5000\r\n",
+            ending: Disconnect,
+            want: problems(1, 0, 0),
+        },
+        ProblemCase {
+            name: "bad credentials are an AUTH failure and a refusal",
+            input: b"EHLO c\r\nAUTH PLAIN AGFsaWNlAG5vcGU=\r\n",
+            ending: Disconnect,
+            want: problems(1, 0, 1),
+        },
+        ProblemCase {
+            name: "a failure after a 334 challenge is counted once",
+            input: b"EHLO c\r\nAUTH PLAIN\r\nAGFsaWNlAG5vcGU=\r\n",
+            ending: Disconnect,
+            want: problems(1, 0, 1),
+        },
+        ProblemCase {
+            name: "a cancelled exchange is an AUTH failure",
+            input: b"EHLO c\r\nAUTH LOGIN\r\n*\r\n",
+            ending: Disconnect,
+            want: problems(1, 0, 1),
+        },
+        ProblemCase {
+            name: "an unknown mechanism is an AUTH failure",
+            input: b"EHLO c\r\nAUTH KERBEROS_V9\r\n",
+            ending: Disconnect,
+            want: problems(1, 0, 1),
+        },
+        ProblemCase {
+            name: "a retry that succeeds still counts the first failure",
+            input: b"EHLO c\r\nAUTH PLAIN AGFsaWNlAG5vcGU=\r\nAUTH PLAIN AGFsaWNlAHB3\r\n",
+            ending: Disconnect,
+            want: problems(1, 0, 1),
+        },
+        ProblemCase {
+            name: "a refusal after a good AUTH is not an AUTH failure",
+            input: b"EHLO c\r\nAUTH PLAIN AGFsaWNlAHB3\r\nRCPT TO:<a@b.c>\r\n",
+            ending: Disconnect,
+            want: problems(1, 0, 0),
+        },
+    ];
+    for case in cases {
+        let mut config = cfg();
+        config.auth = AuthPolicy::Users(vec![("alice".into(), "pw".into())]);
+        let mut s = Session::new(Arc::new(config));
+        s.greeting();
+        drive(&mut s, case.input, &mut Run::default());
+        match case.ending {
+            Ending::Disconnect => s.end(),
+            Ending::Closed421 => {
+                s.close_with("4.4.2", "Idle timeout, closing connection");
+            }
+        }
+        s.end(); // The connection loop always ends the session; counting twice is a bug.
+        assert_eq!(s.problems(), case.want, "{}", case.name);
+    }
+}
+
+#[test]
+fn a_failed_tls_handshake_is_marked_and_noted() {
+    let mut s = Session::new(Arc::new(cfg()));
+    s.greeting();
+    drive(&mut s, b"EHLO c\r\n", &mut Run::default());
+    s.tls_failed("received corrupt message");
+    s.end();
+    assert!(s.problems().tls_failed, "the session says its TLS failed");
+    let (_, lines) = s.transcript_mut().take_unflushed();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.dir == Direction::Info && l.text.contains("TLS handshake failed")),
+        "the transcript says why: {lines:?}"
+    );
 }
