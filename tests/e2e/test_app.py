@@ -304,3 +304,98 @@ def test_pausing_capture_answers_421_and_resuming_captures_again(app):
     app.wait().until(lambda d: "Capturing" in app.find("status-pill").get_attribute("textContent"), "resumed")
     send(app.port, "After resuming")
     app.wait_rows(1)
+
+
+def smtp_lines(port: int, lines: list[str]) -> list[str]:
+    """Speaks raw SMTP: the greeting, then each line and its reply; returns every reply."""
+    replies = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        f = s.makefile("rb")
+
+        def reply() -> str:
+            text = ""
+            while True:
+                line = f.readline().decode()
+                text += line
+                if len(line) < 4 or line[3] == " ":
+                    return text
+
+        replies.append(reply())
+        for line in lines:
+            s.sendall(f"{line}\r\n".encode())
+            replies.append(reply())
+    return replies
+
+
+def session_rows(app):
+    return app.find_all("session-row")
+
+
+def text(el) -> str:
+    return el.get_attribute("textContent") or ""
+
+
+def test_a_session_of_only_refusals_is_marked_failed_with_its_count(app):
+    from selenium.webdriver.support.ui import Select
+
+    send(app.port, "A good one")
+    replies = smtp_lines(app.port, ["EHLO refused.test", "RCPT TO:<dev@example.com>", "DATA", "QUIT"])
+    assert replies[2].startswith("503") and replies[3].startswith("503"), f"refused: {replies}"
+    assert replies[4].startswith("221"), f"ends politely: {replies}"
+
+    app.find("nav-sessions").click()
+    app.wait().until(lambda d: len(session_rows(app)) == 2 and "refused.test" in text(session_rows(app)[0]),
+                     "both sessions listed, newest first")
+    failed, good = session_rows(app)
+    assert failed.get_attribute("data-failed") == "true", "the refused session is marked"
+    assert good.get_attribute("data-failed") == "false", "the good session is not"
+    marks = [text(m) for m in failed.find_elements(By.CSS_SELECTOR, '[data-testid="session-problem"]')]
+    assert marks == ["2 refused"], f"the mark counts both refusals: {marks}"
+
+    Select(app.find("session-show")).select_by_value("errors")
+    app.wait().until(lambda d: len(session_rows(app)) == 1, "only the failed session is shown with errors")
+    assert "refused.test" in text(session_rows(app)[0])
+
+    failed = session_rows(app)[0]
+    failed.click()
+    app.wait_for("fact-problems")
+    app.wait().until(lambda d: text(app.find("fact-problems")) == "2 refused", "the facts count the refusals")
+
+
+def test_a_long_tls_cipher_in_the_facts_grid_is_not_clipped(app):
+    import ssl
+
+    m = EmailMessage()
+    m["From"] = "app@example.com"
+    m["To"] = "dev@example.com"
+    m["Subject"] = "Over TLS"
+    m.set_content("sent after STARTTLS\n")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with smtplib.SMTP("127.0.0.1", app.port, local_hostname="a-rather-long-client-name.example.test", timeout=10) as s:
+        s.starttls(context=ctx)
+        s.send_message(m)
+    app.wait_rows(1)
+
+    def unclipped(testid: str):
+        el = app.find(testid)
+        sw, cw = app.driver.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth]", el)
+        assert sw <= cw, f"{testid} is cut: {text(el)!r} needs {sw}px, has {cw}px"
+        assert el.get_attribute("title"), f"{testid} has a tooltip"
+
+    # In the Sessions view ...
+    app.find("nav-sessions").click()
+    app.wait().until(lambda d: len(session_rows(app)) == 1)
+    session_rows(app)[0].click()
+    app.wait().until(lambda d: "TLS13_" in text(app.find("fact-tls")), "the cipher is shown")
+    for testid in ["fact-tls", "fact-ehlo", "fact-started", "fact-ended", "fact-peer"]:
+        unclipped(testid)
+
+    # ... and in the message's Transcript tab, a narrower pane.
+    app.find("nav-all").click()
+    open_row(app, "Over TLS")
+    tab(app, "transcript")
+    app.wait().until(lambda d: "TLS13_" in text(app.find("fact-tls")), "the cipher is shown")
+    for testid in ["fact-tls", "fact-ehlo", "fact-started", "fact-ended", "fact-peer"]:
+        unclipped(testid)
