@@ -740,3 +740,37 @@ async fn a_session_of_only_refusals_is_counted_though_it_ends_with_221() {
     );
     assert!(s.had_problems(), "so it is a session with errors");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_starttls_handshake_marks_the_session() {
+    let h = Harness::start(|_| {}).await;
+    let addr = h.addr;
+    tokio::task::spawn_blocking(move || {
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        for line in ["EHLO c", "STARTTLS"] {
+            s.write_all(format!("{line}\r\n").as_bytes())
+                .expect("write");
+            read_reply(&mut r);
+        }
+        // Not a TLS ClientHello: the handshake fails and the server hangs up.
+        s.write_all(b"this is not TLS at all\r\n\r\n")
+            .expect("write");
+        let mut rest = Vec::new();
+        let _ = r.read_to_end(&mut rest);
+    })
+    .await
+    .expect("join");
+    let all = ended_sessions(&h, SessionFilter::default()).await;
+    let s = &all[0];
+    assert!(
+        s.tls_failed && s.tls.is_none(),
+        "the handshake failure is recorded: {s:?}"
+    );
+    assert!(s.had_problems(), "so it is a session with errors");
+    let t = h.transcript_text(s.id).await;
+    assert!(
+        t.contains("TLS handshake failed"),
+        "the transcript says why:\n{t}"
+    );
+}
