@@ -423,8 +423,28 @@ click 400 100 2.5          # open the newsletter; HTML tab, remote image blocked
 shoot screenshot-light
 
 click 400 157 1.5          # the password reset (sent over STARTTLS with AUTH)
-click 981 170 1.5          # its Transcript tab
+click 981 190 1.5          # its Transcript tab (below the envelope, which has an AUTH row)
 shoot screenshot-transcript
+
+# A client that gets everything wrong: its session is marked in the Sessions view.
+python3 - "$SMTP_PORT" <<'PYBAD'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+def line(): return f.readline()
+def reply():
+    while True:
+        l = line()
+        if l[3:4] != b"-": return l
+reply()
+for cmd in (b"EHLO broken-client.local", b"RCPT TO:<ops@example.com>", b"MAIL FROM:<not an address>", b"DATA", b"QUIT"):
+    s.sendall(cmd + b"\r\n"); reply()
+s.close()
+PYBAD
+sleep 2
+click 66 84 1.5            # Sessions
+click 400 150 1.5          # the failed session (newest first)
+shoot screenshot-sessions
 
 click 62 753 1.5           # Settings
 shoot screenshot-settings

@@ -243,3 +243,34 @@ async fn accept_loop(
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn several_addresses_share_the_port_the_first_one_picked() {
+        let v4: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+        let v6: SocketAddr = "[::1]:0".parse().expect("addr");
+        let has_v6 = std::net::TcpListener::bind(v6).is_ok();
+        let listeners = bind_all(&[v4, v6]).await.expect("binds");
+        let addrs: Vec<SocketAddr> = listeners
+            .iter()
+            .map(|l| l.local_addr().expect("addr"))
+            .collect();
+        assert_ne!(addrs[0].port(), 0, "port 0 picked a real port");
+        if has_v6 {
+            assert_eq!(addrs.len(), 2, "both loopbacks are bound: {addrs:?}");
+            assert!(
+                addrs[1].is_ipv6() && addrs[1].port() == addrs[0].port(),
+                "::1 on the same port: {addrs:?}"
+            );
+        } else {
+            assert_eq!(
+                addrs.len(),
+                1,
+                "a missing IPv6 loopback is skipped, not an error"
+            );
+        }
+    }
+}
