@@ -65,12 +65,13 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        // The session's own limits and name are defined once, in `SessionConfig::default`.
         let s = SessionConfig::default();
         Config {
             data_dir: None,
             smtp_addr: "127.0.0.1:1025".into(),
             smtps_addr: None,
-            hostname: "pigeonhole.localhost".into(),
+            hostname: s.hostname,
             starttls: true,
             auth_mode: AuthMode::Any,
             auth_users: Vec::new(),
@@ -80,7 +81,7 @@ impl Default for Config {
             idle_timeout_secs: 300,
             max_connections: 256,
             retention: 0,
-            show_passwords: false,
+            show_passwords: s.show_passwords,
             durability: Durability::Process,
         }
     }
