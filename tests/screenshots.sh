@@ -33,6 +33,10 @@ XVFB_PID="" SESSION_PID=""
 
 log() { printf '[screenshots] %s\n' "$*" >&2; }
 
+for tool in Xvfb dbus-run-session dunst dunstctl xdotool import convert python3 ss; do
+  command -v "$tool" >/dev/null || { log "needs $tool (see Needs: at the top of this script)"; exit 1; }
+done
+
 stop_app() {
   if [[ -f "$WORK/app.pid" ]]; then
     kill "$(cat "$WORK/app.pid")" 2>/dev/null || true
