@@ -31,9 +31,15 @@ done
 
 data="$(mktemp -d)"
 app_pid=""
+xvfb_pid=""
 cleanup() {
+  # Stop the window, its session bus and its X server, so nothing outlives the package.
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  pkill -f "pigeonhole-desktop --data-dir $data" 2>/dev/null || true
   sleep 1
+  pkill -KILL -f "pigeonhole-desktop --data-dir $data" 2>/dev/null || true
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  app_pid="" xvfb_pid=""
   say "removing the package"
   $SUDO apt-get -c "$root/.ci/apt.conf" remove -y -q pigeonhole >/dev/null 2>&1 || true
   rm -rf "$data"
@@ -62,7 +68,13 @@ set -e
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 echo "{\"engine\":{\"smtp_addr\":\"127.0.0.1:$port\"},\"ui\":{\"notifications\":false}}" >"$data/settings.json"
 say "starting the installed window on port $port"
-xvfb-run -a dbus-run-session -- /usr/bin/pigeonhole-desktop --data-dir "$data" >"$data/app.log" 2>&1 &
+display=""
+for n in $(seq 110 160); do [ -e "/tmp/.X11-unix/X$n" ] || { display=":$n"; break; }; done
+[ -n "$display" ] || fail "no free X display number"
+Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >"$data/xvfb.log" 2>&1 &
+xvfb_pid=$!
+sleep 1
+DISPLAY="$display" dbus-run-session -- /usr/bin/pigeonhole-desktop --data-dir "$data" >"$data/app.log" 2>&1 &
 app_pid=$!
 for _ in $(seq 120); do
   ss -Hltn "sport = :$port" | grep -q LISTEN && break
@@ -75,6 +87,13 @@ import smtplib, sys
 with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
     s.sendmail("ci@example.com", ["deb@example.com"], "Subject: from the installed package\r\n\r\nhello\r\n")
 PY
-/usr/bin/pigeonhole list --data-dir "$data" --json | grep -q '"from the installed package"' \
-  || fail "the installed pigeonhole CLI does not see the message the installed window caught"
+listed="$(/usr/bin/pigeonhole list --data-dir "$data" --json)" || fail "the installed pigeonhole list failed"
+grep -q '"from the installed package"' <<<"$listed" \
+  || fail "the installed pigeonhole CLI does not see the message the installed window caught: $listed"
 say "ok: installed, captured, listed"
+leftover_data="$data"
+cleanup
+trap - EXIT
+if pgrep -f "pigeonhole-desktop --data-dir $leftover_data" >/dev/null; then
+  fail "the installed window outlived the test"
+fi

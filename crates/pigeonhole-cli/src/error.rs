@@ -40,7 +40,12 @@ impl CliError {
 
     /// A closed pipe (`pigeonhole list | head`) is not a failure worth a message.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+        let pipe = Some(std::io::ErrorKind::BrokenPipe);
+        match self {
+            CliError::Output(e) => Some(e.kind()) == pipe,
+            CliError::Json(e) => e.io_error_kind() == pipe,
+            _ => false,
+        }
     }
 }
 
