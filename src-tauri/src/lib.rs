@@ -126,14 +126,9 @@ pub fn run(args: DesktopArgs) {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
-            let Some(dir) = explicit_dir
-                .clone()
-                .or_else(pigeonhole_core::config::default_data_dir)
-            else {
-                fail(
-                    &handle,
-                    "No data directory: set PIGEONHOLE_DATA_DIR.".into(),
-                );
+            let dir = match pigeonhole_core::config::resolve_data_dir(explicit_dir.clone()) {
+                Ok(d) => d,
+                Err(e) => fail(&handle, e.to_string()),
             };
             let settings = match DesktopSettings::load(&dir) {
                 Ok(s) => s,

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use pigeonhole_core::config::{
-    merge_fields, settings_path, Config, ConfigError, FieldError, SavedSettings,
+    merge_fields, settings_path, take_part, Config, ConfigError, FieldError, SavedSettings,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -91,13 +91,8 @@ impl DesktopSettings {
             Value::Object(m) => m,
             _ => return Err(vec![field("engine", "settings must be an object")]),
         };
-        let part = |form: &mut Map<String, Value>, key: &str| match form.remove(key) {
-            Some(Value::Object(m)) => Ok(m),
-            None => Ok(Map::new()),
-            Some(_) => Err(vec![field(key, "must be an object")]),
-        };
-        let engine_fields = part(&mut form, "engine")?;
-        let ui_fields = part(&mut form, "ui")?;
+        let engine_fields = take_part(&mut form, "engine").map_err(|e| vec![e])?;
+        let ui_fields = take_part(&mut form, "ui").map_err(|e| vec![e])?;
         let mut errs: Vec<FieldError> = form
             .keys()
             .map(|k| field(k, "is not a setting Pigeonhole knows"))

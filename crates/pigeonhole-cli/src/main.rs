@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use pigeonhole_core::config::default_data_dir;
+use pigeonhole_core::config::resolve_data_dir;
 use pigeonhole_core::store::Store;
 
 use crate::error::{CliError, Result};
@@ -53,12 +53,7 @@ pub struct DataDir {
 impl DataDir {
     /// The directory asked for, else the platform's.
     pub fn resolve(&self) -> Result<PathBuf> {
-        self.data_dir
-            .clone()
-            .or_else(default_data_dir)
-            .ok_or(CliError::Config(
-                pigeonhole_core::config::ConfigError::NoDataDir,
-            ))
+        Ok(resolve_data_dir(self.data_dir.clone())?)
     }
 
     /// The store in it, read-only; works while `serve` runs.

@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pigeonhole_core::config::{settings_path, AuthMode, AuthUser, Config, SavedSettings};
+use pigeonhole_core::config::{
+    resolve_data_dir, settings_path, AuthMode, AuthUser, Config, ConfigFile, SavedSettings,
+};
 use pigeonhole_core::model::Durability;
 use pigeonhole_core::Engine;
 
@@ -70,20 +72,18 @@ impl ServeArgs {
     fn config(&self) -> Result<(Config, bool)> {
         // The data dir decides which saved settings apply, so it is settled first: the flag
         // or PIGEONHOLE_DATA_DIR, else the file's `data_dir`, else the platform's.
-        let from_file = self
-            .config
-            .as_deref()
-            .map(Config::data_dir_in_file)
-            .transpose()?;
-        let data_dir = match self.dir.data_dir.clone().or(from_file.flatten()) {
-            Some(d) => d,
-            None => self.dir.resolve()?,
-        };
+        let file = self.config.as_deref().map(ConfigFile::read).transpose()?;
+        let from_file = file
+            .as_ref()
+            .map(ConfigFile::data_dir)
+            .transpose()?
+            .flatten();
+        let data_dir = resolve_data_dir(self.dir.data_dir.clone().or(from_file))?;
         let saved = SavedSettings::load(&data_dir)?;
         let used_saved = saved.is_some();
         let mut c = saved.map(|s| s.engine).unwrap_or_default();
-        if let Some(path) = &self.config {
-            c = c.with_file(path)?;
+        if let Some(file) = &file {
+            c = c.with_file(file)?;
         }
         c.data_dir = Some(data_dir);
         if let Some(v) = &self.smtp {

@@ -7,7 +7,7 @@ mod saved;
 
 pub use fields::{describe, merge_fields};
 
-pub use saved::{settings_path, SavedSettings, SETTINGS_FILE};
+pub use saved::{settings_path, take_part, SavedSettings, SETTINGS_FILE};
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -114,19 +114,44 @@ pub enum ConfigError {
     NoDataDir,
 }
 
-/// A TOML file's keys as JSON values, for `with_fields`.
-fn toml_fields(path: &Path) -> Result<Map<String, Value>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-        path: path.into(),
-        source: e,
-    })?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        path: path.into(),
-        message: e.to_string(),
-    })?;
-    match serde_json::to_value(table) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Ok(Map::new()),
+/// A TOML config file, read and parsed once: the CLI needs its `data_dir` (to find the
+/// saved settings) before it lays the rest over them.
+pub struct ConfigFile {
+    path: PathBuf,
+    /// The file's keys as JSON values, for `Config::with_fields`.
+    fields: Map<String, Value>,
+}
+
+impl ConfigFile {
+    pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.into(),
+            source: e,
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        let fields = match serde_json::to_value(table) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        Ok(ConfigFile {
+            path: path.into(),
+            fields,
+        })
+    }
+
+    /// The `data_dir` the file names, if any, read before anything is validated.
+    pub fn data_dir(&self) -> Result<Option<PathBuf>, ConfigError> {
+        match self.fields.get("data_dir") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(PathBuf::from(s))),
+            Some(_) => Err(ConfigError::Parse {
+                path: self.path.clone(),
+                message: "data_dir: must be a path".into(),
+            }),
+        }
     }
 }
 
@@ -166,28 +191,16 @@ pub fn parse_addrs(s: &str) -> Result<Vec<SocketAddr>, String> {
 impl Config {
     /// A whole config from a TOML file; missing keys take the defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        Config::default().with_file(path)
+        Config::default().with_file(&ConfigFile::read(path)?)
     }
 
     /// These settings with the keys present in a TOML file laid over them.
-    pub fn with_file(self, path: &Path) -> Result<Config, ConfigError> {
-        let fields = toml_fields(path)?;
-        self.with_fields(fields).map_err(|errs| ConfigError::Parse {
-            path: path.into(),
-            message: describe(&errs),
-        })
-    }
-
-    /// The `data_dir` a TOML file names, if any, read before anything is validated.
-    pub fn data_dir_in_file(path: &Path) -> Result<Option<PathBuf>, ConfigError> {
-        match toml_fields(path)?.get("data_dir") {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(PathBuf::from(s))),
-            Some(_) => Err(ConfigError::Parse {
-                path: path.into(),
-                message: "data_dir: must be a path".into(),
-            }),
-        }
+    pub fn with_file(self, file: &ConfigFile) -> Result<Config, ConfigError> {
+        self.with_fields(file.fields.clone())
+            .map_err(|errs| ConfigError::Parse {
+                path: file.path.clone(),
+                message: describe(&errs),
+            })
     }
 
     /// Surrounding spaces trimmed from addresses and the host name; an empty SMTPS address
@@ -213,13 +226,14 @@ impl Config {
                 message,
             })
         };
-        if let Err(m) = parse_addr(&self.smtp_addr) {
-            err("smtp_addr", m);
+        let smtp = parse_addr(&self.smtp_addr);
+        if let Err(m) = &smtp {
+            err("smtp_addr", m.clone());
         }
         if let Some(a) = &self.smtps_addr {
             match parse_addr(a) {
                 Err(m) => err("smtps_addr", m),
-                Ok(s) if s.port() != 0 && parse_addr(&self.smtp_addr).ok() == Some(s) => {
+                Ok(s) if s.port() != 0 && smtp.as_ref().ok() == Some(&s) => {
                     err("smtps_addr", "must differ from the SMTP address".into())
                 }
                 Ok(_) => {}
@@ -273,10 +287,7 @@ impl Config {
     }
 
     pub fn data_dir(&self) -> Result<PathBuf, ConfigError> {
-        match &self.data_dir {
-            Some(d) => Ok(d.clone()),
-            None => default_data_dir().ok_or(ConfigError::NoDataDir),
-        }
+        resolve_data_dir(self.data_dir.clone())
     }
 
     pub fn session_config(&self) -> SessionConfig {
@@ -299,8 +310,9 @@ impl Config {
         }
     }
 
+    /// The listeners' options. Call it on a validated config (`Engine` does): it only
+    /// resolves the addresses, and does not check the limits again.
     pub fn server_options(&self) -> Result<ServerOptions, ConfigError> {
-        self.validate().map_err(ConfigError::Invalid)?;
         let smtp = parse_addrs(&self.smtp_addr).map_err(|m| invalid("smtp_addr", m))?;
         let smtps = match self.smtps_addr.as_deref() {
             Some(a) => parse_addrs(a).map_err(|m| invalid("smtps_addr", m))?,
@@ -329,6 +341,13 @@ fn invalid(field: &str, message: String) -> ConfigError {
         field: field.into(),
         message,
     }])
+}
+
+/// The data dir asked for, else the platform's: what every front end uses.
+pub fn resolve_data_dir(asked: Option<PathBuf>) -> Result<PathBuf, ConfigError> {
+    asked
+        .or_else(default_data_dir)
+        .ok_or(ConfigError::NoDataDir)
 }
 
 /// `~/.local/share/pigeonhole` on Linux, the equivalents elsewhere.

@@ -100,6 +100,23 @@ impl SavedSettings {
     }
 }
 
+/// Removes and returns the object under `key` of settings in the `{engine, ui}` layout (a
+/// missing part is empty), for the file here and for a settings form a front end receives.
+/// A part that is not an object is refused with its key as the field.
+pub fn take_part(
+    map: &mut Map<String, Value>,
+    key: &str,
+) -> Result<Map<String, Value>, FieldError> {
+    match map.remove(key) {
+        Some(Value::Object(m)) => Ok(m),
+        None => Ok(Map::new()),
+        Some(_) => Err(FieldError {
+            field: key.into(),
+            message: "must be an object".into(),
+        }),
+    }
+}
+
 /// The file's engine fields, ui fields, and whether it was the old flat layout; `None`
 /// when there is no file.
 type Parts = (Map<String, Value>, Map<String, Value>, bool);
@@ -128,13 +145,11 @@ fn read_parts(dir: &Path) -> Result<Option<Parts>, ConfigError> {
             .collect();
         return Ok(Some((map, ui, true)));
     }
-    let mut part = |key: &str| match map.remove(key) {
-        Some(Value::Object(m)) => Ok(m),
-        None => Ok(Map::new()),
-        Some(_) => Err(parse_error(format!("\"{key}\" must be an object"))),
+    let part = |map: &mut Map<String, Value>, key: &str| {
+        take_part(map, key).map_err(|e| parse_error(super::describe(&[e])))
     };
-    let engine = part("engine")?;
-    let ui = part("ui")?;
+    let engine = part(&mut map, "engine")?;
+    let ui = part(&mut map, "ui")?;
     Ok(Some((engine, ui, false)))
 }
 

@@ -179,12 +179,11 @@ impl Store {
     /// Queues a message and resolves once it is committed (or failed). Only then may the
     /// session say 250.
     pub(crate) async fn deliver(&self, msg: NewMessage) -> Result<i64> {
-        let (done, wait) = oneshot::channel();
-        self.send(Op::Deliver {
+        self.request(|done| Op::Deliver {
             msg: Box::new(msg),
             done,
-        })?;
-        wait.await.map_err(|_| StoreError::WriterGone)?
+        })
+        .await
     }
 
     /// Records session facts and new transcript lines; fire and forget, in order.
