@@ -4,6 +4,7 @@
 //!
 //! - `model`: the shared domain types (ids, addresses, envelopes, summaries, transcripts,
 //!   the parsed view, status). A leaf: no `crate::` imports.
+//! - `search`: the search box's query language, text -> `search::Query`. Pure; also a leaf.
 //! - `event`: the bus (`EventBus`) and the event names every front end forwards.
 //! - `message`: raw bytes -> summary at ingest, detail on demand (mail-parser).
 //! - `store`: SQLite. One writer thread (group commit, then events), readers on their own
@@ -32,6 +33,7 @@ pub mod engine;
 pub mod event;
 pub mod message;
 pub mod model;
+pub mod search;
 pub mod smtp;
 pub mod store;
 pub mod ui_types;
