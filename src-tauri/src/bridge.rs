@@ -83,6 +83,8 @@ pub async fn run(app: AppHandle) {
 async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
     let mut new: Vec<MessageSummary> = Vec::new();
     let mut deleted: Vec<MessageId> = Vec::new();
+    let mut indexed: Vec<MessageId> = Vec::new();
+    let mut updated: Vec<MessageSummary> = Vec::new();
     let mut touched_store = false;
     for event in batch {
         match event {
@@ -103,10 +105,22 @@ async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
                 let _ = app.emit(core_names::MESSAGE_READ, ReadChange { ids, read });
                 touched_store = true;
             }
+            Event::MessagesIndexed(ids) => indexed.extend(ids),
+            Event::MessagesUpdated(list) => {
+                updated.retain(|u| !list.iter().any(|m| m.id == u.id));
+                updated.extend(list);
+            }
             Event::SessionClosed(s) => {
                 let _ = app.emit(core_names::SESSION_CLOSED, s);
             }
+            Event::StoreChanged => {
+                let _ = app.emit(names::STORE_RESYNC, ());
+                touched_store = true;
+            }
         }
+    }
+    if !updated.is_empty() {
+        let _ = app.emit(core_names::MESSAGE_UPDATED, &updated);
     }
     if !deleted.is_empty() {
         let _ = app.emit(core_names::MESSAGE_DELETED, &deleted);
@@ -114,6 +128,10 @@ async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
     if !new.is_empty() {
         let _ = app.emit(core_names::MESSAGE_NEW, &new);
         crate::notify::arrived(app, &new);
+    }
+    // After `new`: a search-filtered list asks again once the index has these.
+    if !indexed.is_empty() {
+        let _ = app.emit(core_names::MESSAGE_INDEXED, &indexed);
     }
     if touched_store || !new.is_empty() {
         emit_status(app).await;

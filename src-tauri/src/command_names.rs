@@ -3,10 +3,15 @@
 // capabilities/main.json grants each one. Keep it in step with `generate_handler!` in lib.rs.
 pub const COMMANDS: &[&str] = &[
     "list_messages",
+    "check_query",
+    "count_messages",
     "list_inboxes",
     "get_message",
     "get_raw",
     "mark_read",
+    "mark_all_read",
+    "tag_messages",
+    "pin_messages",
     "delete_messages",
     "clear_all",
     "list_sessions",

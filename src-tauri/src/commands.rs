@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use pigeonhole_core::commands;
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::model::{
-    Inbox, ListQuery, MessageDetail, MessageId, MessagePage, ServerStatus, SessionFilter,
-    SessionId, SessionSummary, Transcript,
+    Counts, Inbox, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, ServerStatus,
+    SessionFilter, SessionId, SessionSummary, Transcript,
 };
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
@@ -23,13 +23,29 @@ pub async fn list_messages(state: State<'_, AppState>, query: ListQuery) -> CmdR
     Ok(commands::list(&state.engine.store, query).await?)
 }
 
+/// Checks a query as the person types; rejects with kind `query` and the position.
+#[tauri::command]
+pub async fn check_query(query: String) -> CmdResult<()> {
+    commands::check_query(&query).map_err(|e| commands::CommandError::from(e).into())
+}
+
+#[tauri::command]
+pub async fn count_messages(
+    state: State<'_, AppState>,
+    filter: MessageFilter,
+) -> CmdResult<Counts> {
+    Ok(commands::count(&state.engine.store, filter).await?)
+}
+
 #[tauri::command]
 pub async fn list_inboxes(state: State<'_, AppState>) -> CmdResult<Vec<Inbox>> {
     Ok(commands::inboxes(&state.engine.store).await?)
 }
 
+/// The message the person opens; retention leaves it alone while it is open.
 #[tauri::command]
 pub async fn get_message(state: State<'_, AppState>, id: MessageId) -> CmdResult<MessageDetail> {
+    state.engine.store.hold(Some(id));
     Ok(commands::get_message(&state.engine.store, id).await?)
 }
 
@@ -46,6 +62,35 @@ pub async fn mark_read(
     read: bool,
 ) -> CmdResult<()> {
     Ok(commands::mark_read(&state.engine.store, ids, read).await?)
+}
+
+/// Marks everything a filter matches (the list as shown); returns how many changed.
+#[tauri::command]
+pub async fn mark_all_read(
+    state: State<'_, AppState>,
+    filter: MessageFilter,
+    read: bool,
+) -> CmdResult<u64> {
+    Ok(commands::mark_read_matching(&state.engine.store, filter, read).await?)
+}
+
+#[tauri::command]
+pub async fn tag_messages(
+    state: State<'_, AppState>,
+    ids: Vec<MessageId>,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> CmdResult<()> {
+    Ok(commands::tag(&state.engine.store, ids, add, remove).await?)
+}
+
+#[tauri::command]
+pub async fn pin_messages(
+    state: State<'_, AppState>,
+    ids: Vec<MessageId>,
+    pinned: bool,
+) -> CmdResult<()> {
+    Ok(commands::pin(&state.engine.store, ids, pinned).await?)
 }
 
 #[tauri::command]

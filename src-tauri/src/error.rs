@@ -11,8 +11,10 @@ use ts_rs::TS;
 pub enum ErrorKind {
     /// The message, session or part asked for does not exist (deleted meanwhile).
     NotFound,
-    /// The request itself was wrong (a link scheme we never open, say).
+    /// The request itself was wrong (a link scheme we never open, a bad tag).
     Invalid,
+    /// The search query is malformed; `pos` and `len` say where.
+    Query,
     /// The store failed.
     Store,
     /// A file could not be written or opened.
@@ -25,6 +27,10 @@ pub enum ErrorKind {
 pub struct CommandError {
     pub kind: ErrorKind,
     pub message: String,
+    /// For `Query`: where the problem starts, in characters from 0.
+    pub pos: Option<usize>,
+    /// For `Query`: how many characters it spans (0 at the end of the query).
+    pub len: Option<usize>,
 }
 
 impl CommandError {
@@ -32,6 +38,8 @@ impl CommandError {
         CommandError {
             kind,
             message: message.into(),
+            pos: None,
+            len: None,
         }
     }
 
@@ -45,8 +53,18 @@ impl CommandError {
 
 impl From<CoreError> for CommandError {
     fn from(e: CoreError) -> Self {
+        if let CoreError::Query(q) = &e {
+            return CommandError {
+                kind: ErrorKind::Query,
+                message: q.message.clone(),
+                pos: Some(q.pos),
+                len: Some(q.len),
+            };
+        }
         let kind = if e.is_not_found() {
             ErrorKind::NotFound
+        } else if e.is_bad_request() {
+            ErrorKind::Invalid
         } else {
             ErrorKind::Store
         };

@@ -106,10 +106,15 @@ pub fn run(args: DesktopArgs) {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![
             commands::list_messages,
+            commands::check_query,
+            commands::count_messages,
             commands::list_inboxes,
             commands::get_message,
             commands::get_raw,
             commands::mark_read,
+            commands::mark_all_read,
+            commands::tag_messages,
+            commands::pin_messages,
             commands::delete_messages,
             commands::clear_all,
             commands::list_sessions,

@@ -14,7 +14,7 @@ use crate::config::{parse_addrs, Config, ConfigError, FieldError};
 use crate::event::EventBus;
 use crate::model::ServerStatus;
 use crate::smtp::{BoundServer, ServerError, ServerHandle};
-use crate::store::{Store, StoreError};
+use crate::store::{Clock, Filter, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -52,6 +52,7 @@ impl Engine {
         config.data_dir = Some(data_dir.clone());
         let bus = EventBus::new();
         let store = Store::open(&data_dir, bus.clone(), config.store_options())?;
+        store.set_tag_rules(compile_rules(&config))?;
         Ok(Engine {
             store,
             bus,
@@ -174,7 +175,9 @@ impl Engine {
         let old = self.config();
         let listeners_differ = Config {
             retention: old.retention,
+            retention_age: old.retention_age.clone(),
             durability: old.durability,
+            tag_rules: old.tag_rules.clone(),
             ..new.clone()
         } != old;
         let rebound = listeners_differ || lock(&self.listen_error).is_some();
@@ -206,10 +209,16 @@ impl Engine {
                 message: e.to_string(),
             }]
         };
-        if old.retention != new.retention {
+        if old.retention != new.retention || old.retention_age != new.retention_age {
+            let age = new.retention_age().ok().flatten();
             self.store
-                .set_retention(new.retention)
+                .set_retention(new.retention, age)
                 .map_err(|e| error("retention", e))?;
+        }
+        if old.tag_rules != new.tag_rules {
+            self.store
+                .set_tag_rules(compile_rules(new))
+                .map_err(|e| error("tag_rules", e))?;
         }
         if old.durability != new.durability {
             self.store
@@ -299,4 +308,14 @@ fn bind_errors(config: &Config, e: EngineError) -> Vec<FieldError> {
         field: field.into(),
         message: e.to_string(),
     }]
+}
+
+/// The config's tag rules as filters the writer runs over each indexed batch.
+fn compile_rules(config: &Config) -> Vec<(Filter, String)> {
+    let clock = Clock::system();
+    config
+        .tag_rules()
+        .into_iter()
+        .map(|(q, tag)| (Filter::new(&q, None, &clock), tag))
+        .collect()
 }

@@ -21,9 +21,19 @@ pub enum Event {
     /// `message://read`: read flags changed.
     #[serde(rename = "message://read")]
     MessagesRead { ids: Vec<MessageId>, read: bool },
+    /// `message://indexed`: these messages are now in the search index (and tag rules have
+    /// run on them), so a search-filtered view or a waiting client can look again.
+    #[serde(rename = "message://indexed")]
+    MessagesIndexed(Vec<MessageId>),
+    /// `message://updated`: tags or pins changed; the current summaries.
+    #[serde(rename = "message://updated")]
+    MessagesUpdated(Vec<MessageSummary>),
     /// `session://closed`: an SMTP session ended and its transcript is complete.
     #[serde(rename = "session://closed")]
     SessionClosed(SessionSummary),
+    /// `store://changed`: another process (the CLI) changed the store; reload.
+    #[serde(rename = "store://changed")]
+    StoreChanged,
 }
 
 /// Every event name, for front ends that forward events (the window's bridge, the API's
@@ -33,14 +43,20 @@ pub mod names {
     pub const MESSAGE_DELETED: &str = "message://deleted";
     pub const MESSAGE_CLEARED: &str = "message://cleared";
     pub const MESSAGE_READ: &str = "message://read";
+    pub const MESSAGE_INDEXED: &str = "message://indexed";
+    pub const MESSAGE_UPDATED: &str = "message://updated";
     pub const SESSION_CLOSED: &str = "session://closed";
+    pub const STORE_CHANGED: &str = "store://changed";
     /// Every name above, in order.
     pub const ALL: &[(&str, &str)] = &[
         ("MESSAGE_NEW", MESSAGE_NEW),
         ("MESSAGE_DELETED", MESSAGE_DELETED),
         ("MESSAGE_CLEARED", MESSAGE_CLEARED),
         ("MESSAGE_READ", MESSAGE_READ),
+        ("MESSAGE_INDEXED", MESSAGE_INDEXED),
+        ("MESSAGE_UPDATED", MESSAGE_UPDATED),
         ("SESSION_CLOSED", SESSION_CLOSED),
+        ("STORE_CHANGED", STORE_CHANGED),
     ];
 }
 
@@ -51,7 +67,10 @@ impl Event {
             Event::MessagesDeleted(_) => names::MESSAGE_DELETED,
             Event::Cleared => names::MESSAGE_CLEARED,
             Event::MessagesRead { .. } => names::MESSAGE_READ,
+            Event::MessagesIndexed(_) => names::MESSAGE_INDEXED,
+            Event::MessagesUpdated(_) => names::MESSAGE_UPDATED,
             Event::SessionClosed(_) => names::SESSION_CLOSED,
+            Event::StoreChanged => names::STORE_CHANGED,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use ts_rs::TS;
 
-use crate::config::{AuthMode, AuthUser, Config, FieldError};
+use crate::config::{AuthMode, AuthUser, Config, FieldError, ListenerConfig, TagRule};
 use crate::event::names;
 use crate::model::*;
 
@@ -54,7 +54,10 @@ pub fn core_module() -> String {
         export::<Recipient>(),
         export::<Envelope>(),
         export::<MessageSummary>(),
+        export::<InboxKind>(),
+        export::<InboxKey>(),
         export::<ListQuery>(),
+        export::<MessageFilter>(),
         export::<MessagePage>(),
         export::<Inbox>(),
         export::<Counts>(),
@@ -75,6 +78,8 @@ pub fn core_module() -> String {
         export::<Durability>(),
         export::<AuthMode>(),
         export::<AuthUser>(),
+        export::<ListenerConfig>(),
+        export::<TagRule>(),
         export::<Config>(),
         export::<FieldError>(),
         export::<ServerStatus>(),

@@ -501,7 +501,7 @@ async fn starttls_pipelined_injection_is_discarded_over_tcp() {
 
 async fn search_total(h: &Harness, text: &str) -> u64 {
     let q = ListQuery {
-        search: text.into(),
+        query: text.into(),
         limit: 10,
         ..Default::default()
     };
@@ -560,8 +560,11 @@ async fn search_finds_mail_once_indexed_and_after_a_crash_before_indexing() {
     {
         let db =
             rusqlite::Connection::open(dir.path().join("pigeonhole.sqlite3")).expect("open db");
-        db.execute_batch("INSERT INTO messages_fts(messages_fts) VALUES('delete-all'); UPDATE meta SET value = 0;")
-            .expect("rewind index");
+        db.execute_batch(
+            "INSERT INTO message_text(message_text) VALUES('delete-all');
+             DELETE FROM message_addresses; UPDATE meta SET value = 0 WHERE key = 'fts_upto';",
+        )
+        .expect("rewind index");
     }
     let engine = Engine::start(&config).await.expect("restarts");
     let h = Harness {

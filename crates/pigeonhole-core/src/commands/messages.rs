@@ -1,10 +1,14 @@
-//! Messages: list, count, read one in every form, change read state, delete.
+//! Messages: list, count, read one in every form, change read state, tag, pin, delete;
+//! by id or by query.
 
 use super::files::{eml_file_name, fallback_part_name, safe_file_name};
 use super::{blocking, CommandError, Result};
-use crate::message::part_bytes;
-use crate::model::{Counts, Inbox, ListQuery, MessageDetail, MessageId, MessagePage};
-use crate::store::Store;
+use crate::message::{normalize_tag, part_bytes};
+use crate::model::{
+    Counts, Inbox, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, MessageSummary,
+};
+use crate::search::{self, ParseError};
+use crate::store::{Clock, Filter, Store};
 
 /// The page a list returns when it does not say.
 pub const DEFAULT_PAGE: u64 = 100;
@@ -20,14 +24,43 @@ pub struct FileData {
     pub content_type: String,
 }
 
-/// One page of messages, newest first. A `limit` of 0 is `DEFAULT_PAGE`; more than
-/// `MAX_PAGE` is clamped to it.
-pub async fn list(store: &Store, mut query: ListQuery) -> Result<MessagePage> {
-    query.limit = match query.limit {
+/// Checks a query without running it: the error has the position of the problem.
+pub fn check_query(query: &str) -> std::result::Result<(), ParseError> {
+    search::parse(query).map(|_| ())
+}
+
+/// A filter compiled for the store; a malformed query is `CommandError::Query`.
+fn compile(filter: &MessageFilter) -> Result<Filter> {
+    let query = search::parse(&filter.query)?;
+    Ok(Filter::new(&query, filter.inbox.as_ref(), &Clock::system()))
+}
+
+/// One page of the messages a query matches, newest first. A `limit` of 0 is
+/// `DEFAULT_PAGE`; more than `MAX_PAGE` is clamped to it (page on with `offset`).
+pub async fn list(store: &Store, query: ListQuery) -> Result<MessagePage> {
+    let limit = match query.limit {
         0 => DEFAULT_PAGE,
         n => n.min(MAX_PAGE),
     };
-    blocking(store, move |s| Ok(s.list(&query)?)).await
+    let filter = compile(&query.filter())?;
+    let offset = query.offset;
+    blocking(store, move |s| Ok(s.list(&filter, offset, limit)?)).await
+}
+
+/// The ids a query matches, newest first, from `offset`, at most `limit` (0: every one).
+pub async fn ids(
+    store: &Store,
+    filter: MessageFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<MessageId>> {
+    let filter = compile(&filter)?;
+    blocking(store, move |s| Ok(s.ids(&filter, offset, limit)?)).await
+}
+
+/// The summaries of these messages, in the order given; ids that do not exist are left out.
+pub async fn summaries(store: &Store, ids: Vec<MessageId>) -> Result<Vec<MessageSummary>> {
+    blocking(store, move |s| Ok(s.summaries(&ids)?)).await
 }
 
 /// How many messages there are, and how many unread.
@@ -35,7 +68,13 @@ pub async fn counts(store: &Store) -> Result<Counts> {
     blocking(store, |s| Ok(s.counts()?)).await
 }
 
-/// One inbox per envelope recipient, with counts.
+/// How many messages a query matches, and how many of those are unread.
+pub async fn count(store: &Store, filter: MessageFilter) -> Result<Counts> {
+    let filter = compile(&filter)?;
+    blocking(store, move |s| Ok(s.count(&filter)?)).await
+}
+
+/// Every inbox with counts: per envelope recipient, AUTH user, listener and tag.
 pub async fn inboxes(store: &Store) -> Result<Vec<Inbox>> {
     blocking(store, |s| Ok(s.inboxes()?)).await
 }
@@ -87,9 +126,16 @@ pub async fn part(store: &Store, id: MessageId, part_id: String) -> Result<FileD
     .await
 }
 
-/// Deletes these messages; returns how many existed. Resolves after the commit.
+/// Deletes these messages, pinned or not; returns how many existed. Resolves after the
+/// commit.
 pub async fn delete(store: &Store, ids: Vec<MessageId>) -> Result<u64> {
     Ok(store.delete(ids).await?)
+}
+
+/// Deletes the messages a query matches, except pinned ones; returns how many went.
+pub async fn delete_matching(store: &Store, filter: MessageFilter) -> Result<u64> {
+    let filter = compile(&filter)?;
+    Ok(store.delete_matching(filter).await?)
 }
 
 /// Marks these messages read or unread. Resolves after the commit.
@@ -97,7 +143,35 @@ pub async fn mark_read(store: &Store, ids: Vec<MessageId>, read: bool) -> Result
     Ok(store.mark_read(ids, read).await?)
 }
 
-/// Deletes every message and every finished session.
+/// Marks the messages a query matches read or unread; returns how many changed.
+pub async fn mark_read_matching(store: &Store, filter: MessageFilter, read: bool) -> Result<u64> {
+    let filter = compile(&filter)?;
+    Ok(store.mark_matching(filter, read).await?)
+}
+
+/// Adds and removes tags; every tag is checked first (`message::normalize_tag`), so a bad
+/// one changes nothing.
+pub async fn tag(
+    store: &Store,
+    ids: Vec<MessageId>,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> Result<()> {
+    let norm = |tags: Vec<String>| -> Result<Vec<String>> {
+        tags.into_iter()
+            .map(|t| normalize_tag(&t).ok_or(CommandError::BadTag(t)))
+            .collect()
+    };
+    let (add, remove) = (norm(add)?, norm(remove)?);
+    Ok(store.tag(ids, add, remove).await?)
+}
+
+/// Pins or unpins: a pinned message survives retention and Clear all.
+pub async fn pin(store: &Store, ids: Vec<MessageId>, pinned: bool) -> Result<()> {
+    Ok(store.pin(ids, pinned).await?)
+}
+
+/// Deletes every unpinned message, and every finished session no pinned message needs.
 pub async fn clear(store: &Store) -> Result<()> {
     Ok(store.clear().await?)
 }

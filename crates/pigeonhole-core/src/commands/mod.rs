@@ -16,7 +16,8 @@ mod sessions;
 
 pub use files::{eml_file_name, safe_file_name};
 pub use messages::{
-    clear, counts, delete, get_message, inboxes, list, mark_read, part, raw, raw_file, FileData,
+    check_query, clear, count, counts, delete, delete_matching, get_message, ids, inboxes, list,
+    mark_read, mark_read_matching, part, pin, raw, raw_file, summaries, tag, FileData,
     DEFAULT_PAGE, MAX_PAGE,
 };
 pub use sessions::{session, sessions, transcript, MAX_SESSIONS_PAGE};
@@ -34,6 +35,11 @@ pub enum CommandError {
     NoSession(SessionId),
     #[error("message {id} has no part {part}")]
     NoPart { id: MessageId, part: String },
+    /// A malformed query; the error has the position (HTTP 400, CLI exit 1).
+    #[error("bad query: {0}")]
+    Query(#[from] crate::search::ParseError),
+    #[error("\"{0}\" is not a tag: a tag has 1-64 characters and no commas or control characters")]
+    BadTag(String),
     #[error(transparent)]
     Store(StoreError),
     #[error("a background task failed: {0}")]
@@ -47,6 +53,11 @@ impl CommandError {
             self,
             CommandError::NoMessage(_) | CommandError::NoSession(_) | CommandError::NoPart { .. }
         )
+    }
+
+    /// True when the request itself is wrong (HTTP 400): a bad query or tag.
+    pub fn is_bad_request(&self) -> bool {
+        matches!(self, CommandError::Query(_) | CommandError::BadTag(_))
     }
 }
 
@@ -71,5 +82,7 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&store)).await?
 }
 
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;

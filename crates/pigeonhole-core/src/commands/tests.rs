@@ -57,6 +57,8 @@ async fn seed(store: &Store, raw: &str) -> MessageId {
         received_at: Utc::now(),
         transcript_range: (0, 0),
         auth_user: None,
+        listener: "default".into(),
+        tags: Vec::new(),
     };
     store.deliver(msg).await.expect("delivered")
 }

@@ -19,7 +19,7 @@ use ts_rs::TS;
 
 use crate::model::Durability;
 use crate::smtp::auth::AuthPolicy;
-use crate::smtp::{ServerOptions, SessionConfig};
+use crate::smtp::{NamedListener, ServerOptions, SessionConfig};
 use crate::store::StoreOptions;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -36,6 +36,34 @@ pub enum AuthMode {
 pub struct AuthUser {
     pub username: String,
     pub password: String,
+}
+
+/// A further SMTP listener, e.g. `[[listeners]] name = "shop" smtp = "127.0.0.1:1026"`:
+/// its mail is kept apart (`listener:shop`, an inbox of its own). AUTH and STARTTLS default
+/// to the main listener's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerConfig {
+    pub name: String,
+    /// `host:port`.
+    pub smtp: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub auth_mode: Option<AuthMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub auth_users: Option<Vec<AuthUser>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub starttls: Option<bool>,
+}
+
+/// At ingest, every message `query` matches gets `tag`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct TagRule {
+    pub query: String,
+    pub tag: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -57,10 +85,16 @@ pub struct Config {
     pub max_line_length: usize,
     pub idle_timeout_secs: u64,
     pub max_connections: usize,
-    /// Keep the newest N messages; 0 keeps all.
+    /// Keep the newest N messages (and every pinned one); 0 keeps all.
     pub retention: u64,
+    /// Delete unpinned messages older than this (`12h`, `7d`, `2w`); empty keeps them.
+    pub retention_age: String,
     pub show_passwords: bool,
     pub durability: Durability,
+    /// Named listeners beside the main one.
+    pub listeners: Vec<ListenerConfig>,
+    /// Tags given at ingest to the messages a query matches.
+    pub tag_rules: Vec<TagRule>,
 }
 
 impl Default for Config {
@@ -81,8 +115,11 @@ impl Default for Config {
             idle_timeout_secs: 300,
             max_connections: 256,
             retention: 0,
+            retention_age: String::new(),
             show_passwords: s.show_passwords,
             durability: Durability::Process,
+            listeners: Vec::new(),
+            tag_rules: Vec::new(),
         }
     }
 }
@@ -279,6 +316,62 @@ impl Config {
         if self.hostname.trim().is_empty() || self.hostname.contains(char::is_whitespace) {
             err("hostname", "must be a host name without spaces".into());
         }
+        if let Err(m) = self.retention_age() {
+            err("retention_age", m);
+        }
+        let mut taken: Vec<SocketAddr> = smtp.iter().copied().collect();
+        let mut names: Vec<String> = vec![crate::smtp::DEFAULT_LISTENER.to_string()];
+        for (i, l) in self.listeners.iter().enumerate() {
+            let field = format!("listeners[{i}]");
+            let name = l.name.trim();
+            if name.is_empty()
+                || name.len() > 40
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                err(
+                    &field,
+                    format!("name \"{name}\" must be 1-40 letters, digits, - or _"),
+                );
+            } else if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                err(
+                    &field,
+                    format!("name \"{name}\" is used twice (\"default\" is the main listener)"),
+                );
+            } else {
+                names.push(name.to_string());
+            }
+            match parse_addr(&l.smtp) {
+                Err(m) => err(&field, format!("smtp: {m}")),
+                Ok(a) if a.port() != 0 && taken.contains(&a) => err(
+                    &field,
+                    format!("smtp: {a} is already used by another listener"),
+                ),
+                Ok(a) => taken.push(a),
+            }
+            if l.auth_mode == Some(AuthMode::Users)
+                && l.auth_users.as_ref().unwrap_or(&self.auth_users).is_empty()
+            {
+                err(&field, "auth_mode \"users\" needs at least one user".into());
+            }
+        }
+        for (i, rule) in self.tag_rules.iter().enumerate() {
+            let field = format!("tag_rules[{i}]");
+            if let Err(e) = crate::search::parse(&rule.query) {
+                err(&field, format!("query: {e}"));
+            }
+            if crate::message::normalize_tag(&rule.tag).is_none() {
+                err(
+                    &field,
+                    format!(
+                        "tag \"{}\" must be 1-{} characters without commas",
+                        rule.tag,
+                        crate::message::MAX_TAG_CHARS
+                    ),
+                );
+            }
+        }
         if errs.is_empty() {
             Ok(())
         } else {
@@ -291,16 +384,25 @@ impl Config {
     }
 
     pub fn session_config(&self) -> SessionConfig {
+        self.session_config_with(self.auth_mode, &self.auth_users, self.starttls)
+    }
+
+    fn session_config_with(
+        &self,
+        auth_mode: AuthMode,
+        users: &[AuthUser],
+        starttls: bool,
+    ) -> SessionConfig {
         SessionConfig {
             hostname: self.hostname.clone(),
             max_message_size: self.max_message_size,
             max_recipients: self.max_recipients,
             max_line_length: self.max_line_length,
-            starttls: self.starttls,
-            auth: match self.auth_mode {
+            starttls,
+            auth: match auth_mode {
                 AuthMode::Any => AuthPolicy::Any,
                 AuthMode::Users => AuthPolicy::Users(
-                    self.auth_users
+                    users
                         .iter()
                         .map(|u| (u.username.clone(), u.password.clone()))
                         .collect(),
@@ -308,6 +410,28 @@ impl Config {
             },
             show_passwords: self.show_passwords,
         }
+    }
+
+    /// `retention_age` as a duration; `None` when empty.
+    pub fn retention_age(&self) -> Result<Option<Duration>, String> {
+        let s = self.retention_age.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        crate::search::parse_duration(s).map(Some).ok_or_else(|| {
+            format!("\"{s}\" is not an age; use a number and s, m, h, d or w, such as 12h or 7d")
+        })
+    }
+
+    /// The tag rules, compiled.
+    pub fn tag_rules(&self) -> Vec<(crate::search::Query, String)> {
+        self.tag_rules
+            .iter()
+            .filter_map(|r| {
+                let q = crate::search::parse(&r.query).ok()?;
+                Some((q, crate::message::normalize_tag(&r.tag)?))
+            })
+            .collect()
     }
 
     /// The listeners' options. Call it on a validated config (`Engine` does): it only
@@ -318,9 +442,23 @@ impl Config {
             Some(a) => parse_addrs(a).map_err(|m| invalid("smtps_addr", m))?,
             None => Vec::new(),
         };
+        let mut listeners = Vec::with_capacity(self.listeners.len());
+        for (i, l) in self.listeners.iter().enumerate() {
+            let addrs = parse_addrs(&l.smtp).map_err(|m| invalid(&format!("listeners[{i}]"), m))?;
+            listeners.push(NamedListener {
+                name: l.name.trim().to_string(),
+                addrs,
+                session: self.session_config_with(
+                    l.auth_mode.unwrap_or(self.auth_mode),
+                    l.auth_users.as_deref().unwrap_or(&self.auth_users),
+                    l.starttls.unwrap_or(self.starttls),
+                ),
+            });
+        }
         Ok(ServerOptions {
             smtp,
             smtps,
+            listeners,
             session: self.session_config(),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             max_connections: self.max_connections,
@@ -332,6 +470,7 @@ impl Config {
         StoreOptions {
             durability: self.durability,
             retention: self.retention,
+            retention_age: self.retention_age().ok().flatten(),
         }
     }
 }

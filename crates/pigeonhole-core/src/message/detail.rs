@@ -191,39 +191,44 @@ pub fn part_bytes(raw: &[u8], path: &str) -> Option<(Vec<u8>, String, Option<Str
 }
 
 fn headers(msg: &Message) -> Vec<Header> {
-    let raw = msg.raw_message();
     msg.headers()
         .iter()
-        .map(|h| {
-            let slice = raw
-                .get(h.offset_start as usize..h.offset_end as usize)
-                .unwrap_or_default();
-            let raw_value = unfold(&String::from_utf8_lossy(slice));
-            let decoded = match &h.value {
-                HeaderValue::Text(t) => t.to_string(),
-                HeaderValue::TextList(list) => list.join(", "),
-                HeaderValue::Address(a) => a
-                    .iter()
-                    .map(|addr| match (&addr.name, &addr.address) {
-                        (Some(n), Some(a)) => format!("{n} <{a}>"),
-                        (None, Some(a)) => a.to_string(),
-                        (Some(n), None) => n.to_string(),
-                        (None, None) => String::new(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                HeaderValue::DateTime(d) => to_utc(d)
-                    .map(|d| d.to_rfc2822())
-                    .unwrap_or_else(|| raw_value.clone()),
-                _ => raw_value.clone(),
-            };
-            Header {
-                name: h.name.as_str().to_string(),
-                raw: raw_value,
-                decoded,
-            }
+        .map(|h| Header {
+            name: h.name.as_str().to_string(),
+            raw: raw_header(msg, h),
+            decoded: decoded_header(msg, h),
         })
         .collect()
+}
+
+/// A header's value as sent, unfolded.
+fn raw_header(msg: &Message, h: &mail_parser::Header) -> String {
+    let slice = msg
+        .raw_message()
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .unwrap_or_default();
+    unfold(&String::from_utf8_lossy(slice))
+}
+
+/// A header's value decoded for people: encoded words, addresses and dates made readable.
+pub(super) fn decoded_header(msg: &Message, h: &mail_parser::Header) -> String {
+    let raw_value = || raw_header(msg, h);
+    match &h.value {
+        HeaderValue::Text(t) => t.to_string(),
+        HeaderValue::TextList(list) => list.join(", "),
+        HeaderValue::Address(a) => a
+            .iter()
+            .map(|addr| match (&addr.name, &addr.address) {
+                (Some(n), Some(a)) => format!("{n} <{a}>"),
+                (None, Some(a)) => a.to_string(),
+                (Some(n), None) => n.to_string(),
+                (None, None) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        HeaderValue::DateTime(d) => to_utc(d).map(|d| d.to_rfc2822()).unwrap_or_else(raw_value),
+        _ => raw_value(),
+    }
 }
 
 /// Undoes header folding: CRLF followed by whitespace becomes that whitespace.

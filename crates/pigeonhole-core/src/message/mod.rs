@@ -2,8 +2,11 @@
 //! on-demand view. Raw bytes stay the source of truth; everything here is derived.
 
 mod detail;
+pub mod index;
+mod tags;
 
 pub use detail::part_bytes;
+pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 
 use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
@@ -25,9 +28,21 @@ pub struct Parsed {
     pub subject: String,
     pub date: Option<DateTime<Utc>>,
     pub has_attachments: bool,
+    /// An inline part other than the body: an image shown by Content-ID, say.
+    pub has_inline: bool,
     pub snippet: String,
-    /// Body text for the full-text index (truncated).
+    /// Body text for the full-text index: the text body, and the HTML body's text when it
+    /// says something else (truncated).
     pub body_text: String,
+    pub reply_to: Vec<Address>,
+    /// The Message-ID header without its angle brackets.
+    pub message_id: Option<String>,
+    /// File names of attachments and inline parts.
+    pub attachment_names: Vec<String>,
+    /// Every header for `header:` searches (`index::header_text`).
+    pub header_text: String,
+    /// Tags the message names itself, in `X-Tags` (comma-separated).
+    pub x_tags: Vec<String>,
 }
 
 pub(crate) fn addresses(a: Option<&mail_parser::Address>) -> Vec<Address> {
@@ -71,6 +86,37 @@ pub fn summarize(raw: &[u8]) -> Parsed {
         // A message/rfc822 part or any non-inline part counts.
         matches!(p.body, PartType::Message(_)) || is_real_attachment(p)
     });
+    let has_inline = msg.attachments().any(|p| !is_real_attachment(p));
+    let attachment_names = msg
+        .attachments()
+        .filter_map(|p| p.attachment_name())
+        .map(str::to_string)
+        .collect();
+    let mut body_text = truncate_at_char(&text, INDEX_BYTES).to_string();
+    if !msg.text_body.is_empty() && body_text.len() < INDEX_BYTES {
+        // A real text part: the HTML alternative may still say more (links, footers).
+        if let Some(html) = msg
+            .body_html(0)
+            .map(|h| mail_parser::decoders::html::html_to_text(&h))
+        {
+            if squash(&html) != squash(&text) {
+                body_text.push('\n');
+                body_text.push_str(&html);
+                body_text = truncate_at_char(&body_text, INDEX_BYTES).to_string();
+            }
+        }
+    }
+    let header_text = index::header_text(
+        msg.headers()
+            .iter()
+            .map(|h| (h.name.as_str(), detail::decoded_header(&msg, h).into())),
+    );
+    let x_tags = msg
+        .header_values("X-Tags")
+        .filter_map(|v| v.as_text())
+        .flat_map(|v| v.split(','))
+        .filter_map(normalize_tag)
+        .collect();
     Parsed {
         from,
         to: addresses(msg.to()),
@@ -78,9 +124,22 @@ pub fn summarize(raw: &[u8]) -> Parsed {
         subject: msg.subject().unwrap_or("").to_string(),
         date: msg.date().and_then(to_utc),
         has_attachments,
+        has_inline,
         snippet,
-        body_text: truncate_at_char(&text, INDEX_BYTES).to_string(),
+        body_text,
+        reply_to: addresses(msg.reply_to()),
+        message_id: msg
+            .message_id()
+            .map(|m| m.trim_matches(['<', '>']).to_string()),
+        attachment_names,
+        header_text,
+        x_tags,
     }
+}
+
+/// Text with every run of whitespace removed, to compare two renderings of one body.
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect()
 }
 
 /// The first words of the body, whitespace collapsed; stops reading once it has enough.

@@ -32,20 +32,55 @@ pub struct MessageSummary {
     pub has_attachments: bool,
     pub snippet: String,
     pub read: bool,
+    /// Survives retention and Clear all.
+    pub pinned: bool,
+    /// Sorted, lowercased.
+    pub tags: Vec<String>,
+    /// The user the session authenticated as (SMTP AUTH), if it did.
+    pub auth_user: Option<String>,
+    /// The name of the listener that took it (`default` for the main one).
+    pub listener: String,
 }
 
 /// Which messages to list, and which page of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct ListQuery {
-    /// Envelope recipient; `None` lists all mail.
-    pub inbox: Option<String>,
-    /// Free text, matched as word prefixes against subject, addresses and body.
-    pub search: String,
+    /// The sidebar's selection; `None` lists all mail.
+    pub inbox: Option<InboxKey>,
+    /// A query in the search language (`search::parse`); empty matches everything.
+    pub query: String,
     pub offset: u64,
     /// Page size; 0 means the default page, and larger than the maximum is clamped
     /// (`commands::MAX_PAGE`).
     pub limit: u64,
+}
+
+impl ListQuery {
+    /// Which messages, without the paging.
+    pub fn filter(&self) -> MessageFilter {
+        MessageFilter {
+            inbox: self.inbox.clone(),
+            query: self.query.clone(),
+        }
+    }
+}
+
+/// Which messages a count, delete or mark applies to: an inbox and a query, ANDed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct MessageFilter {
+    pub inbox: Option<InboxKey>,
+    pub query: String,
+}
+
+impl MessageFilter {
+    pub fn query(query: impl Into<String>) -> MessageFilter {
+        MessageFilter {
+            inbox: None,
+            query: query.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -56,10 +91,33 @@ pub struct MessagePage {
     pub messages: Vec<MessageSummary>,
 }
 
-/// An envelope recipient's mail, with counts, for the sidebar.
+/// What an inbox collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum InboxKind {
+    /// Mail to one envelope recipient (RCPT TO).
+    Recipient,
+    /// Mail sent by one SMTP AUTH user.
+    User,
+    /// Mail that came in on one named listener.
+    Listener,
+    /// Mail with one tag.
+    Tag,
+}
+
+/// One inbox: the query term it stands for is `inbox:`, `user:`, `listener:` or `tag:`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub struct InboxKey {
+    pub kind: InboxKind,
+    /// The address, user, listener name or tag.
+    pub key: String,
+}
+
+/// An inbox with its counts, for the sidebar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Inbox {
-    pub address: String,
+    pub kind: InboxKind,
+    pub key: String,
     pub total: u64,
     pub unread: u64,
 }

@@ -19,7 +19,9 @@ pub use address::Address;
 pub use detail::{Attachment, EnvelopeView, Header, MessageDetail, MimePart, RecipientView};
 pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
-pub use message::{Counts, Inbox, ListQuery, MessagePage, MessageSummary};
+pub use message::{
+    Counts, Inbox, InboxKey, InboxKind, ListQuery, MessageFilter, MessagePage, MessageSummary,
+};
 pub use session::{
     AuthInfo, Direction, SessionFilter, SessionShow, SessionSummary, TlsInfo, Transcript,
     TranscriptLine,

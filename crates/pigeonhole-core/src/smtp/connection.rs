@@ -26,6 +26,8 @@ const TRANSCRIPT_QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 #[derive(Clone)]
 pub struct ConnContext {
     pub store: Store,
+    /// The listener's name, recorded with every message it takes.
+    pub listener: Arc<str>,
     pub cfg: Arc<SessionConfig>,
     pub idle_timeout: Duration,
     pub cancel: CancellationToken,
@@ -288,6 +290,7 @@ async fn deliver(
     };
     let mut summary = summarize_session(facts, session);
     summary.message_count += 1;
+    let tags = crate::message::tags_for(&d.envelope, &parsed);
     let msg = NewMessage {
         session: summary,
         first_line,
@@ -298,6 +301,8 @@ async fn deliver(
         received_at: Utc::now(),
         transcript_range: (d.transcript_first, d.transcript_end),
         auth_user: session.auth().map(|a| a.user.clone()),
+        listener: ctx.listener.to_string(),
+        tags,
     };
     ctx.store.deliver(msg).await.map_err(|e| e.to_string())
 }

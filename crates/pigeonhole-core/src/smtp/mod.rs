@@ -12,5 +12,7 @@ pub mod session;
 pub mod tls;
 pub mod transcript;
 
-pub use server::{BoundServer, ServerError, ServerHandle, ServerOptions};
+pub use server::{
+    BoundServer, NamedListener, ServerError, ServerHandle, ServerOptions, DEFAULT_LISTENER,
+};
 pub use session::{Session, SessionConfig};

@@ -33,6 +33,18 @@ pub enum ServerError {
     NoAddress,
 }
 
+/// The name of the listener on `smtp_addr` / `smtps_addr`.
+pub const DEFAULT_LISTENER: &str = "default";
+
+/// A further named SMTP listener with its own session settings (AUTH, STARTTLS), so two
+/// apps sending to two ports never mix.
+#[derive(Debug, Clone)]
+pub struct NamedListener {
+    pub name: String,
+    pub addrs: Vec<SocketAddr>,
+    pub session: SessionConfig,
+}
+
 /// What a running server needs, beyond the per-session config.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -41,6 +53,8 @@ pub struct ServerOptions {
     /// Implicit-TLS listener addresses; empty for none.
     pub smtps: Vec<SocketAddr>,
     pub session: SessionConfig,
+    /// Named listeners beside the default one.
+    pub listeners: Vec<NamedListener>,
     pub idle_timeout: Duration,
     pub max_connections: usize,
     /// Where the TLS certificate lives (created on first run).
@@ -53,6 +67,8 @@ pub struct BoundServer {
     smtp: Vec<TcpListener>,
     smtps: Vec<TcpListener>,
     ctx: ConnContext,
+    /// Named listeners, each with the context its sessions run in.
+    named: Vec<(Vec<TcpListener>, ConnContext)>,
     max_connections: usize,
 }
 
@@ -104,7 +120,10 @@ async fn bind_all(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, ServerError>
 
 impl BoundServer {
     pub async fn bind(opts: ServerOptions, store: Store) -> Result<BoundServer, ServerError> {
-        let tls = if opts.session.starttls || !opts.smtps.is_empty() {
+        let needs_tls = opts.session.starttls
+            || !opts.smtps.is_empty()
+            || opts.listeners.iter().any(|l| l.session.starttls);
+        let tls = if needs_tls {
             Some(tls::acceptor(&opts.tls_dir, &opts.session.hostname)?)
         } else {
             None
@@ -114,17 +133,33 @@ impl BoundServer {
         }
         let smtp = bind_all(&opts.smtp).await?;
         let smtps = bind_all(&opts.smtps).await?;
+        let cancel = CancellationToken::new();
+        let mut named = Vec::with_capacity(opts.listeners.len());
+        for l in opts.listeners {
+            let bound = bind_all(&l.addrs).await?;
+            let ctx = ConnContext {
+                store: store.clone(),
+                listener: l.name.into(),
+                cfg: Arc::new(l.session),
+                idle_timeout: opts.idle_timeout,
+                cancel: cancel.clone(),
+                tls: tls.clone(),
+            };
+            named.push((bound, ctx));
+        }
         let ctx = ConnContext {
             store,
+            listener: DEFAULT_LISTENER.into(),
             cfg: Arc::new(opts.session),
             idle_timeout: opts.idle_timeout,
-            cancel: CancellationToken::new(),
+            cancel,
             tls,
         };
         Ok(BoundServer {
             smtp,
             smtps,
             ctx,
+            named,
             max_connections: opts.max_connections.max(1),
         })
     }
@@ -152,15 +187,19 @@ impl BoundServer {
         if !smtps_addrs.is_empty() {
             tracing::info!(addrs = ?smtps_addrs, "SMTPS (implicit TLS) listening");
         }
-        let listeners = self
-            .smtp
-            .into_iter()
-            .map(|l| (l, false))
-            .chain(self.smtps.into_iter().map(|l| (l, true)));
-        for (listener, implicit_tls) in listeners {
+        let ctx = self.ctx;
+        let mut listeners: Vec<(TcpListener, ConnContext, bool)> = Vec::new();
+        listeners.extend(self.smtp.into_iter().map(|l| (l, ctx.clone(), false)));
+        listeners.extend(self.smtps.into_iter().map(|l| (l, ctx.clone(), true)));
+        for (bound, named_ctx) in self.named {
+            let addrs: Vec<SocketAddr> = bound.iter().filter_map(|l| l.local_addr().ok()).collect();
+            tracing::info!(listener = %named_ctx.listener, addrs = ?addrs, "SMTP listening");
+            listeners.extend(bound.into_iter().map(|l| (l, named_ctx.clone(), false)));
+        }
+        for (listener, ctx, implicit_tls) in listeners {
             tasks.spawn(accept_loop(
                 listener,
-                self.ctx.clone(),
+                ctx,
                 implicit_tls,
                 paused.clone(),
                 limit.clone(),

@@ -3,25 +3,30 @@
 //! - `schema`: opening connections and migrations.
 //! - `writer`: the thread that owns the write connection and batches commits.
 //! - `checkpoint`: the thread that moves committed WAL pages into the database file.
-//! - `query`: read-side queries (list, search, inboxes, sessions, transcripts).
+//! - `query`: read-side queries (list, count, inboxes, sessions, transcripts).
+//! - `search`: the one compiler from the search language to SQL.
 
 mod checkpoint;
 mod query;
 mod schema;
+pub(crate) mod search;
 mod writer;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use crate::event::EventBus;
-use crate::model::{Durability, SessionSummary, TranscriptLine};
+use crate::model::{Durability, MessageId, SessionSummary, TranscriptLine};
 
-pub(crate) use writer::{NewMessage, Op};
+pub use search::Clock;
+pub(crate) use search::Filter;
+pub(crate) use writer::{NewMessage, Op, Retention};
 
 pub const DB_FILE: &str = "pigeonhole.sqlite3";
 const LOCK_FILE: &str = "pigeonhole.lock";
@@ -74,8 +79,19 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoreOptions {
     pub durability: Durability,
-    /// Keep the newest N messages; 0 keeps all.
+    /// Keep the newest N messages (and every pinned one); 0 keeps all.
     pub retention: u64,
+    /// Delete unpinned messages older than this.
+    pub retention_age: Option<Duration>,
+}
+
+impl StoreOptions {
+    fn retention(&self) -> Retention {
+        Retention {
+            keep: self.retention,
+            max_age: self.retention_age,
+        }
+    }
 }
 
 /// Handle to the store. Cheap to clone; the writer stops when the last clone is dropped.
@@ -92,6 +108,8 @@ struct Inner {
     /// Idle read connections, reused so the UI's frequent queries don't reopen SQLite.
     readers: Mutex<Vec<Connection>>,
     next_session_id: AtomicI64,
+    /// The message open in the window (0: none), which retention must not delete.
+    held: Arc<AtomicI64>,
     /// Held for the life of a writable store: one server per data directory.
     _lock: Option<File>,
     /// The checkpointer thread runs while this lives.
@@ -120,9 +138,10 @@ impl Store {
             conn.query_row("SELECT COALESCE(MAX(id), 0) FROM sessions", [], |r| {
                 r.get(0)
             })?;
-        let tx = writer::spawn(conn, bus, options.retention)?;
+        let held = Arc::new(AtomicI64::new(0));
+        let tx = writer::spawn(conn, bus.clone(), options.retention(), held.clone(), false)?;
         let alive = Arc::new(());
-        checkpoint::spawn(&db_path, options.durability, Arc::downgrade(&alive))?;
+        checkpoint::spawn(&db_path, options.durability, bus, Arc::downgrade(&alive))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
@@ -130,6 +149,7 @@ impl Store {
                 writer: Some(tx),
                 readers: Mutex::new(Vec::new()),
                 next_session_id: AtomicI64::new(max_session + 1),
+                held,
                 _lock: Some(lock),
                 _alive: Some(alive),
             }),
@@ -157,6 +177,42 @@ impl Store {
                 writer: None,
                 readers: Mutex::new(vec![conn]),
                 next_session_id: AtomicI64::new(0),
+                held: Arc::new(AtomicI64::new(0)),
+                _lock: None,
+                _alive: None,
+            }),
+        })
+    }
+
+    /// Opens an existing store to change it from another process while a server may be
+    /// running (the CLI's delete, tag and pin). SQLite serialises the two writers; each
+    /// commit bumps `meta.edits`, which the server sees within a second and announces
+    /// (`store://changed`). This writer indexes nothing and applies no retention.
+    pub fn open_for_edit(dir: &Path) -> Result<Store> {
+        let db_path = dir.join(DB_FILE);
+        if !db_path.is_file() {
+            return Err(StoreError::Missing(dir.to_path_buf()));
+        }
+        let conn = schema::open_connection(&db_path, false, Durability::Process)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version as usize != schema::MIGRATIONS.len() {
+            // Only a server migrates; editing an older or newer schema could lose data.
+            return Err(StoreError::TooNew {
+                found: version as usize,
+                known: schema::MIGRATIONS.len(),
+            });
+        }
+        let bus = EventBus::new();
+        let held = Arc::new(AtomicI64::new(0));
+        let tx = writer::spawn(conn, bus, Retention::default(), held.clone(), true)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                db_path,
+                writer: Some(tx),
+                readers: Mutex::new(Vec::new()),
+                next_session_id: AtomicI64::new(0),
+                held,
                 _lock: None,
                 _alive: None,
             }),
@@ -225,8 +281,48 @@ impl Store {
         self.request(|done| Op::MarkRead { ids, read, done }).await
     }
 
-    pub(crate) fn set_retention(&self, keep: u64) -> Result<()> {
-        self.send(Op::SetRetention(keep))
+    pub(crate) async fn delete_matching(&self, filter: Filter) -> Result<u64> {
+        self.request(|done| Op::DeleteMatching { filter, done })
+            .await
+    }
+
+    pub(crate) async fn mark_matching(&self, filter: Filter, read: bool) -> Result<u64> {
+        self.request(|done| Op::MarkMatching { filter, read, done })
+            .await
+    }
+
+    /// Adds and removes (already normalised) tags on these messages.
+    pub(crate) async fn tag(
+        &self,
+        ids: Vec<MessageId>,
+        add: Vec<String>,
+        remove: Vec<String>,
+    ) -> Result<()> {
+        self.request(|done| Op::Tag {
+            ids,
+            add,
+            remove,
+            done,
+        })
+        .await
+    }
+
+    pub(crate) async fn pin(&self, ids: Vec<MessageId>, pinned: bool) -> Result<()> {
+        self.request(|done| Op::Pin { ids, pinned, done }).await
+    }
+
+    pub(crate) fn set_retention(&self, keep: u64, max_age: Option<Duration>) -> Result<()> {
+        self.send(Op::SetRetention(Retention { keep, max_age }))
+    }
+
+    /// Tag rules: each newly indexed message a filter matches gets its tag.
+    pub(crate) fn set_tag_rules(&self, rules: Vec<(Filter, String)>) -> Result<()> {
+        self.send(Op::SetTagRules(rules))
+    }
+
+    /// The message a person has open (or none): retention leaves it alone.
+    pub fn hold(&self, id: Option<MessageId>) {
+        self.inner.held.store(id.unwrap_or(0), Ordering::Relaxed);
     }
 
     /// Changes how far a 250 can be trusted, from the next commit on. Resolves once the

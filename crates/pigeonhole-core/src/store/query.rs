@@ -3,17 +3,20 @@
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 
+use super::search::Filter;
 use super::{Result, Store, StoreError};
 use crate::model::time::ms_to_datetime;
 use crate::model::{
-    AuthInfo, Counts, Envelope, Inbox, ListQuery, MessagePage, MessageSummary, Recipient,
+    AuthInfo, Counts, Envelope, Inbox, InboxKind, MessagePage, MessageSummary, Recipient,
     SessionFilter, SessionShow, SessionSummary, StoredEnvelope, TlsInfo, Transcript,
     TranscriptLine,
 };
 
 const SUMMARY_COLUMNS: &str =
     "m.id, m.session_id, m.received_at, m.mail_from, m.rcpt_to, m.from_addr, m.to_addrs, \
-     m.cc_addrs, m.subject, m.date, m.size, m.has_attachments, m.snippet, m.read";
+     m.cc_addrs, m.subject, m.date, m.size, m.has_attachments, m.snippet, m.read, m.pinned, \
+     (SELECT group_concat(tag, ',') FROM message_tags t WHERE t.message_id = m.id), \
+     m.auth_user, m.listener";
 
 fn json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_str(s).map_err(|e| {
@@ -39,24 +42,79 @@ fn summary_from_row(r: &Row) -> rusqlite::Result<MessageSummary> {
         has_attachments: r.get(11)?,
         snippet: r.get(12)?,
         read: r.get(13)?,
+        pinned: r.get(14)?,
+        tags: {
+            // Tags never hold a comma (`message::normalize_tag`).
+            let mut tags: Vec<String> = r
+                .get::<_, Option<String>>(15)?
+                .map(|s| s.split(',').map(str::to_string).collect())
+                .unwrap_or_default();
+            tags.sort();
+            tags
+        },
+        auth_user: r.get(16)?,
+        listener: r.get(17)?,
     })
 }
 
-/// Turns free text into an FTS5 query of quoted word prefixes, so user input can never be
-/// FTS syntax (no injection, no "syntax error" for a stray quote).
-fn fts_query(search: &str) -> Option<String> {
-    let terms: Vec<String> = search
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("\"{t}\"*"))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+/// The summaries of these messages (those that exist), in id order.
+pub(super) fn summaries(c: &Connection, ids: &[i64]) -> Result<Vec<MessageSummary>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1"
+    ))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(s) = stmt.query_row([id], summary_from_row).optional()? {
+            out.push(s);
+        }
+    }
+    Ok(out)
 }
 
 impl Store {
-    /// One page of messages; `q.limit` is used as given (see `commands::list`).
-    pub(crate) fn list(&self, q: &ListQuery) -> Result<MessagePage> {
-        self.read(|c| list(c, q))
+    /// One page of the messages a filter matches, newest first; `limit` is used as given
+    /// (see `commands::list`).
+    pub(crate) fn list(&self, filter: &Filter, offset: u64, limit: u64) -> Result<MessagePage> {
+        self.read(|c| list(c, filter, offset, limit))
+    }
+
+    /// How many messages a filter matches, and how many of those are unread.
+    pub(crate) fn count(&self, filter: &Filter) -> Result<Counts> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM messages m WHERE {}",
+                    filter.sql
+                ),
+                params_from_iter(filter.args.iter()),
+                |r| {
+                    Ok(Counts {
+                        total: r.get::<_, i64>(0)? as u64,
+                        unread: r.get::<_, i64>(1)? as u64,
+                    })
+                },
+            )?)
+        })
+    }
+
+    /// The ids a filter matches, newest first, from `offset`, at most `limit` (0: all).
+    pub(crate) fn ids(&self, filter: &Filter, offset: u64, limit: u64) -> Result<Vec<i64>> {
+        self.read(|c| {
+            let limit = if limit == 0 { -1 } else { limit as i64 };
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT m.id FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {limit} OFFSET {offset}",
+                filter.sql
+            ))?;
+            let ids = stmt
+                .query_map(params_from_iter(filter.args.iter()), |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(ids)
+        })
+    }
+
+    /// Summaries of these ids, in the order given, skipping ids that do not exist.
+    pub(crate) fn summaries(&self, ids: &[i64]) -> Result<Vec<MessageSummary>> {
+        self.read(|c| summaries(c, ids))
     }
 
     pub(crate) fn summary(&self, id: i64) -> Result<MessageSummary> {
@@ -120,20 +178,51 @@ impl Store {
         })
     }
 
+    /// Every inbox with its counts: per envelope recipient, per AUTH user, per listener
+    /// and per tag, each kind sorted by key. Listeners are listed only when mail came in on
+    /// more than the default one.
     pub(crate) fn inboxes(&self) -> Result<Vec<Inbox>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT r.address, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM recipients r
-                 JOIN messages m ON m.id = r.message_id GROUP BY r.address ORDER BY r.address",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(Inbox {
-                    address: r.get(0)?,
-                    total: r.get::<_, i64>(1)? as u64,
-                    unread: r.get::<_, i64>(2)? as u64,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut out = Vec::new();
+            let kinds = [
+                (
+                    InboxKind::Recipient,
+                    "SELECT r.address, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM recipients r
+                     JOIN messages m ON m.id = r.message_id GROUP BY r.address ORDER BY r.address",
+                ),
+                (
+                    InboxKind::User,
+                    "SELECT auth_user, COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages
+                     WHERE auth_user IS NOT NULL GROUP BY auth_user ORDER BY auth_user",
+                ),
+                (
+                    InboxKind::Listener,
+                    "SELECT listener, COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages
+                     GROUP BY listener ORDER BY listener",
+                ),
+                (
+                    InboxKind::Tag,
+                    "SELECT t.tag, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM message_tags t
+                     JOIN messages m ON m.id = t.message_id GROUP BY t.tag ORDER BY t.tag",
+                ),
+            ];
+            for (kind, sql) in kinds {
+                let mut stmt = c.prepare_cached(sql)?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(Inbox {
+                        kind,
+                        key: r.get(0)?,
+                        total: r.get::<_, i64>(1)? as u64,
+                        unread: r.get::<_, i64>(2)? as u64,
+                    })
+                })?;
+                let mut found: Vec<Inbox> = rows.collect::<rusqlite::Result<_>>()?;
+                if kind == InboxKind::Listener && found.len() == 1 && found[0].key == "default" {
+                    found.clear();
+                }
+                out.extend(found);
+            }
+            Ok(out)
         })
     }
 
@@ -261,56 +350,20 @@ fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
     })
 }
 
-fn list(c: &Connection, q: &ListQuery) -> Result<MessagePage> {
-    let mut joins = String::new();
-    let mut filters: Vec<&str> = Vec::new();
-    let mut args: Vec<String> = Vec::new();
-    if let Some(inbox) = &q.inbox {
-        joins.push_str(" JOIN recipients r ON r.message_id = m.id AND r.address = ?");
-        args.push(inbox.clone());
-    }
-    if let Some(fts) = fts_query(&q.search) {
-        filters.push("m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
-        args.push(fts);
-    }
-    let filter = if filters.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", filters.join(" AND "))
-    };
-    let distinct = if q.inbox.is_some() { "DISTINCT " } else { "" };
+fn list(c: &Connection, filter: &Filter, offset: u64, limit: u64) -> Result<MessagePage> {
     let total: i64 = c.query_row(
-        &format!("SELECT COUNT({distinct}m.id) FROM messages m{joins}{filter}"),
-        params_from_iter(args.iter()),
+        &format!("SELECT COUNT(*) FROM messages m WHERE {}", filter.sql),
+        params_from_iter(filter.args.iter()),
         |r| r.get(0),
     )?;
-    // The command layer has clamped the page (`commands::list`); the store takes it as given.
-    let limit = q.limit;
-    let sql = format!(
-        "SELECT {distinct}{SUMMARY_COLUMNS} FROM messages m{joins}{filter} ORDER BY m.id DESC LIMIT {limit} OFFSET {}",
-        q.offset
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), summary_from_row)?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {limit} OFFSET {offset}",
+        filter.sql
+    ))?;
+    let rows = stmt.query_map(params_from_iter(filter.args.iter()), summary_from_row)?;
     Ok(MessagePage {
         total: total as u64,
-        offset: q.offset,
+        offset,
         messages: rows.collect::<rusqlite::Result<_>>()?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn search_text_becomes_quoted_prefix_terms() {
-        assert_eq!(fts_query("Hello wor"), Some("\"Hello\"* \"wor\"*".into()));
-        assert_eq!(
-            fts_query("\"AND OR( *"),
-            Some("\"AND\"* \"OR\"*".into()),
-            "FTS operators are neutralised"
-        );
-        assert_eq!(fts_query("  "), None);
-    }
 }

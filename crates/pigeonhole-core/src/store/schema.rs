@@ -26,6 +26,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0005_session_problems",
         include_str!("migrations/0005_session_problems.sql"),
     ),
+    (
+        "0006_search_index",
+        include_str!("migrations/0006_search_index.sql"),
+    ),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches

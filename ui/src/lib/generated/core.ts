@@ -35,22 +35,48 @@ date: string | null,
 /**
  * Size of the raw message in bytes.
  */
-size: number, has_attachments: boolean, snippet: string, read: boolean, };
+size: number, has_attachments: boolean, snippet: string, read: boolean, 
+/**
+ * Survives retention and Clear all.
+ */
+pinned: boolean, 
+/**
+ * Sorted, lowercased.
+ */
+tags: Array<string>, 
+/**
+ * The user the session authenticated as (SMTP AUTH), if it did.
+ */
+auth_user: string | null, 
+/**
+ * The name of the listener that took it (`default` for the main one).
+ */
+listener: string, };
+
+export type InboxKind = "recipient" | "user" | "listener" | "tag";
+
+export type InboxKey = { kind: InboxKind, 
+/**
+ * The address, user, listener name or tag.
+ */
+key: string, };
 
 export type ListQuery = { 
 /**
- * Envelope recipient; `None` lists all mail.
+ * The sidebar's selection; `None` lists all mail.
  */
-inbox: string | null, 
+inbox: InboxKey | null, 
 /**
- * Free text, matched as word prefixes against subject, addresses and body.
+ * A query in the search language (`search::parse`); empty matches everything.
  */
-search: string, offset: number, 
+query: string, offset: number, 
 /**
  * Page size; 0 means the default page, and larger than the maximum is clamped
  * (`commands::MAX_PAGE`).
  */
 limit: number, };
+
+export type MessageFilter = { inbox: InboxKey | null, query: string, };
 
 export type MessagePage = { 
 /**
@@ -58,7 +84,7 @@ export type MessagePage = {
  */
 total: number, offset: number, messages: Array<MessageSummary>, };
 
-export type Inbox = { address: string, total: number, unread: number, };
+export type Inbox = { kind: InboxKind, key: string, total: number, unread: number, };
 
 export type Counts = { total: number, unread: number, };
 
@@ -179,6 +205,14 @@ export type AuthMode = "any" | "users";
 
 export type AuthUser = { username: string, password: string, };
 
+export type ListenerConfig = { name: string, 
+/**
+ * `host:port`.
+ */
+smtp: string, auth_mode?: AuthMode, auth_users?: Array<AuthUser>, starttls?: boolean, };
+
+export type TagRule = { query: string, tag: string, };
+
 export type Config = { 
 /**
  * Where the store and TLS certificate live; `None` means the platform data dir.
@@ -197,9 +231,21 @@ smtps_addr: string | null,
  */
 hostname: string, starttls: boolean, auth_mode: AuthMode, auth_users: Array<AuthUser>, max_message_size: number, max_recipients: number, max_line_length: number, idle_timeout_secs: number, max_connections: number, 
 /**
- * Keep the newest N messages; 0 keeps all.
+ * Keep the newest N messages (and every pinned one); 0 keeps all.
  */
-retention: number, show_passwords: boolean, durability: Durability, };
+retention: number, 
+/**
+ * Delete unpinned messages older than this (`12h`, `7d`, `2w`); empty keeps them.
+ */
+retention_age: string, show_passwords: boolean, durability: Durability, 
+/**
+ * Named listeners beside the main one.
+ */
+listeners: Array<ListenerConfig>, 
+/**
+ * Tags given at ingest to the messages a query matches.
+ */
+tag_rules: Array<TagRule>, };
 
 export type FieldError = { field: string, message: string, };
 
@@ -241,8 +287,11 @@ export const CONFIG_DEFAULTS: Config = {
   "idle_timeout_secs": 300,
   "max_connections": 256,
   "retention": 0,
+  "retention_age": "",
   "show_passwords": false,
-  "durability": "process"
+  "durability": "process",
+  "listeners": [],
+  "tag_rules": []
 };
 
 /** Names of the store's events, from `event::names`. */
@@ -251,5 +300,8 @@ export const CORE_EVENTS = {
   MESSAGE_DELETED: "message://deleted",
   MESSAGE_CLEARED: "message://cleared",
   MESSAGE_READ: "message://read",
+  MESSAGE_INDEXED: "message://indexed",
+  MESSAGE_UPDATED: "message://updated",
   SESSION_CLOSED: "session://closed",
+  STORE_CHANGED: "store://changed",
 } as const;

@@ -13,9 +13,17 @@ notifications: boolean, theme: Theme, };
 
 export type DesktopSettings = { engine: Config, ui: UiSettings, };
 
-export type ErrorKind = "not_found" | "invalid" | "store" | "io" | "unavailable";
+export type ErrorKind = "not_found" | "invalid" | "query" | "store" | "io" | "unavailable";
 
-export type CommandError = { kind: ErrorKind, message: string, };
+export type CommandError = { kind: ErrorKind, message: string, 
+/**
+ * For `Query`: where the problem starts, in characters from 0.
+ */
+pos: number | null, 
+/**
+ * For `Query`: how many characters it spans (0 at the end of the query).
+ */
+len: number | null, };
 
 /** The window's defaults, from `UiSettings::default()`. */
 export const UI_DEFAULTS: UiSettings = {

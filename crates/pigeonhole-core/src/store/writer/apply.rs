@@ -1,9 +1,10 @@
 //! The SQL of each write operation, run inside the batch's one transaction.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, params_from_iter, Transaction};
 
 use super::{NewMessage, Op, Outcome};
 use crate::model::{MessageSummary, SessionSummary, TranscriptLine};
+use crate::store::search::Filter;
 
 pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> {
     match op {
@@ -21,22 +22,33 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             upsert_session(tx, session, *first_line, lines)?;
             Ok(Outcome::SessionClosed(closed.then(|| session.clone())))
         }
-        Op::Delete { ids, .. } => {
-            let mut stmt = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
-            let mut deleted = Vec::with_capacity(ids.len());
-            for id in ids.iter() {
-                if stmt.execute([id])? > 0 {
-                    deleted.push(*id);
-                }
-            }
-            Ok(Outcome::Deleted(deleted))
+        Op::Delete { ids, .. } => Ok(Outcome::Deleted(delete(tx, ids)?)),
+        Op::DeleteMatching { filter, .. } => {
+            let ids = matching(tx, filter, "m.pinned = 0")?;
+            Ok(Outcome::Deleted(delete(tx, &ids)?))
         }
         Op::Clear { .. } => {
-            tx.execute_batch(
-                "DELETE FROM recipients; DELETE FROM message_raw;
-                 DELETE FROM messages; DELETE FROM transcript_chunks; DELETE FROM sessions
-                 WHERE ended_at IS NOT NULL;",
+            let pinned: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE pinned = 1)",
+                [],
+                |r| r.get(0),
             )?;
+            if pinned {
+                // Pinned mail stays, and so do the sessions that brought it.
+                tx.execute_batch(
+                    "DELETE FROM messages WHERE pinned = 0;
+                     DELETE FROM sessions WHERE ended_at IS NOT NULL
+                         AND id NOT IN (SELECT session_id FROM messages);",
+                )?;
+            } else {
+                tx.execute_batch(
+                    "DELETE FROM recipients; DELETE FROM message_raw; DELETE FROM message_tags;
+                     DELETE FROM message_addresses;
+                     INSERT INTO message_text (message_text) VALUES ('delete-all');
+                     DELETE FROM messages; DELETE FROM transcript_chunks; DELETE FROM sessions
+                     WHERE ended_at IS NOT NULL;",
+                )?;
+            }
             Ok(Outcome::Cleared)
         }
         Op::MarkRead { ids, read, .. } => {
@@ -46,8 +58,42 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             }
             Ok(Outcome::Read(ids.clone(), *read))
         }
+        Op::MarkMatching { filter, read, .. } => {
+            let ids = matching(tx, filter, if *read { "m.read = 0" } else { "m.read = 1" })?;
+            let mut stmt = tx.prepare_cached("UPDATE messages SET read = ?2 WHERE id = ?1")?;
+            for id in &ids {
+                stmt.execute(params![id, *read])?;
+            }
+            Ok(Outcome::Read(ids, *read))
+        }
+        Op::Tag {
+            ids, add, remove, ..
+        } => {
+            let mut ins = tx.prepare_cached(
+                "INSERT OR IGNORE INTO message_tags (tag, message_id)
+                 SELECT ?1, id FROM messages WHERE id = ?2",
+            )?;
+            let mut del =
+                tx.prepare_cached("DELETE FROM message_tags WHERE tag = ?1 AND message_id = ?2")?;
+            for id in ids.iter() {
+                for t in remove.iter() {
+                    del.execute(params![t, id])?;
+                }
+                for t in add.iter() {
+                    ins.execute(params![t, id])?;
+                }
+            }
+            Ok(Outcome::Updated(ids.clone()))
+        }
+        Op::Pin { ids, pinned, .. } => {
+            let mut stmt = tx.prepare_cached("UPDATE messages SET pinned = ?2 WHERE id = ?1")?;
+            for id in ids.iter() {
+                stmt.execute(params![id, *pinned])?;
+            }
+            Ok(Outcome::Updated(ids.clone()))
+        }
         // Applied to the connection before the transaction opened (`Writer::apply_settings`).
-        Op::SetRetention(_) | Op::SetDurability { .. } => Ok(Outcome::Nothing),
+        Op::SetRetention(_) | Op::SetTagRules(_) | Op::SetDurability { .. } => Ok(Outcome::Nothing),
         #[cfg(test)]
         Op::Synchronous { .. } => Ok(Outcome::Synchronous(tx.pragma_query_value(
             None,
@@ -55,6 +101,31 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             |r| r.get(0),
         )?)),
     }
+}
+
+/// Deletes these messages; returns the ids that existed.
+fn delete(tx: &Transaction, ids: &[i64]) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+    let mut deleted = Vec::with_capacity(ids.len());
+    for id in ids {
+        if stmt.execute([id])? > 0 {
+            deleted.push(*id);
+        }
+    }
+    Ok(deleted)
+}
+
+/// The ids a filter matches among messages that also satisfy `and` (fixed SQL).
+fn matching(tx: &Transaction, filter: &Filter, and: &str) -> rusqlite::Result<Vec<i64>> {
+    let sql = format!(
+        "SELECT m.id FROM messages m WHERE {and} AND ({})",
+        filter.sql
+    );
+    let mut stmt = tx.prepare(&sql)?;
+    let ids = stmt
+        .query_map(params_from_iter(filter.args.iter()), |r| r.get(0))?
+        .collect();
+    ids
 }
 
 fn upsert_session(
@@ -111,8 +182,8 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
     tx.prepare_cached(
         "INSERT INTO messages (session_id, received_at, mail_from, mail_params, rcpt_to, from_addr, to_addrs,
                                cc_addrs, subject, date, size, has_attachments, snippet, transcript_first,
-                               transcript_end, auth_user)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                               transcript_end, auth_user, has_inline, listener)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         m.session.id,
@@ -131,6 +202,8 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         m.transcript_range.0 as i64,
         m.transcript_range.1 as i64,
         m.auth_user,
+        p.has_inline,
+        m.listener,
     ])?;
     let id = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?
@@ -139,6 +212,14 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         tx.prepare_cached("INSERT INTO recipients (message_id, address) VALUES (?1, ?2)")?;
     for r in &m.envelope.rcpt_to {
         rcpt.execute(params![id, r.address])?;
+    }
+    if !m.tags.is_empty() {
+        let mut tag = tx.prepare_cached(
+            "INSERT OR IGNORE INTO message_tags (tag, message_id) VALUES (?1, ?2)",
+        )?;
+        for t in &m.tags {
+            tag.execute(params![t, id])?;
+        }
     }
     let summary = MessageSummary {
         id,
@@ -160,28 +241,10 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         has_attachments: p.has_attachments,
         snippet: p.snippet.clone(),
         read: false,
+        pinned: false,
+        tags: m.tags.clone(),
+        auth_user: m.auth_user.clone(),
+        listener: m.listener.clone(),
     };
     Ok((id, summary))
-}
-
-/// Deletes all but the newest `keep` messages; returns the deleted ids.
-pub(super) fn enforce_retention(tx: &Transaction, keep: u64) -> rusqlite::Result<Vec<i64>> {
-    let cutoff: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1",
-            [keep as i64 - 1],
-            |r| r.get(0),
-        )
-        .ok();
-    let Some(cutoff) = cutoff else {
-        return Ok(Vec::new());
-    };
-    let ids: Vec<i64> = tx
-        .prepare("SELECT id FROM messages WHERE id < ?1")?
-        .query_map([cutoff], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    if !ids.is_empty() {
-        tx.execute("DELETE FROM messages WHERE id < ?1", [cutoff])?;
-    }
-    Ok(ids)
 }

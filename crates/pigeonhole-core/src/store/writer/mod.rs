@@ -2,14 +2,17 @@
 //! transaction (group commit), then answers each waiter and publishes events.
 //!
 //! - `apply`: the SQL of each operation, run inside the batch's transaction.
-//! - `fts`: the full-text index, filled after the ack from committed messages.
+//! - `index`: the search index, filled after the ack from committed messages.
+//! - `retention`: deleting old mail by count and age, when the writer is otherwise idle.
 
 mod apply;
-mod fts;
+mod index;
+mod retention;
 #[cfg(test)]
 mod tests;
 
-use std::sync::mpsc;
+use std::sync::atomic::AtomicI64;
+use std::sync::{mpsc, Arc};
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -18,8 +21,12 @@ use tokio::sync::oneshot;
 use super::{schema, Result, StoreError};
 use crate::event::{Event, EventBus};
 use crate::message::Parsed;
-use crate::model::{Durability, Envelope, MessageSummary, SessionSummary, TranscriptLine};
-use fts::FtsRow;
+use crate::model::{
+    Durability, Envelope, MessageId, MessageSummary, SessionSummary, TranscriptLine,
+};
+use crate::store::search::Filter;
+use index::IndexRow;
+pub(crate) use retention::Retention;
 
 /// Most operations one transaction takes; bounds latency under a flood.
 const MAX_BATCH: usize = 256;
@@ -42,6 +49,10 @@ pub(crate) struct NewMessage {
     pub received_at: DateTime<Utc>,
     pub transcript_range: (usize, usize),
     pub auth_user: Option<String>,
+    /// The name of the listener that took it.
+    pub listener: String,
+    /// Tags it carries from the start (`message::tags_for`).
+    pub tags: Vec<String>,
 }
 
 // Ops are built once and moved once through the channel; boxing the small ones buys nothing.
@@ -61,6 +72,12 @@ pub(crate) enum Op {
         ids: Vec<i64>,
         done: Done<u64>,
     },
+    /// Deletes the unpinned messages a filter matches; answers how many.
+    DeleteMatching {
+        filter: Filter,
+        done: Done<u64>,
+    },
+    /// Deletes every unpinned message, and the finished sessions no message refers to.
     Clear {
         done: Done<()>,
     },
@@ -69,7 +86,26 @@ pub(crate) enum Op {
         read: bool,
         done: Done<()>,
     },
-    SetRetention(u64),
+    /// Marks what a filter matches; answers how many changed.
+    MarkMatching {
+        filter: Filter,
+        read: bool,
+        done: Done<u64>,
+    },
+    Tag {
+        ids: Vec<i64>,
+        add: Vec<String>,
+        remove: Vec<String>,
+        done: Done<()>,
+    },
+    Pin {
+        ids: Vec<i64>,
+        pinned: bool,
+        done: Done<()>,
+    },
+    SetRetention(Retention),
+    /// (filter, tag): each newly indexed message a filter matches gets the tag.
+    SetTagRules(Vec<(Filter, String)>),
     /// Changes `PRAGMA synchronous` on the write connection, from this batch's commit on;
     /// answered once the pragma is set (or refused), before the batch commits.
     SetDurability {
@@ -90,12 +126,20 @@ enum Outcome {
     Deleted(Vec<i64>),
     Cleared,
     Read(Vec<i64>, bool),
+    /// Tags or pins changed: their summaries go out after the commit.
+    Updated(Vec<i64>),
     #[cfg(test)]
     Synchronous(i64),
     Nothing,
 }
 
-pub(crate) fn spawn(conn: Connection, bus: EventBus, retention: u64) -> Result<mpsc::Sender<Op>> {
+pub(crate) fn spawn(
+    conn: Connection,
+    bus: EventBus,
+    retention: Retention,
+    held: Arc<AtomicI64>,
+    side: bool,
+) -> Result<mpsc::Sender<Op>> {
     let (tx, rx) = mpsc::channel::<Op>();
     std::thread::Builder::new()
         .name("pigeonhole-writer".into())
@@ -104,10 +148,16 @@ pub(crate) fn spawn(conn: Connection, bus: EventBus, retention: u64) -> Result<m
                 conn,
                 bus,
                 retention,
-                fts: Vec::new(),
-                fts_bytes: 0,
-                fts_failed: false,
+                held,
+                retention_due: true,
+                last_sweep: std::time::Instant::now(),
+                tag_rules: Vec::new(),
+                index: Vec::new(),
+                index_bytes: 0,
+                index_failed: false,
+                rebuild: None,
                 last_deliveries: 0,
+                side,
             }
             .run(rx)
         })?;
@@ -117,35 +167,63 @@ pub(crate) fn spawn(conn: Connection, bus: EventBus, retention: u64) -> Result<m
 struct Writer {
     conn: Connection,
     bus: EventBus,
-    retention: u64,
-    /// Committed, acknowledged messages not yet in the full-text index. Indexing is derived
+    retention: Retention,
+    /// The message open in the window (0 for none): retention never deletes it.
+    held: Arc<AtomicI64>,
+    /// Set by arrivals and setting changes: the next idle moment applies retention.
+    retention_due: bool,
+    last_sweep: std::time::Instant,
+    tag_rules: Vec<(Filter, String)>,
+    /// Committed, acknowledged messages not yet in the search index. Indexing is derived
     /// data, so it happens after the ack, in batches; `meta.fts_upto` survives a crash.
-    fts: Vec<FtsRow>,
-    fts_bytes: usize,
+    index: Vec<IndexRow>,
+    index_bytes: usize,
     /// Set if an indexing batch failed: the watermark then stays put, so the next start
     /// indexes those messages again from their raw bytes.
-    fts_failed: bool,
+    index_failed: bool,
+    /// A background rebuild: (indexed up to, rebuild up to).
+    rebuild: Option<(i64, i64)>,
     /// Messages in the previous commit: more than one means concurrent senders.
     last_deliveries: usize,
+    /// A second process's writer (`Store::open_for_edit`): every commit bumps
+    /// `meta.edits` so the server notices; no indexing rebuild, no retention.
+    side: bool,
 }
 
 impl Writer {
     fn run(mut self, rx: mpsc::Receiver<Op>) {
-        self.catch_up_fts();
+        if !self.side {
+            self.start_rebuild();
+        }
         loop {
-            let first = if self.fts.is_empty() {
-                match rx.recv() {
-                    Ok(op) => op,
-                    Err(_) => break,
+            // Idle work, in order: index what waits, rebuild a step, apply retention. Each
+            // runs only when no operation is waiting, so none of it holds up a 250.
+            let first = match rx.try_recv() {
+                Ok(op) => op,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) if self.rebuild.is_some() => {
+                    self.rebuild_step();
+                    continue;
                 }
-            } else {
-                match rx.recv_timeout(fts::FTS_IDLE) {
-                    Ok(op) => op,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        self.flush_fts();
-                        continue;
+                Err(mpsc::TryRecvError::Empty) => {
+                    let wait = if !self.index.is_empty() {
+                        index::INDEX_IDLE
+                    } else {
+                        self.retention
+                            .sweep_wait(self.retention_due, self.last_sweep)
+                    };
+                    match rx.recv_timeout(wait) {
+                        Ok(op) => op,
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            if !self.index.is_empty() {
+                                self.flush_index();
+                            } else {
+                                self.sweep();
+                            }
+                            continue;
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
                     }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             };
             let mut batch = vec![first];
@@ -172,11 +250,11 @@ impl Writer {
                 .filter(|op| matches!(op, Op::Deliver { .. }))
                 .count();
             self.commit_batch(batch);
-            if self.fts_is_full() {
-                self.flush_fts();
+            if self.index_is_full() {
+                self.flush_index();
             }
         }
-        self.flush_fts();
+        self.flush_index();
         // Every sender is gone: checkpoint so the WAL does not linger.
         let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
     }
@@ -187,7 +265,11 @@ impl Writer {
     fn apply_settings(&mut self, batch: &mut [Op]) {
         for op in batch {
             match op {
-                Op::SetRetention(n) => self.retention = *n,
+                Op::SetRetention(r) => {
+                    self.retention = *r;
+                    self.retention_due = true;
+                }
+                Op::SetTagRules(rules) => self.tag_rules = std::mem::take(rules),
                 Op::SetDurability { durability, done } => {
                     let sync = schema::synchronous(*durability);
                     let result = self.conn.pragma_update(None, "synchronous", sync);
@@ -205,29 +287,29 @@ impl Writer {
 
     fn commit_batch(&mut self, mut batch: Vec<Op>) {
         self.apply_settings(&mut batch);
-        let retention = self.retention;
-        let result = (|| -> rusqlite::Result<(Vec<Outcome>, Vec<i64>)> {
+        let result = (|| -> rusqlite::Result<Vec<Outcome>> {
             let tx = self.conn.transaction()?;
             let mut outcomes = Vec::with_capacity(batch.len());
             for op in &mut batch {
                 outcomes.push(apply::apply(&tx, op)?);
             }
-            let delivered = outcomes.iter().any(|o| matches!(o, Outcome::Delivered(..)));
-            let expired = if retention > 0 && delivered {
-                apply::enforce_retention(&tx, retention)?
-            } else {
-                Vec::new()
-            };
+            if self.side {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('edits', 1)
+                     ON CONFLICT(key) DO UPDATE SET value = value + 1",
+                    [],
+                )?;
+            }
             tx.commit()?;
-            Ok((outcomes, expired))
+            Ok(outcomes)
         })();
         match result {
-            Ok((outcomes, expired)) => {
+            Ok(outcomes) => {
+                if outcomes.iter().any(|o| matches!(o, Outcome::Delivered(..))) {
+                    self.retention_due = true;
+                }
                 for (op, outcome) in batch.into_iter().zip(outcomes) {
                     self.report(op, Ok(outcome));
-                }
-                if !expired.is_empty() {
-                    self.bus.publish(Event::MessagesDeleted(expired));
                 }
             }
             Err(e) if batch.len() > 1 => {
@@ -252,7 +334,7 @@ impl Writer {
             (Op::Deliver { done, msg }, Ok(Outcome::Delivered(id, summary))) => {
                 let _ = done.send(Ok(id));
                 self.bus.publish(Event::MessageReceived(summary));
-                self.queue_fts(FtsRow::new(id, &msg.envelope, msg.parsed));
+                self.queue_index(IndexRow::new(id, &msg.envelope, msg.parsed));
             }
             (Op::Deliver { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
@@ -260,14 +342,34 @@ impl Writer {
             (Op::Session { .. }, Ok(Outcome::SessionClosed(Some(s)))) => {
                 self.bus.publish(Event::SessionClosed(s))
             }
-            (Op::Delete { done, .. }, Ok(Outcome::Deleted(ids))) => {
+            (
+                Op::Delete { done, .. } | Op::DeleteMatching { done, .. },
+                Ok(Outcome::Deleted(ids)),
+            ) => {
                 let n = ids.len() as u64;
                 if !ids.is_empty() {
                     self.bus.publish(Event::MessagesDeleted(ids));
                 }
                 let _ = done.send(Ok(n));
             }
-            (Op::Delete { done, .. }, Err(e)) => {
+            (Op::Delete { done, .. } | Op::DeleteMatching { done, .. }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            (Op::MarkMatching { done, .. }, Ok(Outcome::Read(ids, read))) => {
+                let n = ids.len() as u64;
+                if !ids.is_empty() {
+                    self.bus.publish(Event::MessagesRead { ids, read });
+                }
+                let _ = done.send(Ok(n));
+            }
+            (Op::MarkMatching { done, .. }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            (Op::Tag { done, .. } | Op::Pin { done, .. }, Ok(Outcome::Updated(ids))) => {
+                self.publish_updated(&ids);
+                let _ = done.send(Ok(()));
+            }
+            (Op::Tag { done, .. } | Op::Pin { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
             }
             (Op::Clear { done }, Ok(Outcome::Cleared)) => {
@@ -293,6 +395,15 @@ impl Writer {
                 let _ = done.send(Err(e));
             }
             _ => {}
+        }
+    }
+
+    /// Publishes the current summaries of messages whose tags or pin changed.
+    fn publish_updated(&self, ids: &[MessageId]) {
+        match super::query::summaries(&self.conn, ids) {
+            Ok(list) if !list.is_empty() => self.bus.publish(Event::MessagesUpdated(list)),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not read changed messages"),
         }
     }
 }

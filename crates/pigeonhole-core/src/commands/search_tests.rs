@@ -1,0 +1,429 @@
+//! The query language end to end over a fixture store: one case per operator, through
+//! the same command layer the window, the CLI and the API call.
+
+use chrono::{TimeZone, Utc};
+
+use super::*;
+use crate::event::{Event, EventBus};
+use crate::model::{
+    Envelope, InboxKey, InboxKind, ListQuery, MessageFilter, Recipient, SessionSummary,
+};
+use crate::store::{NewMessage, StoreOptions};
+
+struct Seed<'a> {
+    raw: String,
+    mail_from: &'a str,
+    rcpt: &'a [&'a str],
+    auth_user: Option<&'a str>,
+    listener: &'a str,
+    local: &'a str,
+    received_at: chrono::DateTime<Utc>,
+}
+
+impl Default for Seed<'_> {
+    fn default() -> Self {
+        Seed {
+            raw: String::new(),
+            mail_from: "app@example.com",
+            rcpt: &["dev@example.com"],
+            auth_user: None,
+            listener: "default",
+            local: "127.0.0.1:1025",
+            received_at: Utc::now(),
+        }
+    }
+}
+
+async fn seed(store: &Store, s: Seed<'_>) -> MessageId {
+    let session = SessionSummary {
+        id: store.next_session_id(),
+        peer: "127.0.0.1:50000".into(),
+        local: s.local.into(),
+        started_at: Utc::now(),
+        ended_at: None,
+        helo: Some("client.test".into()),
+        tls: None,
+        auth: None,
+        message_count: 1,
+        last_code: Some(250),
+        refusals: 0,
+        aborted_messages: 0,
+        tls_failed: false,
+        auth_failures: 0,
+    };
+    let envelope = Envelope {
+        mail_from: s.mail_from.into(),
+        mail_params: Vec::new(),
+        rcpt_to: s
+            .rcpt
+            .iter()
+            .map(|a| Recipient {
+                address: (*a).into(),
+                params: Vec::new(),
+            })
+            .collect(),
+    };
+    let parsed = crate::message::summarize(s.raw.as_bytes());
+    let tags = crate::message::tags_for(&envelope, &parsed);
+    let msg = NewMessage {
+        session,
+        first_line: 0,
+        lines: Vec::new(),
+        envelope,
+        raw: s.raw.into_bytes(),
+        parsed,
+        received_at: s.received_at,
+        transcript_range: (0, 0),
+        auth_user: s.auth_user.map(str::to_string),
+        listener: s.listener.into(),
+        tags,
+    };
+    store.deliver(msg).await.expect("delivered")
+}
+
+/// Waits until the index announces `id`.
+async fn indexed(rx: &mut tokio::sync::broadcast::Receiver<Event>, id: MessageId) {
+    let wait = async {
+        loop {
+            if let Ok(Event::MessagesIndexed(ids)) = rx.recv().await {
+                if ids.contains(&id) {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), wait)
+        .await
+        .expect("the index announces the batch within 5 s");
+}
+
+const M1: &str = "From: Mikel Lindsaar <mikel@test.lindsaar.net>\r\n\
+To: bob@example.com\r\nReply-To: help@support.test\r\n\
+Subject: Your PDF invoice\r\nMessage-ID: <abc.123@mail.test>\r\nX-Mailer: Acme Mailer 2.0\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nPlease find the invoice attached.\r\n\
+--b\r\nContent-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename=\"quarterly-report.pdf\"\r\n\r\n%PDF-1\r\n--b--\r\n";
+
+fn m2() -> String {
+    format!(
+        "From: ann@example.com\r\nTo: bob@example.com.au\r\nCc: ann.bob@example.com\r\n\
+Subject: =?UTF-8?B?5pel5pys6Kqe44Oh44O844Or44OG44K544OI?=\r\nX-Tags: Urgent, later\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+こんにちは世界\r\n{}\r\n",
+        "x".repeat(2048)
+    )
+}
+
+const M3: &str = "From: noreply@shop.test\r\nTo: user17@seed.test\r\nSubject: Welcome e-mail\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<p>Click <b>confirm</b> now</p>\r\n";
+
+const M4: &str = "From: user170@seed.test\r\nTo: user170@seed.test\r\n\
+Subject: =?UTF-8?Q?=C3=9Cn=C3=AFcode_Stra=C3=9Fe?=\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=r\r\n\r\n\
+--r\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain résumé\r\n\
+--r\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Disposition: inline\r\n\r\nPNG\r\n--r--\r\n";
+
+async fn ids_for(store: &Store, query: &str) -> Vec<MessageId> {
+    let page = list(
+        store,
+        ListQuery {
+            query: query.into(),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{query:?} must run: {e}"));
+    let mut ids: Vec<MessageId> = page.messages.iter().map(|m| m.id).collect();
+    ids.sort();
+    assert_eq!(
+        page.total,
+        ids.len() as u64,
+        "{query:?}: total agrees with the page"
+    );
+    ids
+}
+
+#[tokio::test]
+async fn every_operator_finds_what_it_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EventBus::new();
+    let mut rx = bus.subscribe();
+    let store = Store::open(dir.path(), bus, StoreOptions::default()).expect("store");
+    let old = Utc
+        .with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
+        .single()
+        .expect("a date");
+    let m1 = seed(
+        &store,
+        Seed {
+            raw: M1.into(),
+            mail_from: "bounce@lindsaar.net",
+            rcpt: &["bob@example.com", "secret@hidden.test"],
+            received_at: old,
+            ..Seed::default()
+        },
+    )
+    .await;
+    let m2 = seed(
+        &store,
+        Seed {
+            raw: m2(),
+            rcpt: &["bob@example.com.au", "ann.bob@example.com"],
+            ..Seed::default()
+        },
+    )
+    .await;
+    let m3 = seed(
+        &store,
+        Seed {
+            raw: M3.into(),
+            rcpt: &["user17+signup@seed.test"],
+            auth_user: Some("alice"),
+            listener: "shop",
+            local: "127.0.0.1:1026",
+            ..Seed::default()
+        },
+    )
+    .await;
+    let m4 = seed(
+        &store,
+        Seed {
+            raw: M4.into(),
+            rcpt: &["user170@seed.test"],
+            ..Seed::default()
+        },
+    )
+    .await;
+    indexed(&mut rx, m4).await;
+    mark_read(&store, vec![m1], true).await.expect("mark");
+    pin(&store, vec![m2], true).await.expect("pin");
+
+    let all = vec![m1, m2, m3, m4];
+    let cases: Vec<(&str, Vec<MessageId>)> = vec![
+        ("", all.clone()),
+        ("mikel", vec![m1]),
+        ("MIKEL", vec![m1]),
+        ("from:mikel", vec![m1]),
+        ("from:bounce@lindsaar.net", vec![m1]),
+        ("from:lindsaar", vec![m1]),
+        ("subject:PDF", vec![m1]),
+        ("subject:invoice", vec![m1]),
+        ("subject:attached", vec![]),
+        ("report", vec![m1]),
+        ("quarterly-report.pdf", vec![m1]),
+        ("invo", vec![m1]),
+        ("\"find the invoice\"", vec![m1]),
+        ("\"invoice find\"", vec![]),
+        ("メール", vec![m2]),
+        ("テスト", vec![m2]),
+        ("本語", vec![m2]),
+        ("世界", vec![m2]),
+        ("subject:日本語", vec![m2]),
+        ("to:bob@example.com", vec![m1]),
+        ("to:BOB@EXAMPLE.COM", vec![m1]),
+        ("addressed:bob@example.com", vec![m1]),
+        ("cc:ann.bob@example.com", vec![m2]),
+        ("to:bob", vec![m1, m2]),
+        ("user17@seed.test", vec![m3]),
+        ("to:user17@seed.test", vec![m3]),
+        ("user170@seed.test", vec![m4]),
+        ("bcc:secret@hidden.test", vec![m1]),
+        ("bcc:bob@example.com", vec![]),
+        ("bcc:secret", vec![m1]),
+        ("addressed:secret@hidden.test", vec![m1]),
+        ("reply-to:help@support.test", vec![m1]),
+        ("reply-to:support", vec![m1]),
+        ("message-id:abc.123@mail.test", vec![m1]),
+        ("message-id:<ABC.123@mail.test>", vec![m1]),
+        ("message-id:abc", vec![]),
+        ("header:X-Mailer:acme", vec![m1]),
+        ("header:x-mailer", vec![m1]),
+        ("header:X-Mailer:\"mailer 2\"", vec![m1]),
+        ("header:X-Mailer:2.0", vec![m1]),
+        ("header:X-Mail", vec![]),
+        ("header:Subject:invoice", vec![m1]),
+        ("header:X-Tags:urgent", vec![m2]),
+        ("tag:urgent", vec![m2]),
+        ("tag:LATER", vec![m2]),
+        ("tag:signup", vec![m3]),
+        ("is:tagged", vec![m2, m3]),
+        ("-is:tagged", vec![m1, m4]),
+        ("inbox:bob@example.com", vec![m1]),
+        ("user:alice", vec![m3]),
+        ("-user:alice", vec![m1, m2, m4]),
+        ("listener:shop", vec![m3]),
+        ("listener:1026", vec![m3]),
+        ("listener:default", vec![m1, m2, m4]),
+        ("is:read", vec![m1]),
+        ("is:unread", vec![m2, m3, m4]),
+        ("is:pinned", vec![m2]),
+        ("has:attachment", vec![m1]),
+        ("has:inline", vec![m4]),
+        ("larger:1K", vec![m2]),
+        ("smaller:1K", vec![m1, m3, m4]),
+        ("before:2026-06-01", vec![m1]),
+        ("after:2026-06-01", vec![m2, m3, m4]),
+        ("after:1d", vec![m2, m3, m4]),
+        ("before:1d", vec![m1]),
+        ("-mikel", vec![m2, m3, m4]),
+        ("!from:mikel", vec![m2, m3, m4]),
+        ("mikel OR tag:urgent", vec![m1, m2]),
+        ("mikel OR メール", vec![m1, m2]),
+        ("(mikel OR メール) -tag:urgent", vec![m1]),
+        ("(mikel OR メール) -世界", vec![m1]),
+        ("confirm", vec![m3]),
+        ("e-mail", vec![m3]),
+        ("unicode", vec![m4]),
+        ("straße", vec![m4]),
+        ("RÉSUMÉ", vec![m4]),
+        ("resume", vec![m4]),
+        ("'; DROP TABLE messages; --x", vec![]),
+        ("\"a\"\"b\"", vec![]),
+    ];
+    let mut failures = Vec::new();
+    for (query, want) in &cases {
+        let got = ids_for(&store, query).await;
+        if &got != want {
+            failures.push(format!("{query:?}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "queries that went wrong:\n{}",
+        failures.join("\n")
+    );
+
+    let inbox = |kind, key: &str| InboxKey {
+        kind,
+        key: key.into(),
+    };
+    let in_inbox = |key: InboxKey, query: &str| {
+        let store = store.clone();
+        let query = query.to_string();
+        async move {
+            count(
+                &store,
+                MessageFilter {
+                    inbox: Some(key),
+                    query,
+                },
+            )
+            .await
+            .expect("count")
+            .total
+        }
+    };
+    assert_eq!(in_inbox(inbox(InboxKind::User, "alice"), "").await, 1);
+    assert_eq!(in_inbox(inbox(InboxKind::Listener, "shop"), "").await, 1);
+    assert_eq!(
+        in_inbox(inbox(InboxKind::Recipient, "bob@example.com"), "mikel").await,
+        1
+    );
+    assert_eq!(in_inbox(inbox(InboxKind::Tag, "urgent"), "mikel").await, 0);
+    let c = count(&store, MessageFilter::query("mikel OR tag:urgent"))
+        .await
+        .expect("count");
+    assert_eq!((c.total, c.unread), (2, 1), "count and unread of a query");
+
+    let boxes = inboxes(&store).await.expect("inboxes");
+    let has = |kind: InboxKind, key: &str, total: u64| {
+        boxes
+            .iter()
+            .any(|b| b.kind == kind && b.key == key && b.total == total)
+    };
+    assert!(has(InboxKind::User, "alice", 1), "{boxes:?}");
+    assert!(
+        has(InboxKind::Listener, "shop", 1) && has(InboxKind::Listener, "default", 3),
+        "{boxes:?}"
+    );
+    assert!(
+        has(InboxKind::Tag, "urgent", 1) && has(InboxKind::Tag, "signup", 1),
+        "{boxes:?}"
+    );
+    assert!(
+        has(InboxKind::Recipient, "secret@hidden.test", 1),
+        "{boxes:?}"
+    );
+
+    // Deleting by query spares pinned mail; marking by query reports what changed.
+    let gone = delete_matching(&store, MessageFilter::query("tag:urgent OR user:alice"))
+        .await
+        .expect("delete");
+    assert_eq!(gone, 1, "the pinned match stays");
+    assert_eq!(ids_for(&store, "").await, vec![m1, m2, m4]);
+    let marked = mark_read_matching(&store, MessageFilter::query("is:unread"), true)
+        .await
+        .expect("mark");
+    assert_eq!(marked, 2);
+    assert_eq!(ids_for(&store, "is:unread").await, Vec::<MessageId>::new());
+}
+
+#[tokio::test]
+async fn a_malformed_query_is_an_error_with_a_position_never_an_empty_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path(), EventBus::new(), StoreOptions::default()).expect("store");
+    for (query, pos) in [
+        ("from:(", 0),
+        ("hello nope:x", 6),
+        ("before:yesterday-ish", 7),
+        ("') OR 1=1 --", 1),
+    ] {
+        let err = list(
+            &store,
+            ListQuery {
+                query: query.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("a bad query fails");
+        assert!(err.is_bad_request(), "{query:?}: {err}");
+        match err {
+            CommandError::Query(e) => assert_eq!(e.pos, pos, "{query:?}: {e}"),
+            other => panic!("{query:?}: not a query error: {other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn tags_by_hand_are_checked_and_announced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EventBus::new();
+    let mut rx = bus.subscribe();
+    let store = Store::open(dir.path(), bus, StoreOptions::default()).expect("store");
+    let id = seed(
+        &store,
+        Seed {
+            raw: "Subject: hi\r\n\r\nbody\r\n".into(),
+            ..Seed::default()
+        },
+    )
+    .await;
+    tag(&store, vec![id], vec!["  Needs Review ".into()], vec![])
+        .await
+        .expect("tag");
+    let updated = loop {
+        match rx.recv().await.expect("events") {
+            Event::MessagesUpdated(list) => break list,
+            _ => continue,
+        }
+    };
+    assert_eq!(
+        updated[0].tags,
+        ["needs review"],
+        "normalised, and the summary goes out"
+    );
+    assert!(matches!(
+        tag(&store, vec![id], vec!["a,b".into()], vec![]).await,
+        Err(CommandError::BadTag(_))
+    ));
+    tag(&store, vec![id], vec![], vec!["needs review".into()])
+        .await
+        .expect("untag");
+    assert_eq!(
+        summaries(&store, vec![id]).await.expect("summary")[0].tags,
+        Vec::<String>::new()
+    );
+}

@@ -1,0 +1,330 @@
+//! The search index: rows queued after the ack, indexed in batches, rebuilt in the
+//! background from raw bytes after a crash or a migration. After each batch, tag rules run
+//! over it and `message://indexed` goes out, so a search-filtered view never misses a
+//! message that arrived while it was open.
+
+use rusqlite::{params, params_from_iter, Transaction};
+
+use super::Writer;
+use crate::event::Event;
+use crate::message::index::{address_key, cjk_spaced};
+use crate::message::Parsed;
+use crate::model::{Address, Envelope, Recipient};
+use crate::store::search::{Filter, BCC, CC, FROM, MAIL_FROM, MESSAGE_ID, RCPT_TO, REPLY_TO, TO};
+
+/// Rows wait at most this long for a quiet moment before they are indexed.
+pub(super) const INDEX_IDLE: std::time::Duration = std::time::Duration::from_millis(100);
+/// ...and are indexed at once past this many rows or bytes, so memory stays bounded.
+const MAX_ROWS: usize = 2000;
+const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// Messages re-indexed per step of a background rebuild, between other work.
+const REBUILD_STEP: i64 = 200;
+
+/// A committed message waiting for the index.
+pub(super) struct IndexRow {
+    id: i64,
+    /// subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers
+    text: [String; 9],
+    /// (lowercased address, role)
+    addresses: Vec<(String, i64)>,
+    /// Set when the row replaces what may already be indexed (a rebuild).
+    rebuild: Option<Rebuilt>,
+}
+
+/// What a rebuild also restores: columns older versions did not compute, and tags.
+struct Rebuilt {
+    has_inline: bool,
+    tags: Vec<String>,
+}
+
+fn names(list: &[&Address]) -> String {
+    let mut out = String::new();
+    for a in list {
+        if let Some(n) = &a.name {
+            out.push_str(n);
+            out.push(' ');
+        }
+        out.push_str(&a.address);
+        out.push(' ');
+    }
+    cjk_spaced(&out).into_owned()
+}
+
+impl IndexRow {
+    pub(super) fn new(id: i64, envelope: &Envelope, parsed: Parsed) -> IndexRow {
+        let mut addresses: Vec<(String, i64)> = Vec::new();
+        let mut add = |a: &str, role: i64| {
+            if !a.trim().is_empty() {
+                addresses.push((address_key(a), role));
+            }
+        };
+        if let Some(a) = &parsed.from {
+            add(&a.address, FROM);
+        }
+        for a in &parsed.to {
+            add(&a.address, TO);
+        }
+        for a in &parsed.cc {
+            add(&a.address, CC);
+        }
+        for a in &parsed.reply_to {
+            add(&a.address, REPLY_TO);
+        }
+        add(&envelope.mail_from, MAIL_FROM);
+        let visible: Vec<String> = parsed
+            .to
+            .iter()
+            .chain(&parsed.cc)
+            .map(|a| address_key(&a.address))
+            .collect();
+        let bcc: Vec<Address> = envelope
+            .rcpt_to
+            .iter()
+            .filter(|r| !visible.contains(&address_key(&r.address)))
+            .map(|r| Address {
+                name: None,
+                address: r.address.clone(),
+            })
+            .collect();
+        for r in &envelope.rcpt_to {
+            add(&r.address, RCPT_TO);
+        }
+        for a in &bcc {
+            add(&a.address, BCC);
+        }
+        if let Some(m) = &parsed.message_id {
+            add(m, MESSAGE_ID);
+        }
+        addresses.sort();
+        addresses.dedup();
+        let envelope_from = Address {
+            name: None,
+            address: envelope.mail_from.clone(),
+        };
+        let sender: Vec<&Address> = parsed.from.iter().chain([&envelope_from]).collect();
+        IndexRow {
+            id,
+            text: [
+                cjk_spaced(&parsed.subject).into_owned(),
+                names(&sender),
+                names(&parsed.to.iter().collect::<Vec<_>>()),
+                names(&parsed.cc.iter().collect::<Vec<_>>()),
+                names(&bcc.iter().collect::<Vec<_>>()),
+                names(&parsed.reply_to.iter().collect::<Vec<_>>()),
+                cjk_spaced(&parsed.body_text).into_owned(),
+                cjk_spaced(&parsed.attachment_names.join(" ")).into_owned(),
+                parsed.header_text,
+            ],
+            addresses,
+            rebuild: None,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.text.iter().map(String::len).sum()
+    }
+}
+
+/// Inserts one row's words and addresses; a rebuilt row replaces what was there.
+fn insert(tx: &Transaction, r: &IndexRow) -> rusqlite::Result<()> {
+    if let Some(rebuilt) = &r.rebuild {
+        tx.prepare_cached("DELETE FROM message_text WHERE rowid = ?1")?
+            .execute([r.id])?;
+        tx.prepare_cached("UPDATE messages SET has_inline = ?2 WHERE id = ?1")?
+            .execute(params![r.id, rebuilt.has_inline])?;
+        let mut tag = tx.prepare_cached(
+            "INSERT OR IGNORE INTO message_tags (tag, message_id) VALUES (?1, ?2)",
+        )?;
+        for t in &rebuilt.tags {
+            tag.execute(params![t, r.id])?;
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO message_text (rowid, subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        r.id, r.text[0], r.text[1], r.text[2], r.text[3], r.text[4], r.text[5], r.text[6],
+        r.text[7], r.text[8]
+    ])?;
+    let mut addr = tx.prepare_cached(
+        "INSERT OR IGNORE INTO message_addresses (address, role, message_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for (a, role) in &r.addresses {
+        addr.execute(params![a, role, r.id])?;
+    }
+    Ok(())
+}
+
+/// Tags `tag` on the messages in `ids` that `filter` matches (a tag rule).
+fn apply_rule(tx: &Transaction, filter: &Filter, tag: &str, ids: &[i64]) -> rusqlite::Result<()> {
+    let (lo, hi) = (ids[0], ids[ids.len() - 1]);
+    let sql = format!(
+        "INSERT OR IGNORE INTO message_tags (tag, message_id)
+         SELECT ?, m.id FROM messages m WHERE m.id BETWEEN ? AND ? AND ({})",
+        filter.sql
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![tag.to_string().into(), lo.into(), hi.into()];
+    args.extend(filter.args.iter().cloned());
+    tx.execute(&sql, params_from_iter(args))?;
+    Ok(())
+}
+
+impl Writer {
+    pub(super) fn queue_index(&mut self, row: IndexRow) {
+        self.index_bytes += row.bytes();
+        self.index.push(row);
+    }
+
+    /// True once the queue holds enough that it should be indexed without waiting.
+    pub(super) fn index_is_full(&self) -> bool {
+        self.index.len() >= MAX_ROWS || self.index_bytes >= MAX_BYTES
+    }
+
+    /// Indexes every waiting row in one transaction, runs the tag rules over them, moves
+    /// the watermark and announces the batch.
+    pub(super) fn flush_index(&mut self) {
+        if self.index.is_empty() {
+            return;
+        }
+        let mut rows = std::mem::take(&mut self.index);
+        self.index_bytes = 0;
+        rows.sort_by_key(|r| r.id);
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let upto = ids[ids.len() - 1];
+        // While a rebuild runs, the watermark is its cursor: everything at or below it is
+        // indexed. Live rows are above where the rebuild ends.
+        let watermark = match self.rebuild {
+            Some((cursor, _)) => Some(cursor),
+            None if self.index_failed => None,
+            None => Some(upto),
+        };
+        let rules = self.tag_rules.clone();
+        let result = (|| -> rusqlite::Result<Vec<i64>> {
+            let tx = self.conn.transaction()?;
+            let mut indexed = Vec::with_capacity(rows.len());
+            {
+                let mut exists = tx.prepare_cached("SELECT 1 FROM messages WHERE id = ?1")?;
+                for r in &rows {
+                    // A message deleted before it was indexed is skipped.
+                    if exists.exists([r.id])? {
+                        insert(&tx, r)?;
+                        indexed.push(r.id);
+                    }
+                }
+            }
+            if !indexed.is_empty() {
+                for (filter, tag) in &rules {
+                    apply_rule(&tx, filter, tag, &indexed)?;
+                }
+            }
+            if let Some(w) = watermark {
+                tx.execute(
+                    "UPDATE meta SET value = MAX(value, ?1) WHERE key = 'fts_upto'",
+                    [w],
+                )?;
+            }
+            tx.commit()?;
+            Ok(indexed)
+        })();
+        match result {
+            Ok(indexed) if !indexed.is_empty() => {
+                if !rules.is_empty() {
+                    self.publish_updated(&indexed);
+                }
+                self.bus.publish(Event::MessagesIndexed(indexed));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, rows = ids.len(), "indexing failed; these messages are indexed again at next start");
+                self.index_failed = true;
+            }
+        }
+    }
+
+    /// Starts a background rebuild of everything above the watermark (a crash before its
+    /// batch was indexed, or a migration that reset the index).
+    pub(super) fn start_rebuild(&mut self) {
+        let found = self.conn.query_row(
+            "SELECT (SELECT value FROM meta WHERE key = 'fts_upto'), COALESCE(MAX(id), 0) FROM messages",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        );
+        match found {
+            Ok((upto, max)) if max > upto => {
+                tracing::info!(
+                    from = upto + 1,
+                    to = max,
+                    "indexing messages the index does not hold yet"
+                );
+                self.rebuild = Some((upto, max));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not read the index watermark"),
+        }
+    }
+
+    /// Re-indexes the next few messages of a rebuild from their raw bytes.
+    pub(super) fn rebuild_step(&mut self) {
+        let Some((cursor, end)) = self.rebuild else {
+            return;
+        };
+        let result = (|| -> rusqlite::Result<Vec<IndexRow>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT m.id, m.mail_from, m.rcpt_to, r.raw FROM messages m
+                 JOIN message_raw r ON r.message_id = m.id
+                 WHERE m.id > ?1 AND m.id <= ?2 ORDER BY m.id LIMIT ?3",
+            )?;
+            let mut rows = stmt.query(params![cursor, end, REBUILD_STEP])?;
+            let mut found = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let rcpt_to: Vec<Recipient> =
+                    serde_json::from_str(&row.get::<_, String>(2)?).unwrap_or_default();
+                let envelope = Envelope {
+                    mail_from: row.get(1)?,
+                    mail_params: Vec::new(),
+                    rcpt_to,
+                };
+                let parsed = crate::message::summarize(&row.get::<_, Vec<u8>>(3)?);
+                let rebuilt = Rebuilt {
+                    has_inline: parsed.has_inline,
+                    tags: crate::message::tags_for(&envelope, &parsed),
+                };
+                let mut r = IndexRow::new(id, &envelope, parsed);
+                r.rebuild = Some(rebuilt);
+                found.push(r);
+            }
+            Ok(found)
+        })();
+        match result {
+            Ok(found) => {
+                let last = found.last().map(|r| r.id);
+                // Live rows queued so far go in the same batch; they are above `end`.
+                for r in found {
+                    self.queue_index(r);
+                }
+                match last {
+                    Some(last) if last < end => self.rebuild = Some((last, end)),
+                    _ => {
+                        // Done: the watermark may now cover live rows too.
+                        self.rebuild = None;
+                        tracing::info!(upto = end, "index rebuilt");
+                    }
+                }
+                let done_to = last.unwrap_or(end);
+                self.flush_index();
+                if self.rebuild.is_none() {
+                    let _ = self.conn.execute(
+                        "UPDATE meta SET value = MAX(value, ?1) WHERE key = 'fts_upto'",
+                        [done_to.max(end)],
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "rebuilding the index failed; it is tried again at next start");
+                self.rebuild = None;
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Retention: old mail is deleted by count and by age when the writer is otherwise idle, a
+//! bounded slice at a time, never a pinned message and never the one open in the window.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use rusqlite::params;
+
+use super::Writer;
+use crate::event::Event;
+
+/// Most messages one sweep deletes; more wait for the next idle moment.
+const SWEEP_MAX: i64 = 2000;
+/// How soon after arrivals a sweep runs: bursts are swept once, not per message.
+const SWEEP_DELAY: Duration = Duration::from_millis(50);
+/// How often age-based retention looks again when nothing arrives.
+const AGE_TICK: Duration = Duration::from_secs(60);
+/// With no retention at all, the writer just waits for work.
+const NEVER: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Retention {
+    /// Keep the newest N messages (and every pinned one); 0 keeps all.
+    pub keep: u64,
+    /// Delete messages received longer ago than this (pinned ones excepted).
+    pub max_age: Option<Duration>,
+}
+
+impl Retention {
+    fn is_off(&self) -> bool {
+        self.keep == 0 && self.max_age.is_none()
+    }
+
+    /// How long the idle writer may wait before it should sweep.
+    pub(super) fn sweep_wait(&self, due: bool, last: Instant) -> Duration {
+        if self.is_off() {
+            NEVER
+        } else if due {
+            SWEEP_DELAY
+        } else if self.max_age.is_some() {
+            AGE_TICK.saturating_sub(last.elapsed())
+        } else {
+            NEVER
+        }
+    }
+}
+
+impl Writer {
+    /// Deletes what retention says must go (one bounded slice), then announces it.
+    pub(super) fn sweep(&mut self) {
+        self.last_sweep = Instant::now();
+        if self.retention.is_off() {
+            self.retention_due = false;
+            return;
+        }
+        let held = self.held.load(Ordering::Relaxed);
+        let retention = self.retention;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let result = (|| -> rusqlite::Result<Vec<i64>> {
+            let tx = self.conn.transaction()?;
+            let mut cutoff_id = 0i64;
+            if retention.keep > 0 {
+                cutoff_id = tx
+                    .query_row(
+                        "SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1",
+                        [retention.keep as i64],
+                        |r| r.get(0),
+                    )
+                    .unwrap_or(0);
+            }
+            let cutoff_ms = retention
+                .max_age
+                .map(|a| now_ms.saturating_sub(a.as_millis().min(i64::MAX as u128) as i64))
+                .unwrap_or(i64::MIN);
+            let ids: Vec<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM messages WHERE (id <= ?1 OR received_at < ?2)
+                     AND pinned = 0 AND id != ?3 ORDER BY id LIMIT ?4",
+                )?
+                .query_map(params![cutoff_id, cutoff_ms, held, SWEEP_MAX], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            {
+                let mut del = tx.prepare_cached("DELETE FROM messages WHERE id = ?1")?;
+                for id in &ids {
+                    del.execute([id])?;
+                }
+            }
+            tx.commit()?;
+            Ok(ids)
+        })();
+        match result {
+            Ok(ids) => {
+                self.retention_due = ids.len() as i64 == SWEEP_MAX;
+                if !ids.is_empty() {
+                    tracing::debug!(deleted = ids.len(), "retention");
+                    self.bus.publish(Event::MessagesDeleted(ids));
+                }
+            }
+            Err(e) => {
+                self.retention_due = false;
+                tracing::warn!(error = %e, "retention failed");
+            }
+        }
+    }
+}
