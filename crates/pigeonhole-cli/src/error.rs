@@ -27,6 +27,13 @@ pub enum CliError {
     Output(#[from] std::io::Error),
     #[error("writing JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error("bad query: {error}")]
+    BadQuery {
+        query: String,
+        error: pigeonhole_core::search::ParseError,
+    },
 }
 
 impl CliError {
@@ -34,8 +41,32 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Command(e) if e.is_not_found() => 2,
+            CliError::Usage(_) => 2,
             _ => 1,
         }
+    }
+
+    /// A second line for the terminal: under a bad query, the query with a caret under
+    /// the problem.
+    pub fn hint(&self) -> Option<String> {
+        let CliError::BadQuery { query, error } = self else {
+            return None;
+        };
+        // Escaping can widen characters before the caret; count what is printed.
+        let before: String = query.chars().take(error.pos).collect();
+        let span: String = query
+            .chars()
+            .skip(error.pos)
+            .take(error.len.max(1))
+            .collect();
+        let pad = crate::cmd::text::printable(&before).chars().count();
+        let width = crate::cmd::text::printable(&span).chars().count().max(1);
+        Some(format!(
+            "  {}\n  {}{}",
+            crate::cmd::text::printable(query),
+            " ".repeat(pad),
+            "^".repeat(width)
+        ))
     }
 
     /// A closed pipe (`pigeonhole list | head`) is not a failure worth a message.

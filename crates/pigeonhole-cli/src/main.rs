@@ -32,10 +32,22 @@ struct Cli {
 enum Cmd {
     /// Capture mail until interrupted (Ctrl-C or SIGTERM).
     Serve(cmd::serve::ServeArgs),
-    /// List captured messages, newest first.
+    /// List captured messages a query matches, newest first.
     List(cmd::list::ListArgs),
     /// Show one message.
     Show(cmd::show::ShowArgs),
+    /// Count the messages a query matches.
+    Count(cmd::edit::CountArgs),
+    /// Delete messages by id, by query, or all but pinned ones.
+    Delete(cmd::edit::DeleteArgs),
+    /// Add or remove tags.
+    Tag(cmd::edit::TagArgs),
+    /// Pin messages: they survive retention and Clear all.
+    Pin(cmd::edit::PinArgs),
+    /// Unpin messages.
+    Unpin(cmd::edit::PinArgs),
+    /// Explain the search query language.
+    HelpQuery,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Write the man page and completions into DIR (used to build the package).
@@ -72,6 +84,15 @@ fn main() -> ExitCode {
         Cmd::Serve(args) => cmd::serve::run(args),
         Cmd::List(args) => cmd::list::run(args),
         Cmd::Show(args) => cmd::show::run(args),
+        Cmd::Count(args) => cmd::edit::count(args),
+        Cmd::Delete(args) => cmd::edit::delete(args),
+        Cmd::Tag(args) => cmd::edit::tag(args),
+        Cmd::Pin(args) => cmd::edit::pin(args, true),
+        Cmd::Unpin(args) => cmd::edit::pin(args, false),
+        Cmd::HelpQuery => {
+            print!("{}", cmd::filter::QUERY_HELP);
+            Ok(())
+        }
         Cmd::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -90,6 +111,9 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pigeonhole: {e}");
+            if let Some(hint) = e.hint() {
+                eprintln!("{hint}");
+            }
             ExitCode::from(e.exit_code())
         }
     }

@@ -5,17 +5,19 @@
 //! The clients speak raw SMTP over std's TcpStream, only to 127.0.0.1, and every loop is
 //! bounded by a count and a deadline.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pigeonhole");
+use common::{Server, BIN};
 
 /// Client threads sending at once.
 const CLIENTS: usize = 8;
@@ -30,82 +32,6 @@ const MAX_LOAD: Duration = Duration::from_secs(8);
 const MAX_PER_CLIENT: usize = 2_000;
 /// Socket reads and writes give up after this, so a wedged server fails the test instead of hanging it.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A running `pigeonhole serve`; killed (SIGKILL) and reaped on drop so a failing test leaves nothing behind.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(data_dir: &Path) -> Server {
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--smtp",
-                "127.0.0.1:0",
-                "--no-starttls",
-                "--data-dir",
-            ])
-            .arg(data_dir)
-            .env("PIGEONHOLE_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawning pigeonhole serve");
-        let stderr = child.stderr.take().expect("serve's stderr is piped");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel::<SocketAddr>();
-        {
-            let log = log.clone();
-            // Keep draining stderr for the server's whole life so it never blocks on a full pipe.
-            thread::spawn(move || {
-                for line in BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    if let Some(rest) = line.split("capturing on smtp://").nth(1) {
-                        let addr = rest.split_whitespace().next().unwrap_or_default();
-                        if let Ok(addr) = addr.parse() {
-                            let _ = tx.send(addr);
-                        }
-                    }
-                    let mut log = log.lock().unwrap();
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-            });
-        }
-        match rx.recv_timeout(Duration::from_secs(15)) {
-            Ok(addr) => Server { child, addr, log },
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log = log.lock().unwrap().clone();
-                panic!("pigeonhole serve did not print its listening address within 15 s; stderr:\n{log}");
-            }
-        }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// SIGKILL: no shutdown path, no final checkpoint, whatever was in flight is cut off.
-    fn kill_9(&mut self) {
-        self.child
-            .kill()
-            .expect("sending SIGKILL to pigeonhole serve");
-        self.child.wait().expect("reaping the killed server");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A minimal blocking SMTP client: enough to send plain messages and read replies.
 struct Client {

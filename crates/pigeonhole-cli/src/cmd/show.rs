@@ -6,6 +6,7 @@ use clap::Args;
 use pigeonhole_core::commands;
 use pigeonhole_core::model::{Direction, MessageId};
 
+use super::text::{printable, printable_with};
 use crate::error::Result;
 use crate::{block_on, DataDir};
 
@@ -47,7 +48,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
     }
     if args.headers {
         for h in &detail.headers {
-            writeln!(out, "{}: {}", h.name, h.raw)?;
+            writeln!(out, "{}: {}", printable(&h.name), printable(&h.raw))?;
         }
         return Ok(());
     }
@@ -66,7 +67,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
                 out,
                 "{mark} {} {arrow} {}",
                 line.ts.format("%H:%M:%S%.3f"),
-                line.text
+                printable(&line.text)
             )?;
         }
         return Ok(());
@@ -77,26 +78,44 @@ pub fn run(args: ShowArgs) -> Result<()> {
         "Message {}  ({} bytes, received {})",
         id, detail.summary.size, detail.summary.received_at
     )?;
-    writeln!(out, "MAIL FROM: <{}>", e.mail_from)?;
+    writeln!(out, "MAIL FROM: <{}>", printable(&e.mail_from))?;
     for r in &e.rcpt_to {
-        writeln!(out, "RCPT TO:   <{}>", r.address)?;
+        writeln!(out, "RCPT TO:   <{}>", printable(&r.address))?;
     }
     if !e.bcc.is_empty() {
-        writeln!(out, "Bcc:       {}", e.bcc.join(", "))?;
+        writeln!(out, "Bcc:       {}", printable(&e.bcc.join(", ")))?;
     }
-    writeln!(out, "Subject:   {}", detail.summary.subject)?;
+    writeln!(out, "Subject:   {}", printable(&detail.summary.subject))?;
+    let s = &detail.summary;
+    if let Some(user) = &s.auth_user {
+        writeln!(out, "AUTH user: {}", printable(user))?;
+    }
+    if s.listener != pigeonhole_core::smtp::DEFAULT_LISTENER {
+        writeln!(out, "Listener:  {}", printable(&s.listener))?;
+    }
+    if !s.tags.is_empty() || s.pinned {
+        let mut marks: Vec<String> = s
+            .tags
+            .iter()
+            .map(|t| format!("#{}", printable(t)))
+            .collect();
+        if s.pinned {
+            marks.insert(0, "pinned".into());
+        }
+        writeln!(out, "Tags:      {}", marks.join(" "))?;
+    }
     for a in &detail.attachments {
         writeln!(
             out,
             "Attached:  {} ({}, {} bytes)",
-            a.filename, a.content_type, a.size
+            printable(&a.filename),
+            printable(&a.content_type),
+            a.size
         )?;
     }
     writeln!(out)?;
-    writeln!(
-        out,
-        "{}",
-        detail.text.as_deref().unwrap_or("(no text part)")
-    )?;
+    // The body keeps its lines and tabs; every other control character is shown escaped.
+    let text = detail.text.as_deref().unwrap_or("(no text part)");
+    writeln!(out, "{}", printable_with(&text.replace("\r\n", "\n"), true))?;
     Ok(())
 }

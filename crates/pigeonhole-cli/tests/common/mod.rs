@@ -1,0 +1,89 @@
+//! What the CLI's integration tests share: a real `pigeonhole serve` in a child process.
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pigeonhole");
+
+/// A running `pigeonhole serve`; killed (SIGKILL) and reaped on drop so a failing test leaves nothing behind.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    pub fn start(data_dir: &Path) -> Server {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--smtp",
+                "127.0.0.1:0",
+                "--no-starttls",
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .env("PIGEONHOLE_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning pigeonhole serve");
+        let stderr = child.stderr.take().expect("serve's stderr is piped");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel::<SocketAddr>();
+        {
+            let log = log.clone();
+            // Keep draining stderr for the server's whole life so it never blocks on a full pipe.
+            thread::spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(rest) = line.split("capturing on smtp://").nth(1) {
+                        let addr = rest.split_whitespace().next().unwrap_or_default();
+                        if let Ok(addr) = addr.parse() {
+                            let _ = tx.send(addr);
+                        }
+                    }
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        match rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(addr) => Server { child, addr, log },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let log = log.lock().unwrap().clone();
+                panic!("pigeonhole serve did not print its listening address within 15 s; stderr:\n{log}");
+            }
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// SIGKILL: no shutdown path, no final checkpoint, whatever was in flight is cut off.
+    pub fn kill_9(&mut self) {
+        self.child
+            .kill()
+            .expect("sending SIGKILL to pigeonhole serve");
+        self.child.wait().expect("reaping the killed server");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
