@@ -12,7 +12,7 @@ use tokio::sync::Mutex as AsyncMutex;
 use crate::commands;
 use crate::config::{parse_addrs, Config, ConfigError, FieldError};
 use crate::event::EventBus;
-use crate::model::ServerStatus;
+use crate::model::{ListenerAddr, ServerStatus};
 use crate::smtp::{BoundServer, ServerError, ServerHandle};
 use crate::store::{Clock, Filter, Store, StoreError};
 
@@ -36,6 +36,8 @@ pub struct Engine {
     server: AsyncMutex<Option<ServerHandle>>,
     /// The bound addresses, readable without waiting for `server`'s lock.
     bound: Mutex<Option<(SocketAddr, Option<SocketAddr>)>>,
+    /// The named listeners' bound addresses.
+    named: Mutex<Vec<(String, SocketAddr)>>,
     /// Why the listeners are not running, for the status bar.
     listen_error: Mutex<Option<String>>,
     /// Kept here as well as in the handle, so a rebind keeps the pause.
@@ -60,6 +62,7 @@ impl Engine {
             config: Mutex::new(config),
             server: AsyncMutex::new(None),
             bound: Mutex::new(None),
+            named: Mutex::new(Vec::new()),
             listen_error: Mutex::new(None),
             paused: AtomicBool::new(false),
         })
@@ -84,6 +87,11 @@ impl Engine {
     /// The SMTP and SMTPS addresses actually bound, while listening.
     pub fn bound_addrs(&self) -> Option<(SocketAddr, Option<SocketAddr>)> {
         *lock(&self.bound)
+    }
+
+    /// Each named listener's bound address, while listening.
+    pub fn listener_addrs(&self) -> Vec<(String, SocketAddr)> {
+        lock(&self.named).clone()
     }
 
     /// (Re)starts the listeners from the configuration in force. On failure the reason is
@@ -116,6 +124,7 @@ impl Engine {
         let handle = bound.start();
         handle.set_paused(self.paused.load(Ordering::SeqCst));
         *lock(&self.bound) = Some((handle.smtp_addr, handle.smtps_addr));
+        *lock(&self.named) = handle.named_addrs.clone();
         *slot = Some(handle);
         *lock(&self.listen_error) = None;
     }
@@ -125,6 +134,7 @@ impl Engine {
             running.shutdown().await;
         }
         *lock(&self.bound) = None;
+        lock(&self.named).clear();
     }
 
     /// Binds `new`'s listeners in place of the running ones. Where the addresses differ the
@@ -242,6 +252,25 @@ impl Engine {
     }
 
     pub async fn status(&self) -> ServerStatus {
+        let named = self.listener_addrs();
+        let listeners = if named.is_empty() {
+            self.config()
+                .listeners
+                .into_iter()
+                .map(|l| ListenerAddr {
+                    name: l.name,
+                    addr: l.smtp,
+                })
+                .collect()
+        } else {
+            named
+                .into_iter()
+                .map(|(name, addr)| ListenerAddr {
+                    name,
+                    addr: addr.to_string(),
+                })
+                .collect()
+        };
         let (smtp_addr, smtps_addr, listening) = match self.bound_addrs() {
             Some((smtp, smtps)) => (smtp.to_string(), smtps.map(|a| a.to_string()), true),
             None => {
@@ -265,6 +294,7 @@ impl Engine {
             total: counts.total,
             unread: counts.unread,
             data_dir: self.data_dir.display().to_string(),
+            listeners,
         }
     }
 

@@ -82,6 +82,7 @@ pub fn core_module() -> String {
         export::<TagRule>(),
         export::<Config>(),
         export::<FieldError>(),
+        export::<ListenerAddr>(),
         export::<ServerStatus>(),
     ] {
         out.push_str(&decl);

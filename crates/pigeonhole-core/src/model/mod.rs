@@ -26,7 +26,7 @@ pub use session::{
     AuthInfo, Direction, SessionFilter, SessionShow, SessionSummary, TlsInfo, Transcript,
     TranscriptLine,
 };
-pub use status::ServerStatus;
+pub use status::{ListenerAddr, ServerStatus};
 
 /// A stored message's id: its row id, increasing in arrival order.
 pub type MessageId = i64;

@@ -19,4 +19,12 @@ pub struct ServerStatus {
     pub unread: u64,
     /// Where the store lives.
     pub data_dir: String,
+    /// Named listeners beside the main one, with their bound (or configured) addresses.
+    pub listeners: Vec<ListenerAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ListenerAddr {
+    pub name: String,
+    pub addr: String,
 }

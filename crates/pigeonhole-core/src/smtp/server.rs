@@ -79,6 +79,8 @@ pub struct ServerHandle {
     pub smtps_addr: Option<SocketAddr>,
     /// Every SMTP address bound, `smtp_addr` first.
     pub smtp_addrs: Vec<SocketAddr>,
+    /// Each named listener's first bound address.
+    pub named_addrs: Vec<(String, SocketAddr)>,
     cancel: CancellationToken,
     paused: Arc<AtomicBool>,
     tasks: JoinSet<()>,
@@ -189,11 +191,15 @@ impl BoundServer {
         }
         let ctx = self.ctx;
         let mut listeners: Vec<(TcpListener, ConnContext, bool)> = Vec::new();
+        let mut named_addrs = Vec::new();
         listeners.extend(self.smtp.into_iter().map(|l| (l, ctx.clone(), false)));
         listeners.extend(self.smtps.into_iter().map(|l| (l, ctx.clone(), true)));
         for (bound, named_ctx) in self.named {
             let addrs: Vec<SocketAddr> = bound.iter().filter_map(|l| l.local_addr().ok()).collect();
             tracing::info!(listener = %named_ctx.listener, addrs = ?addrs, "SMTP listening");
+            if let Some(first) = addrs.first() {
+                named_addrs.push((named_ctx.listener.to_string(), *first));
+            }
             listeners.extend(bound.into_iter().map(|l| (l, named_ctx.clone(), false)));
         }
         for (listener, ctx, implicit_tls) in listeners {
@@ -209,6 +215,7 @@ impl BoundServer {
             smtp_addr: smtp_addrs[0],
             smtps_addr: smtps_addrs.first().copied(),
             smtp_addrs,
+            named_addrs,
             cancel,
             paused,
             tasks,

@@ -249,6 +249,8 @@ tag_rules: Array<TagRule>, };
 
 export type FieldError = { field: string, message: string, };
 
+export type ListenerAddr = { name: string, addr: string, };
+
 export type ServerStatus = { 
 /**
  * True when the SMTP listener is bound and accepting.
@@ -270,7 +272,11 @@ error: string | null, total: number, unread: number,
 /**
  * Where the store lives.
  */
-data_dir: string, };
+data_dir: string, 
+/**
+ * Named listeners beside the main one, with their bound (or configured) addresses.
+ */
+listeners: Array<ListenerAddr>, };
 
 /** The engine's defaults, from `Config::default()`. */
 export const CONFIG_DEFAULTS: Config = {
