@@ -56,9 +56,12 @@ pub struct ServeArgs {
     /// Most concurrent connections; more get 421
     #[arg(long, env = "PIGEONHOLE_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
-    /// Keep only the newest N messages (0 keeps all)
+    /// Keep only the newest N messages, and every pinned one (0 keeps all)
     #[arg(long, env = "PIGEONHOLE_RETENTION")]
     retention: Option<u64>,
+    /// Delete unpinned messages older than this, e.g. 12h, 7d, 2w
+    #[arg(long, env = "PIGEONHOLE_RETENTION_AGE")]
+    retention_age: Option<String>,
     /// Record AUTH passwords in transcripts instead of masking them
     #[arg(long, env = "PIGEONHOLE_SHOW_PASSWORDS")]
     show_passwords: bool,
@@ -123,7 +126,8 @@ impl ServeArgs {
             max_line_length = self.max_line_length,
             idle_timeout_secs = self.idle_timeout,
             max_connections = self.max_connections,
-            retention = self.retention
+            retention = self.retention,
+            retention_age = self.retention_age.clone()
         );
         if self.show_passwords {
             c.show_passwords = true;
@@ -164,6 +168,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
             );
             if let Some(a) = smtps {
                 eprintln!("pigeonhole: implicit TLS on smtps://{a}");
+            }
+            for (name, addr) in engine.listener_addrs() {
+                eprintln!("pigeonhole: listener {name} on smtp://{addr}");
             }
         }
         wait_for_signal().await;

@@ -14,9 +14,12 @@ use crate::store::search::{Filter, BCC, CC, FROM, MAIL_FROM, MESSAGE_ID, RCPT_TO
 
 /// Rows wait at most this long for a quiet moment before they are indexed.
 pub(super) const INDEX_IDLE: std::time::Duration = std::time::Duration::from_millis(100);
-/// ...and are indexed at once past this many rows or bytes, so memory stays bounded.
+/// ...and are indexed at once past this many rows or bytes, so memory stays bounded...
 const MAX_ROWS: usize = 2000;
 const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// ...or once the oldest has waited this long, so under a steady stream of mail (never
+/// quiet) a message is still findable well within a second of its 250.
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_millis(400);
 /// Messages re-indexed per step of a background rebuild, between other work.
 const REBUILD_STEP: i64 = 200;
 
@@ -172,13 +175,19 @@ fn apply_rule(tx: &Transaction, filter: &Filter, tag: &str, ids: &[i64]) -> rusq
 
 impl Writer {
     pub(super) fn queue_index(&mut self, row: IndexRow) {
+        if self.index.is_empty() {
+            self.index_since = std::time::Instant::now();
+        }
         self.index_bytes += row.bytes();
         self.index.push(row);
     }
 
-    /// True once the queue holds enough that it should be indexed without waiting.
-    pub(super) fn index_is_full(&self) -> bool {
-        self.index.len() >= MAX_ROWS || self.index_bytes >= MAX_BYTES
+    /// True once the queue should be indexed without waiting for a quiet moment.
+    pub(super) fn index_is_due(&self) -> bool {
+        !self.index.is_empty()
+            && (self.index.len() >= MAX_ROWS
+                || self.index_bytes >= MAX_BYTES
+                || self.index_since.elapsed() >= MAX_WAIT)
     }
 
     /// Indexes every waiting row in one transaction, runs the tag rules over them, moves

@@ -154,6 +154,7 @@ pub(crate) fn spawn(
                 tag_rules: Vec::new(),
                 index: Vec::new(),
                 index_bytes: 0,
+                index_since: std::time::Instant::now(),
                 index_failed: false,
                 rebuild: None,
                 last_deliveries: 0,
@@ -178,6 +179,8 @@ struct Writer {
     /// data, so it happens after the ack, in batches; `meta.fts_upto` survives a crash.
     index: Vec<IndexRow>,
     index_bytes: usize,
+    /// When the oldest waiting row was queued.
+    index_since: std::time::Instant,
     /// Set if an indexing batch failed: the watermark then stays put, so the next start
     /// indexes those messages again from their raw bytes.
     index_failed: bool,
@@ -250,7 +253,7 @@ impl Writer {
                 .filter(|op| matches!(op, Op::Deliver { .. }))
                 .count();
             self.commit_batch(batch);
-            if self.index_is_full() {
+            if self.index_is_due() {
                 self.flush_index();
             }
         }
