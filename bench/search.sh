@@ -34,7 +34,9 @@ say() { echo "bench: $*" >&2; }
 target="${CARGO_TARGET_DIR:-$root/target}/release"
 if [ "$build" = 1 ]; then
     say "building pigeonhole and the query bench (release)"
-    (cd "$root" && cargo build --release -p pigeonhole-cli -p pigeonhole-core --example search_bench >&2)
+    # Two builds: a target flag (--example) would otherwise keep cargo from building the CLI.
+    (cd "$root" && cargo build --release -p pigeonhole-cli >&2 \
+        && cargo build --release -p pigeonhole-core --example search_bench >&2)
 fi
 pigeonhole="$target/pigeonhole"
 [ -x "$pigeonhole" ] || die "no $pigeonhole"

@@ -141,6 +141,20 @@ async fn main() {
         ms(pct(&all_count, 0.95)),
     );
 
+    let mut inbox_t = Vec::new();
+    let mut inbox_n = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        inbox_n = commands::inboxes(&store).await.expect("inboxes").len();
+        inbox_t.push(t.elapsed());
+    }
+    inbox_t.sort();
+    println!(
+        "Sidebar inboxes ({inbox_n}, every kind, with counts): p50 {:.1} ms, p95 {:.1} ms",
+        ms(pct(&inbox_t, 0.5)),
+        ms(pct(&inbox_t, 0.95))
+    );
+
     let db = rusqlite::Connection::open_with_flags(
         dir.join(DB_FILE),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,

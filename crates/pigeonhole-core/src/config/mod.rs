@@ -525,6 +525,75 @@ mod tests {
     }
 
     #[test]
+    fn listeners_tag_rules_and_retention_age_come_from_a_file_and_are_checked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            r#"
+retention_age = "7d"
+[[listeners]]
+name = "shop"
+smtp = "127.0.0.1:1026"
+auth_mode = "users"
+auth_users = [{ username = "shop", password = "pw" }]
+[[tag_rules]]
+query = "from:stripe.com subject:receipt"
+tag = "Billing"
+"#,
+        )
+        .expect("write");
+        let c = Config::from_file(&path).expect("a valid file");
+        assert_eq!(c.listeners[0].name, "shop");
+        assert_eq!(
+            c.retention_age().expect("age"),
+            Some(Duration::from_secs(7 * 86_400))
+        );
+        assert_eq!(c.tag_rules()[0].1, "billing");
+        let opts = c.server_options().expect("options");
+        assert_eq!(opts.listeners[0].addrs[0].port(), 1026);
+
+        let bad = Config {
+            retention_age: "soon".into(),
+            listeners: vec![
+                ListenerConfig {
+                    name: "default".into(),
+                    smtp: "127.0.0.1:1025".into(),
+                    auth_mode: None,
+                    auth_users: None,
+                    starttls: None,
+                },
+                ListenerConfig {
+                    name: "bad name".into(),
+                    smtp: "nope".into(),
+                    auth_mode: Some(AuthMode::Users),
+                    auth_users: None,
+                    starttls: None,
+                },
+            ],
+            tag_rules: vec![TagRule {
+                query: "from:(".into(),
+                tag: "a,b".into(),
+            }],
+            ..Config::default()
+        };
+        let errs = bad.validate().expect_err("all of it is wrong");
+        let text = describe(&errs);
+        for want in [
+            "retention_age:",
+            "listeners[0]: name \"default\" is used twice",
+            "listeners[0]: smtp: 127.0.0.1:1025 is already used",
+            "listeners[1]: name \"bad name\"",
+            "listeners[1]: smtp:",
+            "needs at least one user",
+            "tag_rules[0]: query:",
+            "tag_rules[0]: tag",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in {text}");
+        }
+    }
+
+    #[test]
     fn config_file_rejects_unknown_keys() {
         let err = toml::from_str::<Config>("smtp_adr = \"x\"").expect_err("typo must be caught");
         assert!(
