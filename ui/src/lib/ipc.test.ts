@@ -16,16 +16,23 @@ function record() {
 describe("command wrappers", () => {
   test("each wrapper sends its command with the argument keys IPC.md names", async () => {
     const calls = record();
-    const query = { inbox: "a@b.c", search: "hi", offset: 200, limit: 200 };
+    const inbox = { kind: "recipient", key: "a@b.c" } as const;
+    const query = { inbox, query: "from:bob is:unread", offset: 200, limit: 200 };
+    const filter = { inbox, query: "tag:qa" };
     await ipc.listMessages(query);
+    await ipc.checkQuery("from:(");
+    await ipc.countMessages(filter);
     await ipc.listInboxes();
     await ipc.getMessage(7);
     await ipc.getRaw(7);
     await ipc.markRead([1, 2], true);
+    await ipc.markAllRead(filter, true);
+    await ipc.tagMessages([1], ["qa"], ["old"]);
+    await ipc.pinMessages([1, 2], false);
     await ipc.deleteMessages([3]);
     await ipc.clearAll();
-    const filter = { show: "errors", peer: "127.0.0.1", auth_user: "", search: "503" } as const;
-    await ipc.listSessions(filter, 0, 50);
+    const sessions = { show: "errors", peer: "127.0.0.1", auth_user: "", search: "503" } as const;
+    await ipc.listSessions(sessions, 0, 50);
     await ipc.getTranscript(9);
     await ipc.saveMessage(7);
     await ipc.saveAttachment(7, "1.2");
@@ -37,13 +44,18 @@ describe("command wrappers", () => {
     await ipc.retryListen();
     expect(calls).toEqual([
       { cmd: "list_messages", args: { query } },
+      { cmd: "check_query", args: { query: "from:(" } },
+      { cmd: "count_messages", args: { filter } },
       { cmd: "list_inboxes", args: {} },
       { cmd: "get_message", args: { id: 7 } },
       { cmd: "get_raw", args: { id: 7 } },
       { cmd: "mark_read", args: { ids: [1, 2], read: true } },
+      { cmd: "mark_all_read", args: { filter, read: true } },
+      { cmd: "tag_messages", args: { ids: [1], add: ["qa"], remove: ["old"] } },
+      { cmd: "pin_messages", args: { ids: [1, 2], pinned: false } },
       { cmd: "delete_messages", args: { ids: [3] } },
       { cmd: "clear_all", args: {} },
-      { cmd: "list_sessions", args: { filter, offset: 0, limit: 50 } },
+      { cmd: "list_sessions", args: { filter: sessions, offset: 0, limit: 50 } },
       { cmd: "get_transcript", args: { sessionId: 9 } },
       { cmd: "save_message", args: { id: 7 } },
       { cmd: "save_attachment", args: { id: 7, partId: "1.2" } },
@@ -102,6 +114,19 @@ describe("event subscriptions", () => {
     expect(onDeleted).not.toHaveBeenCalled();
   });
 
+  test("indexed ids and updated summaries reach their subscribers", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const onIndexed = vi.fn();
+    const onUpdated = vi.fn();
+    await ipc.onMessagesIndexed(onIndexed);
+    await ipc.onMessagesUpdated(onUpdated);
+    await emit("message://indexed", [4, 5]);
+    await emit("message://updated", [summary(4, { tags: ["qa"] })]);
+    await flush();
+    expect(onIndexed).toHaveBeenCalledWith([4, 5]);
+    expect(onUpdated).toHaveBeenCalledWith([summary(4, { tags: ["qa"] })]);
+  });
+
   test("an unsubscribed handler hears nothing more", async () => {
     mockIPC(() => null, { shouldMockEvents: true });
     const onStatus = vi.fn();
@@ -110,6 +135,15 @@ describe("event subscriptions", () => {
     await emit("server://status", { listening: true });
     await flush();
     expect(onStatus).not.toHaveBeenCalled();
+  });
+});
+
+describe("query errors", () => {
+  test("only a query rejection with a position counts as a query error", () => {
+    expect(ipc.isQueryError({ kind: "query", message: "x", pos: 3, len: 1 })).toBe(true);
+    expect(ipc.isQueryError({ kind: "query", message: "x", pos: null, len: null })).toBe(false);
+    expect(ipc.isQueryError({ kind: "invalid", message: "bad tag", pos: null, len: null })).toBe(false);
+    expect(ipc.isQueryError("query")).toBe(false);
   });
 });
 

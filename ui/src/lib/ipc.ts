@@ -7,14 +7,17 @@ import {
   CORE_EVENTS,
   DESKTOP_EVENTS,
   type CommandError,
+  type Counts,
   type DesktopSettings,
   type FieldError,
   type Inbox,
   type ListQuery,
   type MessageDetail,
+  type MessageFilter,
   type MessageId,
   type MessagePage,
   type MessageSummary,
+  type QueryError,
   type ServerStatus,
   type SessionFilter,
   type SessionId,
@@ -26,9 +29,18 @@ import {
 
 export const listMessages = (query: ListQuery) => invoke<MessagePage>("list_messages", { query });
 
+/** Resolves when `query` parses; rejects with a QueryError saying where it does not. */
+export const checkQuery = (query: string) => invoke<void>("check_query", { query });
+
+export const countMessages = (filter: MessageFilter) => invoke<Counts>("count_messages", { filter });
+
+/** Every inbox of every kind (recipient, AUTH user, listener, tag) with core's counts. */
 export const listInboxes = () => invoke<Inbox[]>("list_inboxes");
 
-/** Does not mark the message read; call markRead for that. */
+/**
+ * Does not mark the message read; call markRead for that. Tells core this message is open,
+ * so retention spares it while it is shown.
+ */
 export const getMessage = (id: MessageId) => invoke<MessageDetail>("get_message", { id });
 
 export const getRaw = (id: MessageId) => invoke<string>("get_raw", { id });
@@ -36,8 +48,22 @@ export const getRaw = (id: MessageId) => invoke<string>("get_raw", { id });
 export const markRead = (ids: MessageId[], read: boolean) =>
   invoke<void>("mark_read", { ids, read });
 
+/** Marks everything `filter` matches (the list as shown); resolves to how many changed. */
+export const markAllRead = (filter: MessageFilter, read: boolean) =>
+  invoke<number>("mark_all_read", { filter, read });
+
+/** Core checks every tag (1-64 characters, no commas) and rejects with kind "invalid". */
+export const tagMessages = (ids: MessageId[], add: string[], remove: string[]) =>
+  invoke<void>("tag_messages", { ids, add, remove });
+
+/** A pinned message survives retention and Clear all. */
+export const pinMessages = (ids: MessageId[], pinned: boolean) =>
+  invoke<void>("pin_messages", { ids, pinned });
+
+/** Deletes these messages, pinned ones included. */
 export const deleteMessages = (ids: MessageId[]) => invoke<void>("delete_messages", { ids });
 
+/** Deletes every unpinned message; pinned ones stay. */
 export const clearAll = () => invoke<void>("clear_all");
 
 export const listSessions = (filter: SessionFilter, offset: number, limit: number) =>
@@ -58,7 +84,7 @@ export const openAttachment = (id: MessageId, partId: string) =>
 /** The shell only opens http, https and mailto; we filter here too so nothing else is sent. */
 export function openLink(url: string): Promise<void> {
   if (!isOpenableUrl(url)) {
-    const refused: CommandError = { kind: "invalid", message: `Refusing to open ${url}` };
+    const refused: CommandError = { kind: "invalid", message: `Refusing to open ${url}`, pos: null, len: null };
     return Promise.reject(refused);
   }
   return invoke<void>("open_link", { url });
@@ -120,9 +146,16 @@ export const onMessagesNew = (h: (messages: MessageSummary[]) => void) =>
   on<MessageSummary[]>(CORE_EVENTS.MESSAGE_NEW, h);
 export const onMessagesDeleted = (h: (ids: MessageId[]) => void) =>
   on<MessageId[]>(CORE_EVENTS.MESSAGE_DELETED, h);
+/** Every unpinned message was deleted; the pinned ones are still there. */
 export const onMessagesCleared = (h: () => void) => on<null>(CORE_EVENTS.MESSAGE_CLEARED, () => h());
 export const onMessagesRead = (h: (change: ReadChange) => void) =>
   on<ReadChange>(CORE_EVENTS.MESSAGE_READ, h);
+/** These messages are in the search index now (and tag rules have run on them). */
+export const onMessagesIndexed = (h: (ids: MessageId[]) => void) =>
+  on<MessageId[]>(CORE_EVENTS.MESSAGE_INDEXED, h);
+/** Messages whose tags or pin changed, as they are now. */
+export const onMessagesUpdated = (h: (messages: MessageSummary[]) => void) =>
+  on<MessageSummary[]>(CORE_EVENTS.MESSAGE_UPDATED, h);
 export const onServerStatus = (h: (status: ServerStatus) => void) =>
   on<ServerStatus>(DESKTOP_EVENTS.SERVER_STATUS, h);
 /** The shell missed events (a flood outran the bridge): reload everything. */
@@ -152,6 +185,11 @@ export function errorText(e: unknown): string {
   } catch {
     return String(e);
   }
+}
+
+/** A rejection of a malformed query, with the position of the problem. */
+export function isQueryError(e: unknown): e is QueryError {
+  return isCommandError(e) && e.kind === "query" && typeof e.pos === "number" && typeof e.len === "number";
 }
 
 function isCommandError(e: unknown): e is CommandError {

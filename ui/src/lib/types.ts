@@ -10,14 +10,18 @@ export type {
   AuthMode,
   AuthUser,
   Config,
+  Counts,
   Direction,
   Durability,
   EnvelopeView,
   FieldError,
   Header,
   Inbox,
+  InboxKey,
+  InboxKind,
   ListQuery,
   MessageDetail,
+  MessageFilter,
   MessagePage,
   MessageSummary,
   MimePart,
@@ -42,7 +46,7 @@ export type {
 export { DESKTOP_EVENTS, UI_DEFAULTS } from "./generated/desktop";
 
 import type { Config, MessageSummary, SessionSummary } from "./generated/core";
-import type { UiSettings } from "./generated/desktop";
+import type { CommandError, UiSettings } from "./generated/desktop";
 
 /** Names for the ids the wire carries as plain numbers, so signatures say which id. */
 export type MessageId = MessageSummary["id"];
@@ -50,3 +54,6 @@ export type SessionId = SessionSummary["id"];
 
 /** A settings field the shell can name in a FieldError: a Config key or a window setting. */
 export type SettingsField = keyof Config | keyof UiSettings;
+
+/** A CommandError of kind "query": a malformed search, with where it went wrong. */
+export type QueryError = CommandError & { kind: "query"; pos: number; len: number };
