@@ -1,7 +1,11 @@
 // A fake shell for previewing the UI in a plain browser (`npm run dev:mock`).
 // Only imported when VITE_MOCK_IPC=1, so it never reaches a real build.
 // URL switches: ?empty (no mail), ?porterror (listener failed), ?count=N, ?theme=dark,
-// ?open=ID, ?tab=NAME, ?page=settings, ?fielderror (every settings save is refused, to show errors).
+// ?open=ID, ?tab=NAME, ?page=settings, ?fielderror (every settings save is refused, to show errors),
+// ?q=QUERY (typed into the search box), ?searchhelp (the search syntax popover),
+// ?live=SECONDS (a message arrives that often).
+// Searching uses mock-query.ts, a small subset of core's language that refuses malformed
+// queries the way core does.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
@@ -14,7 +18,9 @@ import {
   type DesktopSettings,
   type FieldError,
   type Inbox,
+  type InboxKind,
   type ListQuery,
+  type MessageFilter,
   type MessageDetail,
   type MessageSummary,
   type ServerStatus,
@@ -22,12 +28,13 @@ import {
   type Theme,
   type Transcript,
 } from "../lib/types";
+import { compileMockQuery, inInbox } from "./mock-query";
 
 const DATA_DIR = "/home/dev/.local/share/pigeonhole";
 
 /** Rejects the way the shell does: a CommandError, never a bare string. */
 function commandError(kind: CommandError["kind"], message: string): CommandError {
-  return { kind, message };
+  return { kind, message, pos: null, len: null };
 }
 
 /**
@@ -64,6 +71,42 @@ const SUBJECTS = [
   "Your export is ready to download",
 ];
 
+const TAGS = ["invoice", "signup", "qa", "password-reset"];
+
+/** What core allows as a tag (message::normalize_tag), lowercased; null when refused. */
+function normalizeTag(tag: string): string | null {
+  const t = tag.trim().toLowerCase();
+  const n = Array.from(t).length;
+  // eslint-disable-next-line no-control-regex
+  return n >= 1 && n <= 64 && !/[,\u0000-\u001f\u007f]/.test(t) ? t : null;
+}
+
+/** The id-th sample message (the same id always looks the same). */
+function sample(id: number, at: Date, read: boolean): MessageSummary {
+  const [name, address] = PEOPLE[id % PEOPLE.length];
+  const rcpt = RECIPIENTS[id % RECIPIENTS.length];
+  return {
+    id,
+    session_id: id,
+    received_at: at.toISOString(),
+    mail_from: address,
+    rcpt_to: id % 5 === 0 ? [rcpt, "audit@example.com"] : [rcpt],
+    from: { name, address },
+    to: id % 7 === 0 ? [] : [{ name: null, address: rcpt }],
+    cc: id % 4 === 0 ? [{ name: "Ops", address: "ops@example.com" }] : [],
+    subject: SUBJECTS[id % SUBJECTS.length].replace("%d", String(1000 + id)),
+    date: null,
+    size: 1800 + ((id * 7919) % 90_000),
+    has_attachments: id % 3 === 0,
+    snippet: "Hi there, thanks for using Acme. Here is the summary of your account activity this week…",
+    read,
+    pinned: id % 17 === 0,
+    tags: TAGS.filter((_, t) => id % (t + 5) === 0).sort(),
+    auth_user: id % 3 === 0 ? "app" : null,
+    listener: id % 8 === 0 ? "staging" : "default",
+  };
+}
+
 export function installMockBackend() {
   const params = new URLSearchParams(location.search);
   const count = params.has("empty") ? 0 : Number(params.get("count") ?? 1200);
@@ -71,25 +114,9 @@ export function installMockBackend() {
 
   const messages: MessageSummary[] = [];
   for (let id = count; id >= 1; id--) {
-    const [name, address] = PEOPLE[id % PEOPLE.length];
-    const rcpt = RECIPIENTS[id % RECIPIENTS.length];
-    messages.push({
-      id,
-      session_id: id,
-      received_at: new Date(now - (count - id) * 7 * 60_000 - 40_000).toISOString(),
-      mail_from: address,
-      rcpt_to: id % 5 === 0 ? [rcpt, "audit@example.com"] : [rcpt],
-      from: { name, address },
-      to: id % 7 === 0 ? [] : [{ name: null, address: rcpt }],
-      cc: id % 4 === 0 ? [{ name: "Ops", address: "ops@example.com" }] : [],
-      subject: SUBJECTS[id % SUBJECTS.length].replace("%d", String(1000 + id)),
-      date: null,
-      size: 1800 + ((id * 7919) % 90_000),
-      has_attachments: id % 3 === 0,
-      snippet: "Hi there, thanks for using Acme. Here is the summary of your account activity this week…",
-      read: id < count - 4,
-    });
+    messages.push(sample(id, new Date(now - (count - id) * 7 * 60_000 - 40_000), id < count - 4));
   }
+  if (count > 2) messages[2].pinned = true;
 
   let settings: DesktopSettings = {
     engine: { ...structuredClone(CONFIG_DEFAULTS), data_dir: DATA_DIR },
@@ -107,19 +134,40 @@ export function installMockBackend() {
     total: messages.length,
     unread: messages.filter((m) => !m.read).length,
     data_dir: DATA_DIR,
+    listeners: [{ name: "staging", addr: "127.0.0.1:2626" }],
   });
 
+  // Every kind of inbox, as core lists them: listeners only once mail came in on more than one.
   const inboxes = (): Inbox[] => {
     const map = new Map<string, Inbox>();
+    const count = (m: MessageSummary, kind: InboxKind, key: string) => {
+      const i = map.get(`${kind}\u0000${key}`) ?? { kind, key, total: 0, unread: 0 };
+      i.total++;
+      if (!m.read) i.unread++;
+      map.set(`${kind}\u0000${key}`, i);
+    };
     for (const m of messages) {
-      for (const r of m.rcpt_to) {
-        const i = map.get(r) ?? { address: r, total: 0, unread: 0 };
-        i.total++;
-        if (!m.read) i.unread++;
-        map.set(r, i);
-      }
+      for (const r of new Set(m.rcpt_to)) count(m, "recipient", r);
+      if (m.auth_user) count(m, "user", m.auth_user);
+      count(m, "listener", m.listener);
+      for (const t of m.tags) count(m, "tag", t);
     }
-    return [...map.values()].sort((a, b) => a.address.localeCompare(b.address));
+    const all = [...map.values()].sort((a, b) => a.key.localeCompare(b.key));
+    const listeners = all.filter((i) => i.kind === "listener").length;
+    return all.filter((i) => i.kind !== "listener" || listeners > 1);
+  };
+
+  /** The messages a filter matches; throws core's query error for a malformed query. */
+  const matching = (f: MessageFilter): MessageSummary[] => {
+    const test = compileMockQuery(f.query);
+    return messages.filter((m) => inInbox(m, f.inbox) && test(m));
+  };
+
+  /** Applies a change to messages and announces them as core does (message://updated). */
+  const updated = (ids: number[], change: (m: MessageSummary) => void) => {
+    const list = messages.filter((m) => ids.includes(m.id));
+    list.forEach(change);
+    void emit(CORE_EVENTS.MESSAGE_UPDATED, structuredClone(list));
   };
 
   const session = (id: number): SessionSummary => ({
@@ -242,15 +290,48 @@ export function installMockBackend() {
       switch (cmd) {
         case "list_messages": {
           const q: ListQuery = args.query;
-          const needle = q.search.toLowerCase();
-          const all = messages.filter(
-            (m) =>
-              (q.inbox === null || m.rcpt_to.includes(q.inbox)) &&
-              (needle === "" || m.subject.toLowerCase().includes(needle) || m.mail_from.includes(needle)),
-          );
+          const all = matching(q);
           // Copies, as the real IPC serialises: the UI must never share objects with the shell.
           return structuredClone({ total: all.length, offset: q.offset, messages: all.slice(q.offset, q.offset + q.limit) });
         }
+        case "check_query":
+          compileMockQuery(args.query);
+          return null;
+        case "count_messages": {
+          const all = matching(args.filter);
+          return { total: all.length, unread: all.filter((m) => !m.read).length };
+        }
+        case "mark_all_read": {
+          const ids = matching(args.filter)
+            .filter((m) => m.read !== args.read)
+            .map((m) => m.id);
+          for (const m of messages) if (ids.includes(m.id)) m.read = args.read;
+          if (ids.length) void emit(CORE_EVENTS.MESSAGE_READ, { ids, read: args.read });
+          return ids.length;
+        }
+        case "tag_messages": {
+          const add: string[] = [];
+          const remove: string[] = [];
+          for (const [from, to] of [
+            [args.add, add],
+            [args.remove, remove],
+          ] as [string[], string[]][]) {
+            for (const t of from) {
+              const n = normalizeTag(t);
+              if (n === null) {
+                throw commandError("invalid", `"${t}" is not a tag: a tag has 1-64 characters and no commas or control characters`);
+              }
+              to.push(n);
+            }
+          }
+          updated(args.ids, (m) => {
+            m.tags = [...new Set([...m.tags, ...add])].filter((t) => !remove.includes(t)).sort();
+          });
+          return null;
+        }
+        case "pin_messages":
+          updated(args.ids, (m) => (m.pinned = args.pinned));
+          return null;
         case "list_inboxes":
           return inboxes();
         case "get_message":
@@ -270,10 +351,14 @@ export function installMockBackend() {
           }
           void emit(CORE_EVENTS.MESSAGE_DELETED, args.ids);
           return null;
-        case "clear_all":
+        case "clear_all": {
+          // Pinned messages are kept.
+          const kept = messages.filter((m) => m.pinned);
           messages.length = 0;
+          messages.push(...kept);
           void emit(CORE_EVENTS.MESSAGE_CLEARED, null);
           return null;
+        }
         case "list_sessions":
           return messages
             .map((m) => session(m.id))
@@ -318,4 +403,28 @@ export function installMockBackend() {
   const tab = params.get("tab");
   if (tab) setTimeout(() => document.querySelector<HTMLElement>(`[data-testid="tab-${tab}"]`)?.click(), 900);
   if (params.get("page") === "settings") setTimeout(() => void emit(DESKTOP_EVENTS.NAVIGATE, "settings"), 400);
+  // ?q=from:( types a query into the search box (to see how an error is shown).
+  const q = params.get("q");
+  if (q !== null) {
+    setTimeout(() => {
+      const box = document.querySelector<HTMLInputElement>('[data-testid="search-input"]');
+      if (!box) return;
+      box.value = q;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }, 600);
+  }
+  if (params.has("searchhelp")) {
+    setTimeout(() => document.querySelector<HTMLElement>('[data-testid="search-help-button"]')?.click(), 600);
+  }
+  // ?live=5: a message every 5 s, announced as core does (new, then indexed).
+  const live = Number(params.get("live") ?? 0);
+  if (live > 0) {
+    setInterval(() => {
+      const id = Math.max(0, ...messages.map((x) => x.id)) + 1;
+      const m = sample(id, new Date(), false);
+      messages.unshift(m);
+      void emit(CORE_EVENTS.MESSAGE_NEW, [structuredClone(m)]);
+      setTimeout(() => void emit(CORE_EVENTS.MESSAGE_INDEXED, [id]), 100);
+    }, live * 1000);
+  }
 }

@@ -95,3 +95,14 @@ export function splitHostPort(addr: string): { host: string; port: string } {
   if (i < 0) return { host: addr, port: "" };
   return { host: addr.slice(0, i), port: addr.slice(i + 1) };
 }
+
+/**
+ * A tag's hue (0-359), the same for the same tag everywhere (sidebar, list, message), so a
+ * tag is recognised by colour. From a small palette, so neighbours differ clearly.
+ */
+export function tagHue(tag: string): number {
+  let h = 0;
+  for (const c of tag) h = (h * 31 + c.codePointAt(0)!) >>> 0;
+  const HUES = [212, 152, 28, 280, 350, 190, 48, 118, 248, 0, 322, 172];
+  return HUES[h % HUES.length];
+}

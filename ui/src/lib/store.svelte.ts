@@ -2,54 +2,55 @@
 //
 // The shell owns the truth. What lives here is a view of it: the rows of the current
 // list that have been fetched (a sparse page cache indexed by list position), the counts,
-// the open message, and UI-only things like the selection and toasts.
+// the open message, and UI-only things like the selection. The search box's state is in
+// search.svelte.ts, toasts and confirmations in feedback.svelte.ts, the sidebar's grouping
+// in inboxes.ts. Which inbox a message belongs to and whether it matches a query is only
+// ever asked of core: with a filter on, arrivals re-fetch the list rather than being
+// sorted in here.
 
 import * as ipc from "./ipc";
-import { errorText } from "./ipc";
-import { moveIndex, pageOffsets, rangeBetween } from "./listing";
+import { errorText, isQueryError } from "./ipc";
+import { Feedback } from "./feedback.svelte";
+import { moveIndex, rangeBetween } from "./listing";
+import { MessageRows, type Row } from "./rows.svelte";
+import { sameInbox } from "./inboxes";
+import { SearchState } from "./search.svelte";
+import { throttle } from "./throttle";
 import type {
+  Counts,
   DesktopSettings,
   Inbox,
+  InboxKey,
   MessageDetail,
+  MessageFilter,
   MessageId,
-  MessagePage,
   MessageSummary,
   ServerStatus,
   Theme,
 } from "./types";
 
-export const PAGE_SIZE = 200;
+export type { ConfirmRequest, Toast } from "./feedback.svelte";
+
+export { PAGE_SIZE } from "./rows.svelte";
 
 export type View = "mail" | "sessions" | "settings";
 
-export interface Toast {
-  id: number;
-  kind: "error" | "info";
-  text: string;
-}
-
-export interface ConfirmRequest {
-  title: string;
-  message: string;
-  confirmLabel: string;
-  resolve: (ok: boolean) => void;
-}
-
-type Row = MessageSummary | undefined;
-
-export class Store {
+export class Store extends Feedback {
   view = $state<View>("mail");
-  /** Envelope recipient filter; null is All mail. */
-  inbox = $state<string | null>(null);
-  search = $state("");
+  /** The sidebar's selection (a recipient, user, listener or tag); null is All mail. */
+  inbox = $state.raw<InboxKey | null>(null);
+  /** The query the list shows; it parsed. What is typed, and its error, is in `search`. */
+  query = $state("");
+  readonly search = new SearchState((q) => this.setQuery(q));
+  /** Unread messages in the filtered list, from core; null for All mail (see status). */
+  viewCounts = $state.raw<Counts | null>(null);
+  /** Milliseconds between the re-fetches that arrivals and index updates trigger. */
+  refreshDelay = 250;
 
-  /** Messages matching the current filter, as the shell last said plus local changes. */
-  total = $state(0);
-  /** Sparse page cache: rows[i] is the i-th message of the current list once fetched. */
-  rows = $state.raw<Row[]>([]);
-  /** True until the first page of the current query has arrived. */
-  listLoading = $state(true);
-  listError = $state<string | null>(null);
+  readonly list = new MessageRows(
+    () => this.filter,
+    (e) => this.#listFailed(e),
+  );
 
   selected = $state.raw<ReadonlySet<MessageId>>(new Set());
   /** The row keyboard moves from; also the open message after a click. */
@@ -65,28 +66,17 @@ export class Store {
   sessionsVersion = $state(0);
   settings = $state.raw<DesktopSettings | null>(null);
 
-  toasts = $state.raw<Toast[]>([]);
-  confirmRequest = $state.raw<ConfirmRequest | null>(null);
   showShortcuts = $state(false);
+  showSearchHelp = $state(false);
   /** Set to ask the list to scroll a row into view; seq makes repeats distinct. */
   scrollRequest = $state.raw<{ index: number; seq: number } | null>(null);
-  /** Bumped to ask the toolbar to focus the search field. */
-  searchFocusSeq = $state(0);
 
   /** Anchor of a shift-click range; not shown, so not reactive. */
   #anchorId: MessageId | null = null;
-  /** Bumped whenever the cached rows stop matching list positions (new query, delete). */
-  #epoch = 0;
-  /** Rows prepended since the epoch began, so an in-flight page lands at the right place. */
-  #shift = 0;
-  #inflight = new Set<number>();
-  /** The range the list last asked for, refetched after an invalidation. */
-  #want: [number, number] = [0, PAGE_SIZE];
-  /** Ids this window removed itself, so the shell's echo of the delete is a no-op. */
-  #removed = new Set<MessageId>();
-  #toastSeq = 0;
   #scrollSeq = 0;
   #detailSeq = 0;
+  #requerySoon = throttle(() => this.reload(true), () => this.refreshDelay);
+  #countsSoon = throttle(() => this.refreshCounts(), () => this.refreshDelay);
 
   // ---- start-up -----------------------------------------------------------------------
 
@@ -97,6 +87,8 @@ export class Store {
       ipc.onMessagesDeleted((ids) => this.handleDeleted(ids)),
       ipc.onMessagesCleared(() => this.handleCleared()),
       ipc.onMessagesRead((c) => this.handleRead(c.ids, c.read)),
+      ipc.onMessagesIndexed((ids) => this.handleIndexed(ids)),
+      ipc.onMessagesUpdated((m) => this.handleUpdated(m)),
       ipc.onServerStatus((s) => (this.status = s)),
       ipc.onOpenMessage((id) => this.showMessage(id)),
       ipc.onResync(() => void Promise.all([this.refreshCounts(), this.reload()])),
@@ -109,7 +101,11 @@ export class Store {
     // the first paint.
     await Promise.all([this.loadSettings(), this.reload()]);
     await this.refreshCounts();
-    return () => unlisten.forEach((u) => u());
+    return () => {
+      this.#requerySoon.cancel();
+      this.#countsSoon.cancel();
+      unlisten.forEach((u) => u());
+    };
   }
 
   async loadSettings() {
@@ -121,9 +117,14 @@ export class Store {
     }
   }
 
+  /** The inboxes, the status and the filtered list's counts, all as core counts them. */
   async refreshCounts() {
     try {
-      const [inboxes, status] = await Promise.all([ipc.listInboxes(), ipc.serverStatus()]);
+      const [inboxes, status] = await Promise.all([
+        ipc.listInboxes(),
+        ipc.serverStatus(),
+        this.#loadViewCounts(),
+      ]);
       this.inboxes = inboxes;
       this.status = status;
     } catch (e) {
@@ -131,136 +132,81 @@ export class Store {
     }
   }
 
+  /** Unread and total for the filtered list; not an error worth a toast if it fails. */
+  async #loadViewCounts() {
+    const filter = this.filter;
+    if (!this.filtered) {
+      this.viewCounts = null;
+      return;
+    }
+    try {
+      const counts = await ipc.countMessages(filter);
+      if (sameInbox(filter.inbox, this.inbox) && filter.query === this.query) this.viewCounts = counts;
+    } catch {
+      this.viewCounts = null;
+    }
+  }
+
   // ---- the list -----------------------------------------------------------------------
 
-  setInbox(inbox: string | null) {
+  /** What the list shows, as core's filter. */
+  get filter(): MessageFilter {
+    return { inbox: this.inbox, query: this.query };
+  }
+
+  /** An inbox or a query narrows the list, so only core knows whether an arrival belongs. */
+  get filtered(): boolean {
+    return this.inbox !== null || this.query.trim() !== "";
+  }
+
+  setInbox(inbox: InboxKey | null) {
     this.view = "mail";
-    if (this.inbox === inbox) return;
+    if (sameInbox(this.inbox, inbox)) return;
     this.inbox = inbox;
+    this.#filterChanged();
+  }
+
+  /** Called by `search` with text that parsed. */
+  setQuery(query: string) {
+    if (this.query.trim() === query.trim()) return;
+    this.query = query;
+    this.#filterChanged();
+  }
+
+  #filterChanged() {
     this.clearSelection();
+    this.viewCounts = null;
     void this.reload();
+    void this.#loadViewCounts();
   }
 
-  setSearch(search: string) {
-    if (this.search === search) return;
-    this.search = search;
-    this.clearSelection();
-    void this.reload();
+  // The list's rows live in `list`; these read and drive it.
+  get rows(): Row[] {
+    return this.list.rows;
   }
-
-  /**
-   * Refetches the list. For a new query (keepRows false) the cache is dropped at once and
-   * the first page fetched; otherwise the rows on screen stay until their pages are back.
-   */
-  async reload(keepRows = false) {
-    this.#epoch++;
-    this.#shift = 0;
-    this.#inflight.clear();
-    if (!keepRows) {
-      this.rows = [];
-      this.listLoading = true;
-      this.#want = [0, PAGE_SIZE];
-    }
-    this.listError = null;
-    const epoch = this.#epoch;
-    const offsets = pageOffsets(this.#want[0], Math.max(this.#want[1], this.#want[0] + 1), PAGE_SIZE);
-    offsets.forEach((o) => this.#inflight.add(o));
-    try {
-      const pages = await Promise.all(
-        offsets.map((offset) =>
-          ipc.listMessages({ inbox: this.inbox, search: this.search, offset, limit: PAGE_SIZE }),
-        ),
-      );
-      if (epoch !== this.#epoch) return;
-      const moved = this.#shift;
-      const total = pages[pages.length - 1].total + moved;
-      const rows: Row[] = this.rows.slice(0, moved);
-      rows.length = total;
-      for (const page of pages) this.#place(rows, page, moved);
-      this.total = total;
-      this.rows = rows;
-    } catch (e) {
-      this.#listFailed(epoch, e);
-    } finally {
-      if (epoch === this.#epoch) {
-        this.#inflight.clear();
-        this.listLoading = false;
-      }
-    }
+  get total(): number {
+    return this.list.total;
   }
-
-  /** Puts a fetched page's messages at their positions, shifted by arrivals since the fetch. */
-  #place(rows: Row[], page: MessagePage, moved: number) {
-    page.messages.forEach((m, i) => {
-      if (!this.#removed.has(m.id)) rows[page.offset + moved + i] = m;
-    });
+  get listLoading(): boolean {
+    return this.list.loading;
   }
-
-  #listFailed(epoch: number, e: unknown) {
-    if (epoch !== this.#epoch) return;
-    this.listError = errorText(e);
-    this.error("Could not load messages", e);
+  get listError(): string | null {
+    return this.list.error;
   }
-
-  /** Called by the list with the rows it is about to show; fetches missing pages. */
+  reload(keepRows = false): Promise<void> {
+    return this.list.reload(keepRows);
+  }
   ensureRows(start: number, end: number): Promise<void> {
-    this.#want = [start, end];
-    const jobs: Promise<void>[] = [];
-    for (const offset of pageOffsets(start, Math.min(end, this.total), PAGE_SIZE)) {
-      if (this.#inflight.has(offset)) continue;
-      const last = Math.min(offset + PAGE_SIZE, this.total);
-      let missing = false;
-      for (let i = Math.max(offset, start); i < Math.min(last, end); i++) {
-        if (this.rows[i] === undefined) {
-          missing = true;
-          break;
-        }
-      }
-      if (missing) jobs.push(this.#fetchPage(offset));
-    }
-    return Promise.all(jobs).then(() => undefined);
+    return this.list.ensure(start, end);
   }
-
-  async #fetchPage(offset: number) {
-    const epoch = this.#epoch;
-    const shift = this.#shift;
-    this.#inflight.add(offset);
-    try {
-      const page = await ipc.listMessages({
-        inbox: this.inbox,
-        search: this.search,
-        offset,
-        limit: PAGE_SIZE,
-      });
-      if (epoch !== this.#epoch) return;
-      const moved = this.#shift - shift;
-      const rows = this.rows.slice();
-      rows.length = page.total + moved;
-      this.#place(rows, page, moved);
-      this.total = page.total + moved;
-      this.rows = rows;
-      this.listError = null;
-    } catch (e) {
-      this.#listFailed(epoch, e);
-    } finally {
-      if (epoch === this.#epoch) {
-        this.#inflight.delete(offset);
-        this.listLoading = false;
-      }
-    }
-  }
-
-  /** Drops in-flight pages (their positions are stale) and refetches what is shown. */
-  #invalidateInflight() {
-    this.#epoch++;
-    this.#shift = 0;
-    this.#inflight.clear();
-    void this.ensureRows(...this.#want);
-  }
-
   indexOf(id: MessageId | null): number {
-    if (id === null) return -1;
-    return this.rows.findIndex((r) => r?.id === id);
+    return this.list.indexOf(id);
+  }
+
+  #listFailed(e: unknown) {
+    // The box shows a malformed query beside itself; a toast would say it twice.
+    if (isQueryError(e)) this.search.refused(this.query, e);
+    else this.error("Could not load messages", e);
   }
 
   // ---- events -------------------------------------------------------------------------
@@ -276,76 +222,67 @@ export class Store {
         unread: status.unread + batch.filter((m) => !m.read).length,
       };
     }
-    this.inboxes = countArrivals(this.inboxes, batch);
-
-    if (this.search !== "") {
-      // Only the shell's search knows whether these match.
-      void this.reload(true);
+    this.#countsSoon();
+    if (this.filtered) {
+      // Only core knows whether these match; ask again (at most every refreshDelay).
+      this.#requerySoon();
       return;
     }
-    const known = new Set(this.rows.slice(0, PAGE_SIZE + batch.length).map((r) => r?.id));
-    const inbox = this.inbox?.toLowerCase();
-    const fresh = batch
-      .filter((m) => !known.has(m.id))
-      .filter((m) => inbox === undefined || m.rcpt_to.some((r) => r.toLowerCase() === inbox))
-      .reverse();
-    if (fresh.length === 0) return;
-    this.rows = [...fresh, ...this.rows];
-    this.total += fresh.length;
-    this.#shift += fresh.length;
+    this.list.prepend(batch);
   }
 
   /** message://deleted, and our own deletes. */
   handleDeleted(ids: MessageId[]) {
-    const gone = new Set(ids.filter((id) => !this.#removed.has(id)));
-    for (const id of ids) this.#removed.add(id);
+    const gone = this.list.remove(ids);
     if (gone.size === 0) return;
-    // A plain loop, because filter() would also drop the holes of the sparse cache.
-    const rows: Row[] = [];
-    let complete = this.rows.length === this.total;
-    for (let i = 0; i < this.rows.length; i++) {
-      const r = this.rows[i];
-      if (r === undefined) complete = false;
-      if (r === undefined || !gone.has(r.id)) rows.push(r);
-    }
-    const removed = this.rows.length - rows.length;
-    this.rows = rows;
-    this.total = Math.max(0, this.total - removed);
     this.selected = new Set([...this.selected].filter((id) => !gone.has(id)));
     if (this.openId !== null && gone.has(this.openId)) this.#closeMessage();
     if (this.cursorId !== null && gone.has(this.cursorId)) this.cursorId = null;
-    // Some ids were not cached: they may sit in pages we have not fetched, which moves
-    // every later position, so refetch what is on screen. Otherwise the cache is exact
-    // and only pages still in flight are stale.
-    if (removed < gone.size && !complete) void this.reload(true);
-    else if (removed > 0) this.#invalidateInflight();
+    this.#countsSoon();
+  }
+
+  /**
+   * message://cleared, and our own Clear all: every unpinned message is gone. The pinned
+   * ones stay, so the list is fetched again, and an open pinned message stays open.
+   */
+  handleCleared() {
+    const keep = this.detail?.summary.pinned ? this.detail.summary.id : null;
+    this.selected = new Set(keep === null ? [] : [keep]);
+    if (keep === null) {
+      this.cursorId = null;
+      this.#closeMessage();
+    }
+    void this.reload();
     void this.refreshCounts();
   }
 
-  handleCleared() {
-    this.#epoch++;
-    this.#shift = 0;
-    this.#inflight.clear();
-    this.rows = [];
-    this.total = 0;
-    this.selected = new Set();
-    this.cursorId = null;
-    this.#closeMessage();
-    this.inboxes = [];
-    if (this.status) this.status = { ...this.status, total: 0, unread: 0 };
-    this.listLoading = false;
+  /** message://indexed: a filtered list may match these now (a query, or a tag rule's tag). */
+  handleIndexed(ids: MessageId[]) {
+    if (ids.length > 0 && this.filtered) this.#requerySoon();
+  }
+
+  /** message://updated: these messages' tags or pin changed. */
+  handleUpdated(list: MessageSummary[]) {
+    if (list.length === 0) return;
+    const byId = new Map(list.map((m) => [m.id, m]));
+    this.list.update((m) => byId.get(m.id) ?? m);
+    const d = this.detail;
+    const now = d && byId.get(d.summary.id);
+    if (d && now) this.detail = { ...d, summary: now };
+    this.#countsSoon();
+    // A tag or pin can move a message into or out of what the filter matches.
+    if (this.filtered) this.#requerySoon();
   }
 
   /** message://read, and our own mark_read. */
   handleRead(ids: MessageId[], read: boolean) {
     const set = new Set(ids);
-    // Always new objects for the named rows: the rows are not deeply reactive.
-    this.rows = this.rows.map((r) => (r && set.has(r.id) ? { ...r, read } : r));
+    this.list.update((m) => (set.has(m.id) ? { ...m, read } : m));
     const d = this.detail;
     if (d && set.has(d.summary.id)) {
       this.detail = { ...d, summary: { ...d.summary, read } };
     }
-    if (ids.length > 0) void this.refreshCounts();
+    if (ids.length > 0) this.#countsSoon();
   }
 
   // ---- selection and the open message -------------------------------------------------
@@ -478,7 +415,7 @@ export class Store {
   async clearAll() {
     const ok = await this.confirm({
       title: "Delete all messages?",
-      message: "Every captured message and its transcript will be deleted. This cannot be undone.",
+      message: `Every captured message and its transcript will be deleted. ${await keptByClearAll()} This cannot be undone.`,
       confirmLabel: "Delete all",
     });
     if (!ok) return;
@@ -487,6 +424,53 @@ export class Store {
       this.handleCleared();
     } catch (e) {
       this.error("Could not clear messages", e);
+    }
+  }
+
+  /** Marks everything the list shows read: the whole filter, not only the fetched rows. */
+  async markAllRead() {
+    try {
+      const n = await ipc.markAllRead(this.filter, true);
+      // The rows and counts follow from core's message://read.
+      this.toast(n === 0 ? "Nothing to mark: every message here is read" : `Marked ${plural(n, "message")} read`);
+    } catch (e) {
+      this.error("Could not mark messages read", e);
+    }
+  }
+
+  async markUnread(id: MessageId) {
+    try {
+      await ipc.markRead([id], false);
+      this.handleRead([id], false);
+    } catch (e) {
+      this.error("Could not mark unread", e);
+    }
+  }
+
+  /** The rows and the open message follow from core's message://updated. */
+  async setPinned(ids: MessageId[], pinned: boolean) {
+    try {
+      await ipc.pinMessages(ids, pinned);
+    } catch (e) {
+      this.error(pinned ? "Could not pin" : "Could not unpin", e);
+    }
+  }
+
+  /** Resolves to core's refusal as a sentence (a bad tag), shown beside the tag box, or null. */
+  async addTag(ids: MessageId[], tag: string): Promise<string | null> {
+    try {
+      await ipc.tagMessages(ids, [tag], []);
+      return null;
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+
+  async removeTag(ids: MessageId[], tag: string) {
+    try {
+      await ipc.tagMessages(ids, [], [tag]);
+    } catch (e) {
+      this.error("Could not remove the tag", e);
     }
   }
 
@@ -521,35 +505,7 @@ export class Store {
     return result;
   }
 
-  // ---- feedback -----------------------------------------------------------------------
-
-  confirm(req: Omit<ConfirmRequest, "resolve">): Promise<boolean> {
-    this.confirmRequest?.resolve(false);
-    return new Promise((resolve) => {
-      this.confirmRequest = {
-        ...req,
-        resolve: (ok) => {
-          this.confirmRequest = null;
-          resolve(ok);
-        },
-      };
-    });
-  }
-
-  toast(text: string, kind: Toast["kind"] = "info", ms = 6000) {
-    const id = ++this.#toastSeq;
-    this.toasts = [...this.toasts, { id, kind, text }];
-    if (ms > 0) setTimeout(() => this.dismissToast(id), ms);
-  }
-
-  /** Shows a command's failure; nothing is swallowed silently. */
-  error(what: string, e: unknown) {
-    this.toast(`${what}: ${errorText(e)}`, "error", 10000);
-  }
-
-  dismissToast(id: number) {
-    this.toasts = this.toasts.filter((t) => t.id !== id);
-  }
+  // ---- overlays -----------------------------------------------------------------------
 
   /** Escape: closes the topmost overlay; true when something was closed. */
   escape(): boolean {
@@ -561,31 +517,33 @@ export class Store {
       this.showShortcuts = false;
       return true;
     }
+    if (this.showSearchHelp) {
+      this.showSearchHelp = false;
+      return true;
+    }
     return false;
   }
 
   requestSearchFocus() {
     this.view = "mail";
-    this.searchFocusSeq++;
+    this.search.focus();
   }
 }
 
-/** Adds a batch of arrivals to the per-recipient inbox counts, creating new inboxes. */
-export function countArrivals(inboxes: Inbox[], batch: MessageSummary[]): Inbox[] {
-  const byAddress = new Map(inboxes.map((i) => [i.address.toLowerCase(), { ...i }]));
-  for (const m of batch) {
-    const seen = new Set<string>();
-    for (const rcpt of m.rcpt_to) {
-      const key = rcpt.toLowerCase();
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const inbox = byAddress.get(key) ?? { address: rcpt, total: 0, unread: 0 };
-      inbox.total++;
-      if (!m.read) inbox.unread++;
-      byAddress.set(key, inbox);
-    }
+/** What Clear all keeps, for its confirmation: the pinned messages, counted when core can. */
+async function keptByClearAll(): Promise<string> {
+  try {
+    const { total } = await ipc.countMessages({ inbox: null, query: "is:pinned" });
+    if (total === 1) return "The 1 pinned message is kept.";
+    if (total > 1) return `The ${total} pinned messages are kept.`;
+  } catch {
+    // The sentence below is true either way.
   }
-  return [...byAddress.values()].sort((a, b) => a.address.localeCompare(b.address));
+  return "Pinned messages are kept.";
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** "system" follows prefers-color-scheme; light and dark are forced with data-theme. */

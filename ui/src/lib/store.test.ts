@@ -1,11 +1,30 @@
 import { beforeEach, describe, expect, test } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { countArrivals, PAGE_SIZE, Store } from "./store.svelte";
-import type { CommandError, ListQuery, MessageSummary } from "./types";
-import { detail, flush, settings, status, summary } from "../test/fixtures";
+import { PAGE_SIZE, Store } from "./store.svelte";
+import type { CommandError, Inbox, ListQuery, MessageFilter, MessageSummary } from "./types";
+import { commandError, detail, flush, settings, status, summary } from "../test/fixtures";
+import { compileMockQuery, inInbox } from "../dev/mock-query";
 
-/** A fake shell: newest-first messages, with list_messages honouring inbox and paging. */
+/** Per-recipient inboxes, counted the way core counts them (the store never does). */
+function recipientInboxes(messages: MessageSummary[]): Inbox[] {
+  const map = new Map<string, Inbox>();
+  for (const m of messages) {
+    for (const key of new Set(m.rcpt_to)) {
+      const i = map.get(key) ?? { kind: "recipient", key, total: 0, unread: 0 };
+      i.total++;
+      if (!m.read) i.unread++;
+      map.set(key, i);
+    }
+  }
+  return [...map.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/**
+ * A fake shell: newest-first messages, with list_messages honouring the inbox, the query
+ * (the mock backend's subset of the language, which refuses malformed queries as core does)
+ * and paging.
+ */
 class FakeShell {
   messages: MessageSummary[] = [];
   calls: { cmd: string; args: any }[] = [];
@@ -28,13 +47,22 @@ class FakeShell {
     switch (cmd) {
       case "list_messages": {
         const q: ListQuery = args.query;
-        const all = this.messages.filter((m) => q.inbox === null || m.rcpt_to.includes(q.inbox));
+        const all = this.matching(q);
         const page = { total: all.length, offset: q.offset, messages: all.slice(q.offset, q.offset + q.limit) };
         if (this.hold) return new Promise((r) => this.held.push(() => r(page)));
         return page;
       }
+      case "check_query":
+        compileMockQuery(args.query);
+        return null;
+      case "count_messages": {
+        const all = this.matching(args.filter);
+        return { total: all.length, unread: all.filter((m) => !m.read).length };
+      }
+      case "mark_all_read":
+        return this.matching(args.filter).filter((m) => !m.read).length;
       case "list_inboxes":
-        return countArrivals([], this.messages);
+        return recipientInboxes(this.messages);
       case "server_status":
         return status({
           total: this.messages.length,
@@ -51,11 +79,16 @@ class FakeShell {
         this.messages = this.messages.filter((m) => !args.ids.includes(m.id));
         return null;
       case "clear_all":
-        this.messages = [];
+        this.messages = this.messages.filter((m) => m.pinned);
         return null;
       default:
         return null;
     }
+  }
+
+  matching(f: MessageFilter): MessageSummary[] {
+    const test = compileMockQuery(f.query);
+    return this.messages.filter((m) => inInbox(m, f.inbox) && test(m));
   }
 
   release() {
@@ -72,12 +105,23 @@ class FakeShell {
 let shell: FakeShell;
 let store: Store;
 
+/** A store without pauses: re-fetches run at once and typing applies at once. */
+function newStore() {
+  const s = new Store();
+  s.refreshDelay = 0;
+  s.search.delay = 0;
+  return s;
+}
+
 async function started(count: number) {
   shell = new FakeShell(count);
-  store = new Store();
+  store = newStore();
   await store.start();
   await flush();
 }
+
+const odd = { kind: "recipient", key: "odd@x.io" } as const;
+const even = { kind: "recipient", key: "even@x.io" } as const;
 
 const ids = () => store.rows.map((r) => r?.id);
 
@@ -87,7 +131,7 @@ describe("loading", () => {
     expect(store.total).toBe(250);
     expect(store.rows.filter(Boolean)).toHaveLength(PAGE_SIZE);
     expect(store.rows[0]!.id).toBe(250);
-    expect(store.inboxes.map((i) => i.address)).toEqual(["even@x.io", "odd@x.io"]);
+    expect(store.inboxes.map((i) => i.key)).toEqual(["even@x.io", "odd@x.io"]);
     expect(store.status!.total).toBe(250);
     expect(store.listLoading).toBe(false);
   });
@@ -111,11 +155,11 @@ describe("loading", () => {
 
   test("choosing an inbox refetches with that inbox as the filter", async () => {
     await started(10);
-    store.setInbox("odd@x.io");
+    store.setInbox(odd);
     await flush();
     expect(shell.called("list_messages").at(-1)!.query).toEqual({
-      inbox: "odd@x.io",
-      search: "",
+      inbox: { kind: "recipient", key: "odd@x.io" },
+      query: "",
       offset: 0,
       limit: PAGE_SIZE,
     });
@@ -125,8 +169,8 @@ describe("loading", () => {
 
   test("a failed list shows the error as a toast and in the list", async () => {
     shell = new FakeShell(0);
-    shell.fail.set("list_messages", { kind: "store", message: "database is locked" });
-    store = new Store();
+    shell.fail.set("list_messages", commandError("store", "database is locked"));
+    store = newStore();
     await store.start();
     expect(store.listError).toBe("database is locked");
     expect(store.toasts.map((t) => t.text)).toContain("Could not load messages: database is locked");
@@ -134,34 +178,54 @@ describe("loading", () => {
 });
 
 describe("live events", () => {
-  test("a new message is prepended and the unread counts go up", async () => {
+  test("a new message is prepended and the inboxes are fetched again from core", async () => {
     await started(3);
     const m = summary(4, { rcpt_to: ["odd@x.io"] });
     shell.messages.unshift(m);
+    shell.calls = [];
     await emit("message://new", [m]);
     await flush();
     expect(ids()).toEqual([4, 3, 2, 1]);
     expect(store.total).toBe(4);
     expect(store.status!.unread).toBe(4);
-    expect(store.inboxes.find((i) => i.address === "odd@x.io")).toEqual({ address: "odd@x.io", total: 3, unread: 3 });
+    expect(shell.called("list_inboxes"), "the counts are core's, asked for again").toHaveLength(1);
+    expect(store.inboxes.find((i) => i.key === "odd@x.io")).toEqual({ kind: "recipient", key: "odd@x.io", total: 3, unread: 3 });
   });
 
-  test("a batch is shown newest first and creates inboxes for new recipients", async () => {
+  test("a burst of arrivals asks core for the inboxes at most once per refreshDelay", async () => {
     await started(1);
-    await emit("message://new", [summary(2, { rcpt_to: ["new@x.io"] }), summary(3, { rcpt_to: ["new@x.io"], read: true })]);
+    store.refreshDelay = 60_000;
+    shell.calls = [];
+    for (let id = 2; id <= 30; id++) {
+      const m = summary(id, { rcpt_to: [`new${id}@x.io`] });
+      shell.messages.unshift(m);
+      await emit("message://new", [m]);
+    }
     await flush();
-    expect(ids()).toEqual([3, 2, 1]);
-    expect(store.inboxes.find((i) => i.address === "new@x.io")).toEqual({ address: "new@x.io", total: 2, unread: 1 });
+    expect(shell.called("list_inboxes"), "the first arrival asks at once, the rest wait for the window").toHaveLength(1);
+    expect(store.inboxes.some((i) => i.key === "new30@x.io"), "no inbox is made up locally").toBe(false);
+    expect(store.rows).toHaveLength(30);
   });
 
-  test("a new message for another inbox updates counts but not the filtered list", async () => {
+  test("with an inbox chosen, an arrival re-fetches the list rather than guessing where it belongs", async () => {
     await started(4);
-    store.setInbox("even@x.io");
-    await flush();
-    await emit("message://new", [summary(5, { rcpt_to: ["odd@x.io"] })]);
+    store.setInbox(even);
     await flush();
     expect(ids()).toEqual([4, 2]);
+    shell.calls = [];
+    const other = summary(5, { rcpt_to: ["odd@x.io"] });
+    shell.messages.unshift(other);
+    await emit("message://new", [other]);
+    await flush();
+    expect(shell.called("list_messages").map((a) => a.query.inbox), "core is asked with the filter").toEqual([even]);
+    expect(ids(), "mail for another inbox is not shown").toEqual([4, 2]);
     expect(store.status!.total).toBe(5);
+
+    const mine = summary(6, { rcpt_to: ["even@x.io"] });
+    shell.messages.unshift(mine);
+    await emit("message://new", [mine]);
+    await flush();
+    expect(ids(), "mail for this inbox appears, from core's answer").toEqual([6, 4, 2]);
   });
 
   test("the same message announced twice is listed once", async () => {
@@ -219,14 +283,57 @@ describe("live events", () => {
     expect(store.status!.unread).toBe(1);
   });
 
-  test("cleared empties the list, the inboxes and the counts", async () => {
+  test("cleared reloads the list: the pinned messages are still there", async () => {
     await started(3);
+    shell.messages[1].pinned = true;
+    store.click(1);
+    await flush();
+    shell.messages = shell.messages.filter((m) => m.pinned);
     await emit("message://cleared", null);
     await flush();
-    expect(store.rows).toEqual([]);
-    expect(store.total).toBe(0);
-    expect(store.inboxes).toEqual([]);
-    expect(store.status!.total).toBe(0);
+    expect(ids()).toEqual([2]);
+    expect(store.total).toBe(1);
+    expect(store.inboxes.map((i) => [i.key, i.total])).toEqual([["even@x.io", 1]]);
+    expect(store.status!.total).toBe(1);
+    expect(store.openId, "the open message was not pinned, so it is closed").toBeNull();
+  });
+
+  test("an open pinned message stays open through a clear", async () => {
+    await started(3);
+    shell.messages[0].pinned = true;
+    await store.reload();
+    store.click(3);
+    await flush();
+    shell.messages = shell.messages.filter((m) => m.pinned);
+    await emit("message://cleared", null);
+    await flush();
+    expect(store.openId).toBe(3);
+    expect(store.detail!.summary.id).toBe(3);
+    expect(ids()).toEqual([3]);
+  });
+
+  test("updated summaries replace their rows and the open message", async () => {
+    await started(3);
+    store.click(2);
+    await flush();
+    const now = { ...shell.messages[1], tags: ["qa", "signup"], pinned: true };
+    await emit("message://updated", [now]);
+    await flush();
+    expect(store.rows[1]).toEqual(now);
+    expect(store.rows[0]!.tags, "other rows are untouched").toEqual([]);
+    expect(store.detail!.summary.tags).toEqual(["qa", "signup"]);
+    expect(store.detail!.summary.pinned).toBe(true);
+  });
+
+  test("an update under a filter asks core again, as the change may move it in or out", async () => {
+    await started(3);
+    store.search.set("is:pinned");
+    await flush();
+    expect(ids()).toEqual([]);
+    shell.messages[0].pinned = true;
+    await emit("message://updated", [shell.messages[0]]);
+    await flush();
+    expect(ids()).toEqual([3]);
   });
 
   test("server status events replace the status", async () => {
@@ -320,7 +427,7 @@ describe("selection and opening", () => {
 
   test("a failed delete is reported and the message stays", async () => {
     await started(2);
-    shell.fail.set("delete_messages", { kind: "store", message: "store is read-only" });
+    shell.fail.set("delete_messages", commandError("store", "store is read-only"));
     store.click(1);
     await store.deleteSelected();
     expect(ids()).toEqual([2, 1]);
@@ -335,6 +442,7 @@ describe("clear all", () => {
 
   test("cancelling the confirmation deletes nothing", async () => {
     const done = store.clearAll();
+    await flush();
     expect(store.confirmRequest!.confirmLabel).toBe("Delete all");
     store.confirmRequest!.resolve(false);
     await done;
@@ -342,17 +450,40 @@ describe("clear all", () => {
     expect(store.total).toBe(3);
   });
 
-  test("confirming calls clear_all and empties the list", async () => {
+  test("confirming calls clear_all and shows what is left: the pinned messages", async () => {
+    shell.messages[2].pinned = true;
     const done = store.clearAll();
+    await flush();
     store.confirmRequest!.resolve(true);
     await done;
+    await flush();
     expect(shell.called("clear_all")).toEqual([{}]);
-    expect(store.total).toBe(0);
+    expect(ids()).toEqual([1]);
     expect(store.confirmRequest).toBeNull();
+  });
+
+  test("the confirmation says pinned messages are kept, and how many", async () => {
+    shell.messages[0].pinned = true;
+    shell.messages[2].pinned = true;
+    const done = store.clearAll();
+    await flush();
+    expect(store.confirmRequest!.message).toContain("The 2 pinned messages are kept.");
+    store.confirmRequest!.resolve(false);
+    await done;
+  });
+
+  test("when core cannot count them, the confirmation still says pinned messages are kept", async () => {
+    shell.fail.set("count_messages", commandError("store", "busy"));
+    const done = store.clearAll();
+    await flush();
+    expect(store.confirmRequest!.message).toContain("Pinned messages are kept.");
+    store.confirmRequest!.resolve(false);
+    await done;
   });
 
   test("Escape cancels the confirmation", async () => {
     const done = store.clearAll();
+    await flush();
     expect(store.escape()).toBe(true);
     await done;
     expect(shell.called("clear_all")).toEqual([]);
@@ -378,3 +509,154 @@ describe("store: missed events and sessions", () => {
     expect(store.sessionsVersion).toBe(v + 1);
   });
 });
+
+describe("search and filters", () => {
+  test("typed text reaches the list as the query once core says it parses", async () => {
+    await started(5);
+    shell.calls = [];
+    store.search.input("subject:message 3");
+    await flush();
+    expect(shell.called("check_query")).toEqual([{ query: "subject:message 3" }]);
+    expect(shell.called("list_messages").at(-1)!.query).toMatchObject({ inbox: null, query: "subject:message 3" });
+    expect(ids()).toEqual([3]);
+    expect(store.search.problem).toBeNull();
+  });
+
+  test("a malformed query keeps the last results and says where it is wrong", async () => {
+    await started(4);
+    store.search.input("message");
+    await flush();
+    expect(store.total).toBe(4);
+    shell.calls = [];
+    store.search.input("message nope:x");
+    await flush();
+    expect(store.search.problem).toMatchObject({ query: "message nope:x", pos: 8, len: 5 });
+    expect(store.search.problem!.message).toContain('unknown operator "nope:"');
+    expect(shell.called("list_messages"), "the list is not asked with a query that does not parse").toEqual([]);
+    expect(store.query, "the list still shows the last good query").toBe("message");
+    expect(ids(), "the last results stay rather than an empty list").toEqual([4, 3, 2, 1]);
+    expect(store.toasts, "the error is shown by the box, not as a toast").toEqual([]);
+
+    store.search.input("message 2");
+    await flush();
+    expect(store.search.problem, "the error goes as soon as the text parses").toBeNull();
+    expect(ids()).toEqual([2]);
+  });
+
+  test("a verdict on text that has since changed is ignored", async () => {
+    await started(2);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    mockSlowCheck(gate);
+    store.search.text = "from:(";
+    const first = store.search.commit();
+    store.search.text = "message";
+    const second = store.search.commit();
+    release();
+    await Promise.all([first, second]);
+    await flush();
+    expect(store.search.problem, "the refusal of the old text does not show").toBeNull();
+    expect(store.query).toBe("message");
+  });
+
+  test("emptying the box shows everything again at once", async () => {
+    await started(3);
+    store.search.delay = 10_000;
+    store.search.input("message 1");
+    await store.search.commit();
+    await flush();
+    expect(ids()).toEqual([1]);
+    store.search.input("");
+    await flush();
+    expect(ids()).toEqual([3, 2, 1]);
+  });
+
+  test("when the list itself refuses the query, the box shows it and no toast does", async () => {
+    await started(2);
+    shell.fail.set("list_messages", { kind: "query", message: "this ( is never closed: add a )", pos: 3, len: 1 });
+    store.search.text = "a (b";
+    store.setQuery("a (b");
+    await flush();
+    expect(store.search.problem).toMatchObject({ pos: 3, len: 1 });
+    expect(store.toasts).toEqual([]);
+  });
+
+  test("a message indexed after the search was typed appears in the searched list", async () => {
+    await started(3);
+    store.search.input("subject:welcome");
+    await flush();
+    expect(ids()).toEqual([]);
+    // Committed (message://new) before the index has it: core's search cannot find it yet.
+    const m = summary(4, { subject: "Welcome aboard" });
+    await emit("message://new", [m]);
+    await flush();
+    expect(ids(), "not inserted locally: only core knows whether it matches").toEqual([]);
+    shell.messages.unshift(m);
+    shell.calls = [];
+    await emit("message://indexed", [4]);
+    await flush();
+    expect(shell.called("list_messages").map((a) => a.query.query)).toEqual(["subject:welcome"]);
+    expect(ids()).toEqual([4]);
+  });
+
+  test("without a filter, message://indexed costs nothing", async () => {
+    await started(3);
+    shell.calls = [];
+    await emit("message://indexed", [1, 2, 3]);
+    await flush();
+    expect(shell.called("list_messages")).toEqual([]);
+  });
+
+  test("a filtered list shows core's unread count for it", async () => {
+    await started(6);
+    shell.messages.find((m) => m.id === 1)!.read = true;
+    store.setInbox(odd);
+    await flush();
+    expect(store.viewCounts).toEqual({ total: 3, unread: 2 });
+    store.setInbox(null);
+    await flush();
+    expect(store.viewCounts, "All mail uses the status").toBeNull();
+  });
+
+  test("Mark all read sends what the list shows and says how many changed", async () => {
+    await started(4);
+    store.setInbox(odd);
+    store.search.input("message");
+    await flush();
+    await store.markAllRead();
+    expect(shell.called("mark_all_read")).toEqual([
+      { filter: { inbox: odd, query: "message" }, read: true },
+    ]);
+    expect(store.toasts.at(-1)!.text).toBe("Marked 2 messages read");
+  });
+
+  test("a tag core refuses comes back as its sentence, for the tag box", async () => {
+    await started(1);
+    shell.fail.set("tag_messages", commandError("invalid", '"a,b" is not a tag: a tag has 1-64 characters and no commas'));
+    expect(await store.addTag([1], "a,b")).toContain("no commas");
+    shell.fail.delete("tag_messages");
+    expect(await store.addTag([1], "ok")).toBeNull();
+    expect(shell.called("tag_messages").at(-1)).toEqual({ ids: [1], add: ["ok"], remove: [] });
+  });
+
+  test("pin, unpin and mark unread call core with the message", async () => {
+    await started(2);
+    store.click(2);
+    await flush();
+    await store.setPinned([2], true);
+    await store.markUnread(2);
+    expect(shell.called("pin_messages")).toEqual([{ ids: [2], pinned: true }]);
+    expect(shell.called("mark_read").at(-1)).toEqual({ ids: [2], read: false });
+    expect(store.rows[0]!.read).toBe(false);
+    expect(store.detail!.summary.read).toBe(false);
+  });
+});
+
+/** Makes check_query wait for `gate` before answering (other commands as the shell does). */
+function mockSlowCheck(gate: Promise<void>) {
+  const handle = shell.handle.bind(shell);
+  shell.handle = (cmd, args) => {
+    if (cmd !== "check_query") return handle(cmd, args);
+    return gate.then(() => handle(cmd, args));
+  };
+}

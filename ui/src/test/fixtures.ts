@@ -1,6 +1,7 @@
 // Builders for wire objects in tests.
 import {
   CONFIG_DEFAULTS,
+  type CommandError,
   UI_DEFAULTS,
   type Config,
   type DesktopSettings,
@@ -26,6 +27,10 @@ export function summary(id: number, over: Partial<MessageSummary> = {}): Message
     has_attachments: false,
     snippet: "Hello there",
     read: false,
+    pinned: false,
+    tags: [],
+    auth_user: null,
+    listener: "default",
     ...over,
   };
 }
@@ -70,6 +75,7 @@ export function status(over: Partial<ServerStatus> = {}): ServerStatus {
     total: 0,
     unread: 0,
     data_dir: "/tmp/pigeonhole-test",
+    listeners: [],
     ...over,
   };
 }
@@ -87,4 +93,9 @@ export function settings(
 /** Lets pending promise callbacks (mocked IPC round trips) run. */
 export async function flush(times = 5) {
   for (let i = 0; i < times; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+/** A CommandError as the shell rejects with (no position: not a query error). */
+export function commandError(kind: CommandError["kind"], message: string): CommandError {
+  return { kind, message, pos: null, len: null };
 }
