@@ -5,6 +5,9 @@ import InboxSidebar from "./InboxSidebar.svelte";
 import EmptyState from "./EmptyState.svelte";
 import { store } from "../lib/store.svelte";
 import { status } from "../test/fixtures";
+import type { Inbox } from "../lib/types";
+
+const rcpt = (key: string, total: number, unread: number): Inbox => ({ kind: "recipient", key, total, unread });
 
 afterEach(() => {
   cleanup();
@@ -15,10 +18,7 @@ afterEach(() => {
 describe("sidebar", () => {
   test("All mail shows the unread count and each recipient has an inbox with its own", () => {
     store.status = status({ total: 5, unread: 3 });
-    store.inboxes = [
-      { address: "a@x.io", total: 3, unread: 2 },
-      { address: "b@x.io", total: 2, unread: 0 },
-    ];
+    store.inboxes = [rcpt("a@x.io", 3, 2), rcpt("b@x.io", 2, 0)];
     render(InboxSidebar);
     expect(screen.getByTestId("nav-all").textContent).toContain("3");
     const inboxes = screen.getAllByTestId("nav-inbox");
@@ -40,7 +40,7 @@ describe("sidebar", () => {
   test("a long recipient address is shown whole, with a break after the @, and in full on hover", () => {
     const long = "corpus-000000001@holdingcompany-example.test";
     store.status = status();
-    store.inboxes = [{ address: long, total: 4, unread: 1 }];
+    store.inboxes = [rcpt(long, 4, 1)];
     render(InboxSidebar);
     const item = screen.getByTestId("nav-inbox");
     const label = screen.getByTestId("nav-inbox-address");
@@ -53,12 +53,69 @@ describe("sidebar", () => {
   test("clicking an inbox filters the list to it", async () => {
     mockIPC(() => ({ total: 0, offset: 0, messages: [] }));
     store.status = status();
-    store.inboxes = [{ address: "a@x.io", total: 1, unread: 1 }];
+    store.inboxes = [rcpt("a@x.io", 1, 1)];
     render(InboxSidebar);
     await fireEvent.click(screen.getByTestId("nav-inbox"));
-    expect(store.inbox).toBe("a@x.io");
+    expect(store.inbox).toEqual({ kind: "recipient", key: "a@x.io" });
+    expect(screen.getByTestId("nav-inbox").classList.contains("active"), "the chosen inbox is marked").toBe(true);
     await fireEvent.click(screen.getByTestId("nav-settings"));
     expect(store.view).toBe("settings");
+  });
+});
+
+describe("sidebar groups", () => {
+  const mixed: Inbox[] = [
+    rcpt("dev@example.com", 3, 1),
+    { kind: "user", key: "app@example.com", total: 2, unread: 0 },
+    { kind: "tag", key: "signup", total: 1, unread: 1 },
+    { kind: "tag", key: "invoice", total: 2, unread: 0 },
+  ];
+
+  test("inboxes sit under Recipients, Users and Tags; a group with none is not shown", () => {
+    store.status = status();
+    store.inboxes = mixed;
+    render(InboxSidebar);
+    const headings = screen.getAllByTestId("nav-group-heading").map((h) => h.textContent);
+    expect(headings, "no Listeners heading without listener inboxes").toEqual(["Recipients", "Users", "Tags"]);
+    const tags = screen.getAllByTestId("nav-group").find((g) => g.dataset.kind === "tag")!;
+    expect([...tags.querySelectorAll<HTMLElement>('[data-testid="nav-inbox"]')].map((i) => i.dataset.key)).toEqual([
+      "signup",
+      "invoice",
+    ]);
+  });
+
+  test("a user inbox shows the whole name, domain included, like an address", () => {
+    store.status = status();
+    store.inboxes = mixed;
+    render(InboxSidebar);
+    const user = screen.getAllByTestId("nav-inbox").find((i) => i.dataset.kind === "user")!;
+    expect(user.querySelector('[data-testid="nav-inbox-name"]')!.textContent!.trim()).toBe("app@example.com");
+  });
+
+  test("choosing a tag filters by that tag, not by an address", async () => {
+    mockIPC(() => ({ total: 0, offset: 0, messages: [] }));
+    store.status = status();
+    store.inboxes = mixed;
+    render(InboxSidebar);
+    const tag = screen.getAllByTestId("nav-inbox").find((i) => i.dataset.key === "invoice")!;
+    await fireEvent.click(tag);
+    expect(store.inbox).toEqual({ kind: "tag", key: "invoice" });
+  });
+
+  test("a filter box appears once there are more than eight inboxes, and narrows them", async () => {
+    store.status = status();
+    store.inboxes = mixed;
+    const { unmount } = render(InboxSidebar);
+    expect(screen.queryByTestId("inbox-filter"), "four inboxes need no filter").toBeNull();
+    unmount();
+    store.inboxes = [...mixed, ...Array.from({ length: 6 }, (_, i) => rcpt(`user${i}@example.com`, 1, 0))];
+    render(InboxSidebar);
+    const filter = screen.getByTestId("inbox-filter");
+    await fireEvent.input(filter, { target: { value: "SIGN" } });
+    expect(screen.getAllByTestId("nav-inbox").map((i) => i.dataset.key)).toEqual(["signup"]);
+    expect(screen.getAllByTestId("nav-group-heading").map((h) => h.textContent)).toEqual(["Tags"]);
+    await fireEvent.input(filter, { target: { value: "nothing-like-this" } });
+    expect(screen.getByTestId("inbox-filter-empty").textContent).toContain("nothing-like-this");
   });
 });
 
