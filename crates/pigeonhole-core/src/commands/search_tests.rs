@@ -427,3 +427,133 @@ async fn tags_by_hand_are_checked_and_announced() {
         Vec::<String>::new()
     );
 }
+
+/// Every query that parses also runs: no input, however odd, reaches SQLite or FTS5 as
+/// syntax (an FTS5 syntax error would look like a bug, or worse, like "no mail").
+#[tokio::test]
+async fn any_query_that_parses_runs_without_an_sql_or_fts_error() {
+    const PIECES: &[&str] = &[
+        " ",
+        " ",
+        "a",
+        "mail",
+        "語",
+        "メール",
+        "-",
+        "!",
+        "(",
+        ")",
+        "\"",
+        "*",
+        "^",
+        "{",
+        "}",
+        "NEAR",
+        "AND",
+        "OR",
+        "NOT",
+        "'",
+        "+",
+        ":",
+        ";",
+        "%",
+        "_",
+        "\\",
+        "from:",
+        "to:",
+        "bcc:",
+        "addressed:",
+        "subject:",
+        "header:",
+        "X-A:",
+        "message-id:",
+        "tag:",
+        "inbox:",
+        "user:",
+        "listener:",
+        "1025",
+        "is:unread",
+        "has:inline",
+        "larger:1K",
+        "after:3d",
+        "before:2026-11-30",
+        "bob@example.com",
+        "@",
+        ".",
+        "é",
+        "\u{E000}",
+        "\u{3000}",
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EventBus::new();
+    let mut rx = bus.subscribe();
+    let store = Store::open(dir.path(), bus, StoreOptions::default()).expect("store");
+    let id = seed(
+        &store,
+        Seed {
+            raw: M1.into(),
+            ..Seed::default()
+        },
+    )
+    .await;
+    seed(
+        &store,
+        Seed {
+            raw: m2(),
+            ..Seed::default()
+        },
+    )
+    .await;
+    let last = seed(
+        &store,
+        Seed {
+            raw: M3.into(),
+            ..Seed::default()
+        },
+    )
+    .await;
+    indexed(&mut rx, last).await;
+    tag(&store, vec![id], vec!["a".into()], vec![])
+        .await
+        .expect("tag");
+    let mut seed_n: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed_n ^= seed_n << 13;
+        seed_n ^= seed_n >> 7;
+        seed_n ^= seed_n << 17;
+        seed_n
+    };
+    let mut ran = 0;
+    for _ in 0..3000 {
+        let len = 1 + (next() % 8) as usize;
+        let mut q = String::new();
+        for _ in 0..len {
+            q.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+            if next() % 3 == 0 {
+                q.push(' ');
+            }
+        }
+        if crate::search::parse(&q).is_err() {
+            continue;
+        }
+        ran += 1;
+        let page = list(
+            &store,
+            ListQuery {
+                query: q.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{q:?} parses but does not run: {e}"));
+        let c = count(&store, MessageFilter::query(q.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{q:?} parses but does not count: {e}"));
+        assert_eq!(c.total, page.total, "{q:?}");
+        assert!(page.total <= 3, "{q:?}");
+    }
+    assert!(
+        ran > 500,
+        "the generator mostly makes valid queries ({ran} ran)"
+    );
+}
