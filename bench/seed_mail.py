@@ -30,7 +30,44 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
+COMMON = ("the of and to a in is you that it for on with as are this be at your from or "
+          "have by not we an will can all please our if more here has was one about".split())
+SYLLABLES = ("ka lo mi ne ru sa ti vo be da fe gi ho ju ke la mo ni pa qu re si to ul "
+             "va we xi yo za ar en is on ur al el il ol st tr pl gr br").split()
+
+
+def vocabulary(n=6000):
+    """Pseudo-words with a Zipf-like use: a few common, most rare, as in real text."""
+    rng = random.Random(7)
+    seen, out = set(), []
+    while len(out) < n:
+        w = "".join(rng.choice(SYLLABLES) for _ in range(rng.randrange(2, 5)))
+        if w not in seen:
+            seen.add(w)
+            out.append(w)
+    return out
+
+
+VOCAB = vocabulary()
+CUM_WEIGHTS = list(__import__('itertools').accumulate(1.0 / (rank + 1) for rank in range(len(VOCAB))))
+
+
 def words(rng, n):
+    """Mostly common glue and long-tail vocabulary; topic words are rarer, as in real mail."""
+    out = []
+    picks = rng.choices(VOCAB, cum_weights=CUM_WEIGHTS, k=n)
+    for k in range(n):
+        r = rng.random()
+        if r < 0.35:
+            out.append(rng.choice(COMMON))
+        elif r < 0.37:
+            out.append(rng.choice(WORDS))
+        else:
+            out.append(picks[k])
+    return " ".join(out)
+
+
+def topic(rng, n):
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
@@ -53,7 +90,7 @@ def make(rng, i, threads):
         rcpts.append(f"audit{rng.randrange(10)}@hidden.test")  # Bcc: envelope only
     kind = rng.random()
     cjk = rng.random() < 0.12
-    subject = (rng.choice(CJK) + " " + str(i)) if cjk else f"{words(rng, 4).capitalize()} #{i}"
+    subject = (rng.choice(CJK) + " " + str(i)) if cjk else f"{topic(rng, 2).capitalize()} {words(rng, 2)} #{i}"
     thread = None
     if rng.random() < 0.25 and threads:
         thread = rng.choice(threads)
@@ -90,7 +127,7 @@ def make(rng, i, threads):
             ext = rng.choice(["pdf", "csv", "png"])
             fname = f"{rng.choice(['invoice', 'report', 'export', 'photo'])}-{i}-{k}.{ext}"
             size = rng.randrange(2_000, 60_000)
-            data = PNG if ext == "png" else bytes(rng.getrandbits(8) for _ in range(size // 16)) * 16
+            data = PNG if ext == "png" else rng.randbytes(size)
             maintype, subtype = {"pdf": ("application", "pdf"), "csv": ("text", "csv"),
                                  "png": ("image", "png")}[ext]
             if maintype == "text":

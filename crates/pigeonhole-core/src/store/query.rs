@@ -81,19 +81,20 @@ impl Store {
     /// How many messages a filter matches, and how many of those are unread.
     pub(crate) fn count(&self, filter: &Filter) -> Result<Counts> {
         self.read(|c| {
-            Ok(c.query_row(
+            // Unread ones are found from the unread index (`messages_unread`), then checked
+            // against the filter; the total comes from the index alone for text queries.
+            let unread: i64 = c.query_row(
                 &format!(
-                    "SELECT COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM messages m WHERE {}",
+                    "SELECT COUNT(*) FROM messages m WHERE m.read = 0 AND ({})",
                     filter.sql
                 ),
                 params_from_iter(filter.args.iter()),
-                |r| {
-                    Ok(Counts {
-                        total: r.get::<_, i64>(0)? as u64,
-                        unread: r.get::<_, i64>(1)? as u64,
-                    })
-                },
-            )?)
+                |r| r.get(0),
+            )?;
+            Ok(Counts {
+                total: total(c, filter)?,
+                unread: unread as u64,
+            })
         })
     }
 
@@ -183,45 +184,64 @@ impl Store {
     /// more than the default one.
     pub(crate) fn inboxes(&self) -> Result<Vec<Inbox>> {
         self.read(|c| {
-            let mut out = Vec::new();
-            let kinds = [
-                (
-                    InboxKind::Recipient,
-                    "SELECT r.address, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM recipients r
-                     JOIN messages m ON m.id = r.message_id GROUP BY r.address ORDER BY r.address",
-                ),
-                (
-                    InboxKind::User,
-                    "SELECT auth_user, COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages
-                     WHERE auth_user IS NOT NULL GROUP BY auth_user ORDER BY auth_user",
-                ),
-                (
-                    InboxKind::Listener,
-                    "SELECT listener, COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages
-                     GROUP BY listener ORDER BY listener",
-                ),
-                (
-                    InboxKind::Tag,
-                    "SELECT t.tag, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM message_tags t
-                     JOIN messages m ON m.id = t.message_id GROUP BY t.tag ORDER BY t.tag",
-                ),
-            ];
-            for (kind, sql) in kinds {
-                let mut stmt = c.prepare_cached(sql)?;
-                let rows = stmt.query_map([], |r| {
+            let inbox = |kind| {
+                move |r: &Row| {
                     Ok(Inbox {
                         kind,
                         key: r.get(0)?,
                         total: r.get::<_, i64>(1)? as u64,
                         unread: r.get::<_, i64>(2)? as u64,
                     })
-                })?;
-                let mut found: Vec<Inbox> = rows.collect::<rusqlite::Result<_>>()?;
-                if kind == InboxKind::Listener && found.len() == 1 && found[0].key == "default" {
-                    found.clear();
                 }
-                out.extend(found);
+            };
+            // One covering index (`recipients_inbox`): no message row is visited.
+            let mut out: Vec<Inbox> = c
+                .prepare_cached(
+                    "SELECT address, COUNT(*), COALESCE(SUM(read = 0), 0) FROM recipients
+                     GROUP BY address ORDER BY address",
+                )?
+                .query_map([], inbox(InboxKind::Recipient))?
+                .collect::<rusqlite::Result<_>>()?;
+            // Users and listeners from one pass over the messages.
+            let mut users: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+            let mut listeners: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+            let mut stmt = c.prepare_cached(
+                "SELECT auth_user, listener, COUNT(*), COALESCE(SUM(read = 0), 0) FROM messages
+                 GROUP BY auth_user, listener",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let (total, unread) = (r.get::<_, i64>(2)? as u64, r.get::<_, i64>(3)? as u64);
+                let add = |map: &mut std::collections::BTreeMap<String, (u64, u64)>, key| {
+                    let e = map.entry(key).or_insert((0, 0));
+                    e.0 += total;
+                    e.1 += unread;
+                };
+                if let Some(user) = r.get::<_, Option<String>>(0)? {
+                    add(&mut users, user);
+                }
+                add(&mut listeners, r.get::<_, String>(1)?);
             }
+            let only_default = listeners.len() == 1 && listeners.contains_key("default");
+            for (kind, map) in [(InboxKind::User, users), (InboxKind::Listener, listeners)] {
+                if kind == InboxKind::Listener && only_default {
+                    continue;
+                }
+                out.extend(map.into_iter().map(|(key, (total, unread))| Inbox {
+                    kind,
+                    key,
+                    total,
+                    unread,
+                }));
+            }
+            out.extend(
+                c.prepare_cached(
+                    "SELECT t.tag, COUNT(*), COALESCE(SUM(m.read = 0), 0) FROM message_tags t
+                     JOIN messages m ON m.id = t.message_id GROUP BY t.tag ORDER BY t.tag",
+                )?
+                .query_map([], inbox(InboxKind::Tag))?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            );
             Ok(out)
         })
     }
@@ -351,19 +371,56 @@ fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
 }
 
 fn list(c: &Connection, filter: &Filter, offset: u64, limit: u64) -> Result<MessagePage> {
-    let total: i64 = c.query_row(
-        &format!("SELECT COUNT(*) FROM messages m WHERE {}", filter.sql),
-        params_from_iter(filter.args.iter()),
-        |r| r.get(0),
-    )?;
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {limit} OFFSET {offset}",
-        filter.sql
-    ))?;
-    let rows = stmt.query_map(params_from_iter(filter.args.iter()), summary_from_row)?;
+    let messages = match &filter.fts {
+        // A text-only query: the newest matches straight from the index (FTS5 walks its
+        // lists backwards), then their rows. Deletes remove index rows in the same commit.
+        Some(fts) => {
+            let mut stmt = c.prepare_cached(
+                "SELECT rowid FROM message_text WHERE message_text MATCH ?1
+                 ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
+            )?;
+            let ids: Vec<i64> = stmt
+                .query_map(rusqlite::params![fts, limit as i64, offset as i64], |r| {
+                    r.get(0)
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            summaries(c, &ids)?
+        }
+        None => {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE {} ORDER BY m.id DESC LIMIT {limit} OFFSET {offset}",
+                filter.sql
+            ))?;
+            let rows = stmt.query_map(params_from_iter(filter.args.iter()), summary_from_row)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        }
+    };
+    // A first page that is not full is every match: no need to count them again.
+    let total = if offset == 0 && (messages.len() as u64) < limit {
+        messages.len() as u64
+    } else {
+        total(c, filter)?
+    };
     Ok(MessagePage {
-        total: total as u64,
+        total,
         offset,
-        messages: rows.collect::<rusqlite::Result<_>>()?,
+        messages,
     })
+}
+
+/// How many messages a filter matches.
+fn total(c: &Connection, filter: &Filter) -> Result<u64> {
+    let n: i64 = match &filter.fts {
+        Some(fts) => c.query_row(
+            "SELECT COUNT(*) FROM message_text WHERE message_text MATCH ?1",
+            [fts],
+            |r| r.get(0),
+        )?,
+        None => c.query_row(
+            &format!("SELECT COUNT(*) FROM messages m WHERE {}", filter.sql),
+            params_from_iter(filter.args.iter()),
+            |r| r.get(0),
+        )?,
+    };
+    Ok(n as u64)
 }

@@ -55,6 +55,9 @@ impl Clock {
 pub(crate) struct Filter {
     pub sql: String,
     pub args: Vec<Value>,
+    /// When the whole filter is one full-text query: that query, so a list can be read
+    /// straight from the index, newest first, and counted there, without visiting messages.
+    pub fts: Option<String>,
 }
 
 impl Filter {
@@ -62,6 +65,7 @@ impl Filter {
         Filter {
             sql: "1".into(),
             args: Vec::new(),
+            fts: None,
         }
     }
 
@@ -81,8 +85,13 @@ impl Filter {
             (Some(e), Some(i)) => Expr::And(vec![i, e]),
         };
         let c = Compiler { clock: *clock };
-        let Sql(sql, args) = c.piece(&expr).into_sql();
-        Filter { sql, args }
+        let piece = c.piece(&expr);
+        let fts = match &piece {
+            Piece::Fts(m) => Some(m.clone()),
+            Piece::Sql(_) => None,
+        };
+        let Sql(sql, args) = piece.into_sql();
+        Filter { sql, args, fts }
     }
 }
 

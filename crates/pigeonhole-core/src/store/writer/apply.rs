@@ -52,18 +52,12 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             Ok(Outcome::Cleared)
         }
         Op::MarkRead { ids, read, .. } => {
-            let mut stmt = tx.prepare_cached("UPDATE messages SET read = ?2 WHERE id = ?1")?;
-            for id in ids.iter() {
-                stmt.execute(params![id, *read])?;
-            }
+            mark(tx, ids, *read)?;
             Ok(Outcome::Read(ids.clone(), *read))
         }
         Op::MarkMatching { filter, read, .. } => {
             let ids = matching(tx, filter, if *read { "m.read = 0" } else { "m.read = 1" })?;
-            let mut stmt = tx.prepare_cached("UPDATE messages SET read = ?2 WHERE id = ?1")?;
-            for id in &ids {
-                stmt.execute(params![id, *read])?;
-            }
+            mark(tx, &ids, *read)?;
             Ok(Outcome::Read(ids, *read))
         }
         Op::Tag {
@@ -101,6 +95,17 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             |r| r.get(0),
         )?)),
     }
+}
+
+/// Sets the read flag on the messages and on their recipient rows (the sidebar's counts).
+fn mark(tx: &Transaction, ids: &[i64], read: bool) -> rusqlite::Result<()> {
+    let mut msg = tx.prepare_cached("UPDATE messages SET read = ?2 WHERE id = ?1")?;
+    let mut rcpt = tx.prepare_cached("UPDATE recipients SET read = ?2 WHERE message_id = ?1")?;
+    for id in ids {
+        msg.execute(params![id, read])?;
+        rcpt.execute(params![id, read])?;
+    }
+    Ok(())
 }
 
 /// Deletes these messages; returns the ids that existed.
