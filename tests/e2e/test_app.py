@@ -399,3 +399,115 @@ def test_a_long_tls_cipher_in_the_facts_grid_is_not_clipped(app):
     app.wait().until(lambda d: "TLS13_" in text(app.find("fact-tls")), "the cipher is shown")
     for testid in ["fact-tls", "fact-ehlo", "fact-started", "fact-ended", "fact-peer"]:
         unclipped(testid)
+
+
+def search_for(app, text: str):
+    """Types into the search box (as a person does, key by key) and presses Enter."""
+    box = app.find("search-input")
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+    return box
+
+
+def row_subjects(app) -> list[str]:
+    """The listed subjects, top first, read in one go (rows are replaced as the list updates)."""
+    return app.driver.execute_script(
+        "return [...document.querySelectorAll('[data-testid=message-row] [data-testid=message-subject]')]"
+        ".map(e => e.textContent);")
+
+
+def test_typing_a_query_filters_the_list(app):
+    send(app.port, "Invoice 42 is ready", sender="billing@acme.test")
+    send(app.port, "Welcome aboard")
+    send(app.port, "Your invoice was paid")
+    app.wait_rows(3)
+    search_for(app, "subject:invoice -paid")
+    app.wait().until(lambda d: row_subjects(app) == ["Invoice 42 is ready"],
+                     "only the unpaid invoice matches")
+    summary = text(app.find("list-summary"))
+    assert "matching" in summary and "subject:invoice -paid" in summary, f"the list says what it matches: {summary!r}"
+    search_for(app, "from:billing@acme.test OR welcome")
+    app.wait().until(lambda d: sorted(row_subjects(app)) == ["Invoice 42 is ready", "Welcome aboard"],
+                     "OR and a whole address")
+
+
+def test_a_malformed_query_is_shown_next_to_the_box_and_the_list_stays(app):
+    send(app.port, "Keep showing me")
+    send(app.port, "And me")
+    app.wait_rows(2)
+    box = search_for(app, "invoice nope:x")
+    err = app.wait_for("query-error")
+    message = text(app.find("query-error-message"))
+    assert 'unknown operator "nope:"' in message, f"core's sentence is shown: {message!r}"
+    assert text(app.find("query-error-span")) == "nope:", "the operator is the marked part"
+    assert err.get_attribute("data-pos") == "8", "at core's position"
+    assert box.get_attribute("aria-invalid") == "true", "the box is marked invalid"
+    # Right under the box: the error's top is within a few pixels of the toolbar's bottom.
+    gap = app.driver.execute_script(
+        "const b = arguments[0].getBoundingClientRect(), e = arguments[1].getBoundingClientRect();"
+        "return [e.top - b.bottom, e.left < b.right && e.right > b.left];", box, err)
+    assert gap[0] < 20 and gap[1], f"the error sits right under the search box: {gap}"
+    assert len(app.rows()) == 2, "the last results stay instead of an empty list"
+    assert app.find("message-list").get_attribute("data-stale") == "true", "and are marked stale"
+    assert not app.find_all("list-empty"), "nothing says there is no mail"
+    assert not app.find_all("toast"), "the error is not a toast"
+    box.send_keys(Keys.END)
+    for _ in range(len("nope:x")):
+        box.send_keys(Keys.BACKSPACE)
+    app.wait().until(lambda d: not app.find_all("query-error"), "the error goes as soon as the text parses")
+
+
+def test_a_recipient_inbox_shows_only_its_mail(app):
+    send(app.port, "For Alice", to=("alice@example.com",))
+    send(app.port, "For Bob", to=("bob@example.com",))
+    send(app.port, "For both", to=("alice@example.com", "bob@example.com"))
+    app.wait_rows(3)
+
+    def inbox(key):
+        return next((i for i in app.find_all("nav-inbox")
+                     if i.get_attribute("data-kind") == "recipient" and i.get_attribute("data-key") == key), None)
+
+    alice = app.wait().until(lambda d: inbox("alice@example.com"), "an inbox for alice")
+    headings = [text(h) for h in app.find_all("nav-group-heading")]
+    assert headings[0] == "Recipients", f"the recipients group comes first: {headings}"
+    alice.click()
+    app.wait().until(lambda d: sorted(row_subjects(app)) == ["For Alice", "For both"], "only alice's mail")
+    send(app.port, "Bob again", to=("bob@example.com",))
+    send(app.port, "Alice again", to=("alice@example.com",))
+    app.wait().until(lambda d: row_subjects(app)[:1] == ["Alice again"], "new mail for alice appears live")
+    assert "Bob again" not in row_subjects(app), "mail for bob does not"
+    app.find("nav-all").click()
+    app.wait_rows(5)
+
+
+def test_a_pinned_message_survives_clear_all(app):
+    send(app.port, "Pin me")
+    send(app.port, "Let me go")
+    app.wait_rows(2)
+    open_row(app, "Pin me")
+    app.find("pin-button").click()
+    app.wait().until(lambda d: app.find("pin-button").get_attribute("aria-pressed") == "true", "the button says pinned")
+    app.wait().until(lambda d: any(r.get_attribute("data-pinned") == "true" and "Pin me" in r.text for r in app.rows()),
+                     "the row is marked pinned")
+    app.find("clear-all-button").click()
+    dialog = app.wait().until(lambda d: d.find_element(By.CSS_SELECTOR, '[role="alertdialog"]'))
+    assert "1 pinned message is kept" in text(dialog), f"the confirmation says the pin is kept: {text(dialog)!r}"
+    app.find("confirm-button").click()
+    app.wait().until(lambda d: row_subjects(app) == ["Pin me"], "only the pinned message is left")
+    subjects = [m["subject"] for m in app.stored()]
+    assert subjects == ["Pin me"], f"the store kept only the pinned message: {subjects}"
+
+
+def test_mail_sent_after_a_search_was_typed_appears_in_the_filtered_list(app):
+    send(app.port, "Something else")
+    app.wait_rows(1)
+    search_for(app, "subject:latecomer")
+    app.wait().until(lambda d: app.find_all("list-empty"), "nothing matches yet")
+    send(app.port, "Not this one either")
+    send(app.port, "The latecomer arrives")
+    app.wait().until(lambda d: row_subjects(app) == ["The latecomer arrives"],
+                     "the matching message appears without a reload")
+    assert app.find("search-input").get_attribute("value") == "subject:latecomer", "the search is still there"
