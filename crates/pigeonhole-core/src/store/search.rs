@@ -10,7 +10,9 @@
 use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, TimeZone, Utc};
 use rusqlite::types::Value;
 
-use crate::message::index::{address_key, header_token, tokens};
+use crate::message::index::{
+    address_key, attachment_facet, header_token, inline_facet, listener_facet, tokens, user_facet,
+};
 use crate::message::normalize_tag;
 use crate::model::{InboxKey, InboxKind};
 use crate::search::{DateValue, Expr, Flag, Has, Query, Term, TextField};
@@ -248,33 +250,27 @@ impl Compiler {
                 "m.id IN (SELECT message_id FROM recipients WHERE address = ?)".into(),
                 vec![address.trim().to_string().into()],
             )),
-            Term::User(user) => Piece::Sql(Sql::with(
-                "COALESCE(m.auth_user, '') = ? COLLATE NOCASE".into(),
-                vec![user.clone().into()],
-            )),
+            Term::User(user) => facet(&user_facet(user)),
             Term::Listener(name) => {
-                let mut s = Sql::with(
-                    "m.listener = ? COLLATE NOCASE".into(),
-                    vec![name.clone().into()],
-                );
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_digit()) {
-                    s.0.push_str(
-                        " OR m.session_id IN (SELECT id FROM sessions WHERE local LIKE ?)",
-                    );
-                    s.1.push(format!("%:{name}").into());
+                let by_name = facet(&listener_facet(name));
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_digit()) {
+                    return by_name;
                 }
-                Piece::Sql(s)
+                // A port: the sessions that came in on it.
+                let port = Sql::with(
+                    "m.session_id IN (SELECT id FROM sessions WHERE local LIKE ?)".into(),
+                    vec![format!("%:{name}").into()],
+                );
+                Piece::Sql(Sql::join(vec![by_name.into_sql(), port], " OR "))
             }
             Term::Is(flag) => Piece::Sql(Sql::fixed(match flag {
                 Flag::Read => "m.read = 1",
                 Flag::Unread => "m.read = 0",
                 Flag::Pinned => "m.pinned = 1",
-                Flag::Tagged => "EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id)",
+                Flag::Tagged => "m.id IN (SELECT message_id FROM message_tags)",
             })),
-            Term::Has(has) => Piece::Sql(Sql::fixed(match has {
-                Has::Attachment => "m.has_attachments = 1",
-                Has::Inline => "m.has_inline = 1",
-            })),
+            Term::Has(Has::Attachment) => facet(&attachment_facet()),
+            Term::Has(Has::Inline) => facet(&inline_facet()),
             Term::Size { larger, bytes } => Piece::Sql(Sql::with(
                 format!("m.size {} ?", if *larger { ">" } else { "<" }),
                 vec![i64::try_from(*bytes).unwrap_or(i64::MAX).into()],
@@ -364,6 +360,14 @@ impl Compiler {
             fts_phrase(&words, !phrase && !last_cjk)
         ))
     }
+}
+
+/// A facet token (`message::index`): one exact word in the `facets` column.
+fn facet(token: &str) -> Piece {
+    Piece::Fts(format!(
+        "{{facets}} : {}",
+        fts_phrase(&[token.to_string()], false)
+    ))
 }
 
 /// Messages with exactly this address (or message id) in one of these roles.

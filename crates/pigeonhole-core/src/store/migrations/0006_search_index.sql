@@ -6,11 +6,12 @@ DROP TRIGGER messages_fts_delete;
 DROP TABLE messages_fts;
 
 -- Words, by role. CJK characters are indexed one per token (`message::index`), headers
--- as marked words. Contentless: the words are not stored twice.
+-- as marked words, and what never changes about a message (attachment, AUTH user,
+-- listener) as facet tokens. Contentless: the words are not stored twice.
 -- Prefix indexes for 2 and 3 characters: the search box searches as you type, and `re`
 -- alone would otherwise merge the lists of every word starting with it.
 CREATE VIRTUAL TABLE message_text USING fts5(
-    subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers,
+    subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers, facets,
     content = '', contentless_delete = 1, prefix = '2 3',
     tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mc Mn'"
 );

@@ -7,7 +7,7 @@ use rusqlite::{params, params_from_iter, Transaction};
 
 use super::Writer;
 use crate::event::Event;
-use crate::message::index::{address_key, cjk_spaced};
+use crate::message::index::{address_key, cjk_spaced, facet_text};
 use crate::message::Parsed;
 use crate::model::{Address, Envelope, Recipient};
 use crate::store::search::{Filter, BCC, CC, FROM, MAIL_FROM, MESSAGE_ID, RCPT_TO, REPLY_TO, TO};
@@ -26,8 +26,8 @@ const REBUILD_STEP: i64 = 200;
 /// A committed message waiting for the index.
 pub(super) struct IndexRow {
     id: i64,
-    /// subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers
-    text: [String; 9],
+    /// subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers, facets
+    text: [String; 10],
     /// (lowercased address, role)
     addresses: Vec<(String, i64)>,
     /// Set when the row replaces what may already be indexed (a rebuild).
@@ -54,7 +54,19 @@ fn names(list: &[&Address]) -> String {
 }
 
 impl IndexRow {
-    pub(super) fn new(id: i64, envelope: &Envelope, parsed: Parsed) -> IndexRow {
+    pub(super) fn new(
+        id: i64,
+        envelope: &Envelope,
+        parsed: Parsed,
+        auth_user: Option<&str>,
+        listener: &str,
+    ) -> IndexRow {
+        let facets = facet_text(
+            parsed.has_attachments,
+            parsed.has_inline,
+            auth_user,
+            listener,
+        );
         let mut addresses: Vec<(String, i64)> = Vec::new();
         let mut add = |a: &str, role: i64| {
             if !a.trim().is_empty() {
@@ -117,6 +129,7 @@ impl IndexRow {
                 cjk_spaced(&parsed.body_text).into_owned(),
                 cjk_spaced(&parsed.attachment_names.join(" ")).into_owned(),
                 parsed.header_text,
+                facets,
             ],
             addresses,
             rebuild: None,
@@ -143,12 +156,12 @@ fn insert(tx: &Transaction, r: &IndexRow) -> rusqlite::Result<()> {
         }
     }
     tx.prepare_cached(
-        "INSERT INTO message_text (rowid, subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO message_text (rowid, subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers, facets)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         r.id, r.text[0], r.text[1], r.text[2], r.text[3], r.text[4], r.text[5], r.text[6],
-        r.text[7], r.text[8]
+        r.text[7], r.text[8], r.text[9]
     ])?;
     let mut addr = tx.prepare_cached(
         "INSERT OR IGNORE INTO message_addresses (address, role, message_id) VALUES (?1, ?2, ?3)",
@@ -280,7 +293,7 @@ impl Writer {
         };
         let result = (|| -> rusqlite::Result<Vec<IndexRow>> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT m.id, m.mail_from, m.rcpt_to, r.raw FROM messages m
+                "SELECT m.id, m.mail_from, m.rcpt_to, r.raw, m.auth_user, m.listener FROM messages m
                  JOIN message_raw r ON r.message_id = m.id
                  WHERE m.id > ?1 AND m.id <= ?2 ORDER BY m.id LIMIT ?3",
             )?;
@@ -300,7 +313,9 @@ impl Writer {
                     has_inline: parsed.has_inline,
                     tags: crate::message::tags_for(&envelope, &parsed),
                 };
-                let mut r = IndexRow::new(id, &envelope, parsed);
+                let user: Option<String> = row.get(4)?;
+                let listener: String = row.get(5)?;
+                let mut r = IndexRow::new(id, &envelope, parsed, user.as_deref(), &listener);
                 r.rebuild = Some(rebuilt);
                 found.push(r);
             }

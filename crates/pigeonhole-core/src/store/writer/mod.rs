@@ -337,7 +337,20 @@ impl Writer {
             (Op::Deliver { done, msg }, Ok(Outcome::Delivered(id, summary))) => {
                 let _ = done.send(Ok(id));
                 self.bus.publish(Event::MessageReceived(summary));
-                self.queue_index(IndexRow::new(id, &msg.envelope, msg.parsed));
+                let NewMessage {
+                    envelope,
+                    parsed,
+                    auth_user,
+                    listener,
+                    ..
+                } = *msg;
+                self.queue_index(IndexRow::new(
+                    id,
+                    &envelope,
+                    parsed,
+                    auth_user.as_deref(),
+                    &listener,
+                ));
             }
             (Op::Deliver { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
