@@ -3,16 +3,20 @@
 #
 # Runs the already-built app (target/release/pigeonhole-desktop; this script never builds)
 # on its own X display, D-Bus session and notification daemon, with a throwaway data dir,
-# sends it a realistic mix of mail with Python's smtplib, clicks through the UI with
-# xdotool and captures the window with ImageMagick.
+# sends it a realistic mix of mail with Python's smtplib (tags from X-Tags and a plus
+# address, two messages over AUTH, one on a second, named listener, a CJK subject), pins
+# one with the CLI, clicks through the UI with xdotool (and types two searches) and
+# captures the window with ImageMagick.
 #
 # Needs: Xvfb, dbus-run-session, dunst (+dunstctl), xdotool, ImageMagick, python3, ss, and
-# fonts (fonts-noto-color-emoji for the emoji in subjects).
+# fonts (fonts-noto-color-emoji for the emoji in subjects, fonts-wqy-microhei for CJK).
 #
 # Environment:
 #   DISPLAY_NUM  X display to use (default 98; the end-to-end tests use 99)
 #   SMTP_PORT    port the app listens on (default 2526, so it never clashes with 1025)
+#   STAGING_PORT port of the named listener "staging" (default SMTP_PORT + 1)
 #   APP          the app binary (default target/release/pigeonhole-desktop)
+#   CLI          the headless binary, to pin a message (default target/release/pigeonhole)
 #   OUT          where the PNGs go (default docs/)
 #   KEEP=1       keep the temp dir (full-screen captures, logs) for debugging
 #
@@ -23,7 +27,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DISPLAY_NUM="${DISPLAY_NUM:-98}"
 SMTP_PORT="${SMTP_PORT:-2526}"
+STAGING_PORT="${STAGING_PORT:-$((SMTP_PORT + 1))}"
 APP="${APP:-$ROOT/target/release/pigeonhole-desktop}"
+CLI="${CLI:-$ROOT/target/release/pigeonhole}"
 OUT="${OUT:-$ROOT/docs}"
 WORK="$(mktemp -d /tmp/pigeonhole-shots.XXXXXX)"
 export DISPLAY=":$DISPLAY_NUM"
@@ -33,8 +39,12 @@ XVFB_PID="" SESSION_PID=""
 
 log() { printf '[screenshots] %s\n' "$*" >&2; }
 
-for tool in Xvfb dbus-run-session dunst dunstctl xdotool import convert python3 ss; do
+for tool in Xvfb dbus-run-session dunst dunstctl xdotool import convert python3 ss fc-list; do
   command -v "$tool" >/dev/null || { log "needs $tool (see Needs: at the top of this script)"; exit 1; }
+done
+[[ -x "$CLI" ]] || { log "needs $CLI (cargo build --release -p pigeonhole-cli)"; exit 1; }
+for font in "Noto Color Emoji" "WenQuanYi Micro Hei"; do
+  fc-list : family | grep -i "$font" >/dev/null || { log "needs the font $font (fonts-noto-color-emoji, fonts-wqy-microhei)"; exit 1; }
 done
 
 stop_app() {
@@ -72,9 +82,11 @@ wait_for_binary() {
   log "no usable $APP"; exit 1
 }
 
-if ss -Hltn "sport = :$SMTP_PORT" | grep -q LISTEN; then
-  log "port $SMTP_PORT is already in use; set SMTP_PORT"; exit 1
-fi
+for port in "$SMTP_PORT" "$STAGING_PORT"; do
+  if ss -Hltn "sport = :$port" | grep -q LISTEN; then
+    log "port $port is already in use; set SMTP_PORT / STAGING_PORT"; exit 1
+  fi
+done
 
 # --- X server ------------------------------------------------------------------------------
 if [[ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ]]; then
@@ -113,9 +125,10 @@ chmod +x "$WORK/inner.sh"
 DATA="$WORK/data"
 mkdir -p "$DATA"
 
+# A second, named listener, so the sidebar has a Listeners group.
 write_settings() { # theme
   cat >"$DATA/settings.json" <<JSON
-{"engine":{"smtp_addr":"127.0.0.1:$SMTP_PORT"},"ui":{"theme":"$1"}}
+{"engine":{"smtp_addr":"127.0.0.1:$SMTP_PORT","listeners":[{"name":"staging","smtp":"127.0.0.1:$STAGING_PORT"}]},"ui":{"theme":"$1"}}
 JSON
 }
 
@@ -162,6 +175,17 @@ window_geometry() {
 click() {
   xdotool mousemove --window "$WIN" "$1" "$2" click 1
   sleep "${3:-1}"
+}
+
+# Types a query into the search box (at the top of the list) and presses Enter. Keys go
+# to the window under the pointer (no window manager; WebKit ignores synthetic events sent
+# with --window).
+search() {
+  click 350 22 0.5
+  xdotool key ctrl+a BackSpace
+  xdotool type --delay 30 "$1"
+  xdotool key Return
+  sleep 1.5
 }
 
 # Capture the window into $OUT/$1.
@@ -245,7 +269,8 @@ def cron_report():
 
 
 def password_reset():
-    m = base("Acme Accounts <no-reply@acme.test>", "alice@example.com", "Reset your Acme password")
+    m = base("Acme Accounts <no-reply@acme.test>", "alice@example.com", "Reset your Acme password",
+             X_Tags="auth")
     link = "https://app.acme.test/reset?token=7f3e9c2ab1d84e0f"
     m.set_content(f"Hi Alice,\n\nSomeone (hopefully you) asked to reset the password for your Acme account.\n\n"
                   f"Reset it here: {link}\n\nThis link expires in 30 minutes. If you didn't ask, ignore this email.\n\n- The Acme team\n")
@@ -261,8 +286,8 @@ def password_reset():
 
 
 def invoice():
-    m = base("Northwind Billing <billing@northwind.test>", "accounts@example.com",
-             "Your invoice INV-2024-0042 for March 2024")
+    m = base("Northwind Billing <billing@northwind.test>", "ops@example.com",
+             "Your invoice INV-2024-0042 for March 2024", X_Tags="billing")
     m.set_content("Hello,\n\nThanks for your business. Your invoice INV-2024-0042 is attached.\n\n"
                   "  Pro plan (March 2024)   EUR 49.00\n  VAT 19%                 EUR  9.31\n"
                   "  Total due               EUR 58.31\n\nPayment is due by 28 March 2024.\n\nNorthwind Hosting\n")
@@ -278,9 +303,9 @@ def invoice():
 
 
 def github():
-    m = base("Mona Lisa <notifications@git.example>", "you@example.com",
+    m = base("Mona Lisa <notifications@git.example>", "dev-team@example.com",
              "Re: [acme/shop] Checkout fails when the cart has a gift card (Issue #482)",
-             cc="Subscribed <subscribed@noreply.git.example>",
+             cc="ops@example.com",
              List_ID="acme/shop <shop.acme.git.example>",
              List_Unsubscribe="<https://git.example/notifications/unsubscribe/482>",
              X_GitHub_Reason="subscribed")
@@ -297,8 +322,8 @@ def github():
 
 
 def newsletter():
-    m = base("The Pigeon Post <hello@news.pigeonpost.test>", "subscribers@example.com",
-             "The Pigeon Post #37: Spring release, faster search and a new look",
+    m = base("The Pigeon Post <hello@news.pigeonpost.test>", "alice@example.com",
+             "The Pigeon Post #37: Spring release, faster search and a new look", X_Tags="newsletter",
              List_Unsubscribe="<https://news.pigeonpost.test/u/8c1f>")
     m.set_content("The Pigeon Post #37\n\nSpring release is out: faster search, dark mode and a new look.\n\n"
                   "Read online: https://news.pigeonpost.test/issues/37\n")
@@ -341,7 +366,7 @@ def shipping_de():
 
 def meeting_invite():
     m = base("Priya Raman <priya@example.com>", "alice@example.com, bob@example.com",
-             "Invitation: Q2 planning @ Tue 2 Apr 2024 10:00–11:00 (CET)", cc="carol@example.com")
+             "Invitation: Q2 planning @ Tue 2 Apr 2024 10:00–11:00 (CET)", cc="ops@example.com")
     m.set_content("Priya Raman invited you to Q2 planning.\n\nWhen: Tuesday 2 April 2024, 10:00–11:00 CET\n"
                   "Where: Room Ada / https://meet.example.com/q2-planning\n\nAgenda:\n - roadmap review\n - hiring\n - on-call rota\n")
     ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Calendar//EN\r\nMETHOD:REQUEST\r\n"
@@ -354,7 +379,8 @@ def meeting_invite():
 
 
 def signup():
-    m = base("Tiny Tasks <hello@tinytasks.test>", "new.user@example.com", "Confirm your email address")
+    m = base("Tiny Tasks <hello@tinytasks.test>", "new.user+signup@example.com", "Confirm your email address",
+             X_Tags="auth")
     m.set_content("Welcome to Tiny Tasks!\n\nYour confirmation code is 482 913.\n\nOr click: https://tinytasks.test/confirm?c=482913\n")
     m.add_alternative("""<div style="font-family:system-ui,sans-serif;max-width:420px;margin:24px auto;text-align:center">
 <h2 style="color:#0f766e">Welcome to Tiny Tasks!</h2><p>Your confirmation code is</p>
@@ -371,6 +397,14 @@ def deploy():
     return m
 
 
+def order_cn():
+    m = base("京东商城 <noreply@shop.example.cn>", "bob@example.com", "您的订单已发货：预计 3 月 16 日送达",
+             X_Tags="orders")
+    m.set_content("李先生您好，\n\n您的订单 20240314-8812 已于今日发货，承运商：顺丰速运，运单号 SF1234567890。\n"
+                  "预计 3 月 16 日送达。\n\n商品：机械键盘（青轴）× 1    ¥ 399.00\n\n感谢您的惠顾！\n")
+    return m
+
+
 def russian():
     m = base("Ольга Смирнова <olga@example.ru>", "alice@example.com", "Отчёт о продажах за март — итоги")
     m.set_content("Алиса, добрый день!\n\nВо вложении итоги продаж за март: выручка выросла на 12 %,\n"
@@ -378,27 +412,30 @@ def russian():
     return m
 
 
-# (builder, envelope recipients beyond the headers, use STARTTLS+AUTH)
+STAGING = int(sys.argv[5]) if len(sys.argv) > 5 else PORT
+
+# (builder, envelope recipients beyond the headers, use STARTTLS+AUTH, port)
 PLAN = [
-    (cron_report, [], False),
-    (invoice, [], False),
-    (russian, [], False),
-    (meeting_invite, ["dave@example.com"], False),   # dave is a Bcc
-    (deploy, [], False),
-    (shipping_de, [], False),
-    (github, [], False),
-    (signup, [], True),
-    (password_reset, [], True),
-    (newsletter, [], False),
+    (cron_report, [], False, PORT),
+    (invoice, [], False, PORT),
+    (russian, [], False, PORT),
+    (meeting_invite, ["dev-team@example.com"], False, PORT),  # dev-team is a Bcc
+    (deploy, [], False, STAGING),                          # on the named listener "staging"
+    (shipping_de, [], False, PORT),
+    (order_cn, [], False, PORT),
+    (github, [], False, PORT),
+    (signup, [], True, PORT),
+    (password_reset, [], True, PORT),
+    (newsletter, [], False, PORT),
 ]
 
-for build, bcc, secure in PLAN:
+for build, bcc, secure, port in PLAN:
     if ONLY and build.__name__ != ONLY:
         continue
     msg = build()
     rcpts = [a.addr_spec for h in ("To", "Cc") for a in (msg[h].addresses if msg[h] else ())] + bcc
     frm = msg["From"].addresses[0].addr_spec
-    with smtplib.SMTP(HOST, PORT, local_hostname="app-server.local", timeout=10) as s:
+    with smtplib.SMTP(HOST, port, local_hostname="app-server.local", timeout=10) as s:
         if secure:
             s.starttls(context=ssl._create_unverified_context())
             s.login("myapp", "s3cret-app-password")
@@ -419,16 +456,32 @@ log "starting the app (light theme) on :$DISPLAY_NUM, SMTP port $SMTP_PORT"
 start_app light
 shoot screenshot-empty
 
-python3 "$WORK/send_mail.py" 127.0.0.1 "$SMTP_PORT" "$WORK" >&2
-sleep 3 # the UI batches new-message events
+python3 "$WORK/send_mail.py" 127.0.0.1 "$SMTP_PORT" "$WORK" "" "$STAGING_PORT" >&2
+sleep 2 # the UI batches new-message events
+# Pin the invoice with the CLI, beside the running app (which hears of it and reloads).
+invoice_id="$("$CLI" list --data-dir "$DATA" --json --query 'subject:INV-2024-0042' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')"
+"$CLI" pin "$invoice_id" --data-dir "$DATA" >&2
+sleep 2
 
 # Newest first: the newsletter (sent last) is row 1, the password reset row 2.
 click 400 100 2.5          # open the newsletter; HTML tab, remote image blocked, cid banner shown
 shoot screenshot-light
 
 click 400 157 1.5          # the password reset (sent over STARTTLS with AUTH)
-click 981 190 1.5          # its Transcript tab (below the envelope, which has an AUTH row)
+click 993 219 1.5          # its Transcript tab (below the tags and the envelope, which has an AUTH row)
 shoot screenshot-transcript
+
+# Searching: a query with its matches (the pinned invoice open), then a
+# malformed one, whose error core reports with the position of the problem.
+search 'tag:billing OR has:attachment'
+click 400 216 2            # the third match: the pinned invoice
+shoot screenshot-search
+search 'subject:(invoice OR receipt) paid'
+shoot screenshot-query-error
+click 350 22 0.5
+xdotool key ctrl+a BackSpace Escape
+sleep 1
 
 # A client that gets everything wrong: its session is marked in the Sessions view.
 python3 - "$SMTP_PORT" <<'PYBAD'
