@@ -73,11 +73,10 @@ const SUBJECTS = [
 
 const TAGS = ["invoice", "signup", "qa", "password-reset"];
 
-/** What core allows as a tag (message::normalize_tag), lowercased; null when refused. */
+/** A tag as core stores it (message::normalize_tag): whitespace collapsed, lowercased; null when refused. */
 function normalizeTag(tag: string): string | null {
-  const t = tag.trim().toLowerCase();
+  const t = tag.split(/\s+/).filter(Boolean).join(" ").toLowerCase();
   const n = Array.from(t).length;
-  // eslint-disable-next-line no-control-regex
   return n >= 1 && n <= 64 && !/[,\u0000-\u001f\u007f]/.test(t) ? t : null;
 }
 
@@ -140,17 +139,17 @@ export function installMockBackend() {
   // Every kind of inbox, as core lists them: listeners only once mail came in on more than one.
   const inboxes = (): Inbox[] => {
     const map = new Map<string, Inbox>();
-    const count = (m: MessageSummary, kind: InboxKind, key: string) => {
+    const add = (m: MessageSummary, kind: InboxKind, key: string) => {
       const i = map.get(`${kind}\u0000${key}`) ?? { kind, key, total: 0, unread: 0 };
       i.total++;
       if (!m.read) i.unread++;
       map.set(`${kind}\u0000${key}`, i);
     };
     for (const m of messages) {
-      for (const r of new Set(m.rcpt_to)) count(m, "recipient", r);
-      if (m.auth_user) count(m, "user", m.auth_user);
-      count(m, "listener", m.listener);
-      for (const t of m.tags) count(m, "tag", t);
+      for (const r of new Set(m.rcpt_to)) add(m, "recipient", r);
+      if (m.auth_user) add(m, "user", m.auth_user);
+      add(m, "listener", m.listener);
+      for (const t of m.tags) add(m, "tag", t);
     }
     const all = [...map.values()].sort((a, b) => a.key.localeCompare(b.key));
     const listeners = all.filter((i) => i.kind === "listener").length;
