@@ -68,7 +68,7 @@ fn on_menu(app: &AppHandle, event: tauri::menu::MenuEvent) {
         "clear" => {
             let app2 = app.clone();
             app.dialog()
-                .message("Delete every captured message? This cannot be undone.")
+                .message("Delete every captured message except pinned ones? This cannot be undone.")
                 .title("Clear all mail")
                 .kind(MessageDialogKind::Warning)
                 .buttons(MessageDialogButtons::OkCancelCustom(

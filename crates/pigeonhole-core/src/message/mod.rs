@@ -9,7 +9,7 @@ pub use detail::part_bytes;
 pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 
 use chrono::{DateTime, TimeZone, Utc};
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
 use crate::model::Address;
 
@@ -76,7 +76,9 @@ pub(crate) fn is_real_attachment(part: &mail_parser::MessagePart) -> bool {
 
 /// Parses what the list needs. Never fails: unparseable mail gets empty fields.
 pub fn summarize(raw: &[u8]) -> Parsed {
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    // X-Tags is parsed as text, so encoded words (`=?utf-8?b?...?=`) arrive decoded.
+    let parser = MessageParser::default().header_text(HeaderName::Other("X-Tags".into()));
+    let Some(msg) = parser.parse(raw) else {
         return Parsed::default();
     };
     let from = addresses(msg.from()).into_iter().next();
@@ -231,6 +233,14 @@ Content-Disposition: attachment; filename=x.pdf\r\n\
             "cut on a char boundary"
         );
         assert_eq!(snippet_of("  a \n\t b  "), "a b");
+    }
+
+    #[test]
+    fn x_tags_are_decoded_and_split() {
+        let p = summarize(
+            b"X-Tags: =?utf-8?b?5rOo5paH?=, Urgent\r\nX-Tags: later\r\nSubject: t\r\n\r\nx\r\n",
+        );
+        assert_eq!(p.x_tags, ["注文", "urgent", "later"]);
     }
 
     #[test]
