@@ -557,3 +557,63 @@ async fn any_query_that_parses_runs_without_an_sql_or_fts_error() {
         "the generator mostly makes valid queries ({ran} ran)"
     );
 }
+
+/// A value with no words is never "everything": `from:<>` is the null sender, a symbol is
+/// a substring, and a negated index term leaves out what is not indexed yet.
+#[tokio::test]
+async fn wordless_values_and_negations_never_widen_to_everything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EventBus::new();
+    let mut rx = bus.subscribe();
+    let store = Store::open(dir.path(), bus, StoreOptions::default()).expect("store");
+    let bounce = seed(
+        &store,
+        Seed {
+            raw: "Subject: Undeliverable 🎉\r\n\r\nbounced\r\n".into(),
+            mail_from: "",
+            ..Seed::default()
+        },
+    )
+    .await;
+    let normal = seed(
+        &store,
+        Seed {
+            raw: "Subject: hello\r\n\r\nhi\r\n".into(),
+            ..Seed::default()
+        },
+    )
+    .await;
+    indexed(&mut rx, normal).await;
+    assert_eq!(ids_for(&store, "from:<>").await, vec![bounce]);
+    assert_eq!(ids_for(&store, "🎉").await, vec![bounce]);
+    assert_eq!(ids_for(&store, "-🎉").await, vec![normal]);
+    assert_eq!(
+        ids_for(&store, "subject:???").await,
+        Vec::<MessageId>::new()
+    );
+    assert_eq!(ids_for(&store, "to:<>").await, Vec::<MessageId>::new());
+    let deep = format!("{}hello", "-".repeat(1000));
+    assert_eq!(
+        ids_for(&store, &deep).await,
+        vec![normal],
+        "even negations cancel out"
+    );
+
+    // Just after its 250 a message is not in the index yet: "-subject:keep" must not
+    // take it in (a delete by that query would delete it unseen).
+    let fresh = seed(
+        &store,
+        Seed {
+            raw: "Subject: keep me\r\n\r\nx\r\n".into(),
+            ..Seed::default()
+        },
+    )
+    .await;
+    let early = ids_for(&store, "-subject:keep").await;
+    indexed(&mut rx, fresh).await;
+    assert!(
+        !early.contains(&fresh),
+        "an unindexed message matched a negation: {early:?}"
+    );
+    assert_eq!(ids_for(&store, "-subject:keep").await, vec![bounce, normal]);
+}

@@ -418,9 +418,12 @@ impl Config {
         if s.is_empty() {
             return Ok(None);
         }
-        crate::search::parse_duration(s).map(Some).ok_or_else(|| {
-            format!("\"{s}\" is not an age; use a number and s, m, h, d or w, such as 12h or 7d")
-        })
+        crate::search::parse_duration(s)
+            .filter(|d| !d.is_zero())
+            .map(Some)
+            .ok_or_else(|| {
+                format!("\"{s}\" is not an age; use a number above 0 and s, m, h, d or w, such as 12h or 7d")
+            })
     }
 
     /// The tag rules, compiled.

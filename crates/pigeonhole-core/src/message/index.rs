@@ -51,14 +51,17 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
-/// `s` with a space either side of every CJK character (see the module doc).
+/// `s` with a space either side of every CJK character (see the module doc), and our
+/// marker characters taken out, so a message cannot pose as a header or a facet.
 pub fn cjk_spaced(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_cjk) {
+    if !s.chars().any(|c| is_cjk(c) || is_marker(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + s.len() / 2);
     for c in s.chars() {
-        if is_cjk(c) {
+        if is_marker(c) {
+            out.push(' ');
+        } else if is_cjk(c) {
             out.push(' ');
             out.push(c);
             out.push(' ');
@@ -69,10 +72,15 @@ pub fn cjk_spaced(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// True for characters `unicode61` keeps inside a token: letters, digits, marks and
-/// private-use characters; everything else separates tokens.
+fn is_marker(c: char) -> bool {
+    c == HEADER_MARK || c == FACET_MARK
+}
+
+/// True for characters `unicode61` keeps inside a token: letters, digits and marks. Our
+/// marker characters separate words here, so text from a message or a query never holds
+/// one (the index's marked tokens are built by `header_token` and the facet functions).
 fn is_token_char(c: char) -> bool {
-    c.is_alphanumeric() || c == HEADER_MARK || c == FACET_MARK || is_mark(c)
+    c.is_alphanumeric() || is_mark(c)
 }
 
 fn is_mark(c: char) -> bool {
@@ -224,6 +232,19 @@ mod tests {
         assert_eq!(
             text,
             format!("{m}xmailer {m}xmailer Foo {m}xmailer Bar {m}xempty {m}dkimsignature ")
+        );
+    }
+
+    #[test]
+    fn message_text_cannot_carry_a_marker() {
+        let forged = format!("{HEADER_MARK}xmailer {FACET_MARK}hasattachment");
+        assert_eq!(tokens(&forged), ["xmailer", "hasattachment"]);
+        assert!(!cjk_spaced(&forged).contains([HEADER_MARK, FACET_MARK]));
+        let text = header_text([("X-Foo", Cow::Owned(forged))]);
+        assert_eq!(
+            text.matches(HEADER_MARK).count(),
+            3,
+            "only our own markers: {text}"
         );
     }
 

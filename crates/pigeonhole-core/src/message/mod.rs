@@ -9,7 +9,7 @@ pub use detail::part_bytes;
 pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 
 use chrono::{DateTime, TimeZone, Utc};
-use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
 
 use crate::model::Address;
 
@@ -76,9 +76,7 @@ pub(crate) fn is_real_attachment(part: &mail_parser::MessagePart) -> bool {
 
 /// Parses what the list needs. Never fails: unparseable mail gets empty fields.
 pub fn summarize(raw: &[u8]) -> Parsed {
-    // X-Tags is parsed as text, so encoded words (`=?utf-8?b?...?=`) arrive decoded.
-    let parser = MessageParser::default().header_text(HeaderName::Other("X-Tags".into()));
-    let Some(msg) = parser.parse(raw) else {
+    let Some(msg) = MessageParser::default().parse(raw) else {
         return Parsed::default();
     };
     let from = addresses(msg.from()).into_iter().next();
@@ -116,8 +114,10 @@ pub fn summarize(raw: &[u8]) -> Parsed {
     let x_tags = msg
         .header_values("X-Tags")
         .filter_map(|v| v.as_text())
-        .flat_map(|v| v.split(','))
-        .filter_map(normalize_tag)
+        .map(decode_words)
+        .flat_map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|t| normalize_tag(&t))
+        .take(tags::MAX_INGEST_TAGS)
         .collect();
     Parsed {
         from,
@@ -137,6 +137,20 @@ pub fn summarize(raw: &[u8]) -> Parsed {
         header_text,
         x_tags,
     }
+}
+
+/// A header value mail-parser kept raw (an `X-` header) with its RFC 2047 encoded words
+/// (`=?utf-8?b?...?=`) decoded.
+fn decode_words(raw: &str) -> String {
+    if !raw.contains("=?") {
+        return raw.to_string();
+    }
+    let line = format!("{raw}\r\n");
+    mail_parser::parsers::MessageStream::new(line.as_bytes())
+        .parse_unstructured()
+        .as_text()
+        .map(str::to_string)
+        .unwrap_or_else(|| raw.to_string())
 }
 
 /// Text with every run of whitespace removed, to compare two renderings of one body.

@@ -6,6 +6,9 @@ use crate::model::Envelope;
 
 /// Longest tag, in characters.
 pub const MAX_TAG_CHARS: usize = 64;
+/// Most tags a message gets at ingest: a header naming thousands must not become thousands
+/// of rows in the commit a 250 waits for, or thousands of inboxes.
+pub const MAX_INGEST_TAGS: usize = 32;
 
 /// A tag as stored: trimmed, inner whitespace collapsed to one space, lowercased. `None` when
 /// nothing is left, or it is longer than `MAX_TAG_CHARS` or holds a control character or
@@ -44,6 +47,7 @@ pub fn tags_for(envelope: &Envelope, parsed: &Parsed) -> Vec<String> {
     tags.extend(header_rcpts.chain(envelope_rcpts).filter_map(plus_tag));
     tags.sort();
     tags.dedup();
+    tags.truncate(MAX_INGEST_TAGS);
     tags
 }
 

@@ -73,26 +73,31 @@ impl Filter {
 
     /// A query, narrowed to an inbox when one is selected.
     pub fn new(query: &Query, inbox: Option<&InboxKey>, clock: &Clock) -> Filter {
-        let inbox = inbox.map(|i| {
-            Expr::Term(match i.kind {
-                InboxKind::Recipient => Term::Inbox(i.key.clone()),
-                InboxKind::User => Term::User(i.key.clone()),
-                InboxKind::Listener => Term::Listener(i.key.clone()),
-                InboxKind::Tag => Term::Tag(i.key.clone()),
-            })
-        });
-        let expr = match (query.expr.clone(), inbox) {
-            (None, None) => return Filter::all(),
-            (Some(e), None) | (None, Some(e)) => e,
-            (Some(e), Some(i)) => Expr::And(vec![i, e]),
-        };
         let c = Compiler { clock: *clock };
-        let piece = c.piece(&expr);
+        // The sidebar's selection reads the same columns its counts come from, so an inbox
+        // always lists what it counts, indexed yet or not.
+        let inbox = inbox.map(|i| match i.kind {
+            InboxKind::Recipient => c.term(&Term::Inbox(i.key.clone())),
+            InboxKind::Tag => c.term(&Term::Tag(i.key.clone())),
+            InboxKind::User => Piece::Sql(Sql::with(
+                "m.auth_user = ?".into(),
+                vec![i.key.clone().into()],
+            )),
+            InboxKind::Listener => Piece::Sql(Sql::with(
+                "m.listener = ?".into(),
+                vec![i.key.clone().into()],
+            )),
+        });
+        let piece = match (query.expr.as_ref().map(|e| c.piece(e)), inbox) {
+            (None, None) => return Filter::all(),
+            (Some(p), None) | (None, Some(p)) => p,
+            (Some(q), Some(i)) => Piece::Sql(Sql::join(vec![i.into_sql(), q.into_sql()], " AND ")),
+        };
         let fts = match &piece {
             Piece::Fts(m) => Some(m.clone()),
             Piece::Sql(_) => None,
         };
-        let Sql(sql, args) = piece.into_sql();
+        let Sql(sql, args, _) = piece.into_sql();
         Filter { sql, args, fts }
     }
 }
@@ -105,15 +110,23 @@ enum Piece {
     Sql(Sql),
 }
 
-struct Sql(String, Vec<Value>);
+/// SQL text, its arguments, and whether it reads what is filled at index time (the words
+/// and exact-address tables), which a message has only once its batch is indexed.
+struct Sql(String, Vec<Value>, bool);
+
+/// Messages the index holds: at or below the watermark (`meta.fts_upto`). A negated
+/// index term is limited to them, so "does not contain X" never takes in a message merely
+/// because it is not indexed yet (just after its 250, or during a rebuild): a
+/// `delete --query '-subject:keep'` must not delete what it cannot see.
+const INDEXED: &str = "m.id <= (SELECT value FROM meta WHERE key = 'fts_upto')";
 
 impl Sql {
     fn fixed(s: &str) -> Sql {
-        Sql(s.to_string(), Vec::new())
+        Sql(s.to_string(), Vec::new(), false)
     }
 
     fn with(s: String, args: Vec<Value>) -> Sql {
-        Sql(s, args)
+        Sql(s, args, false)
     }
 
     /// The full-text lookup of an FTS5 query.
@@ -121,22 +134,29 @@ impl Sql {
         Sql(
             "m.id IN (SELECT rowid FROM message_text WHERE message_text MATCH ?)".into(),
             vec![Value::Text(m)],
+            true,
         )
     }
 
     fn not(self) -> Sql {
-        Sql(format!("NOT ({})", self.0), self.1)
+        if self.2 {
+            Sql(format!("{INDEXED} AND NOT ({})", self.0), self.1, true)
+        } else {
+            Sql(format!("NOT ({})", self.0), self.1, false)
+        }
     }
 
     /// These joined by `op`, each in parentheses.
     fn join(parts: Vec<Sql>, op: &str) -> Sql {
         let mut args = Vec::new();
         let mut texts = Vec::with_capacity(parts.len());
-        for Sql(s, a) in parts {
+        let mut indexed = false;
+        for Sql(s, a, i) in parts {
             texts.push(format!("({s})"));
             args.extend(a);
+            indexed |= i;
         }
-        Sql(texts.join(op), args)
+        Sql(texts.join(op), args, indexed)
     }
 }
 
@@ -157,7 +177,11 @@ impl Compiler {
     fn piece(&self, e: &Expr) -> Piece {
         match e {
             Expr::Term(t) => self.term(t),
-            Expr::Not(inner) => Piece::Sql(self.piece(inner).into_sql().not()),
+            // `--a` is `a`: a long run of negations must not nest SQL past SQLite's depth limit.
+            Expr::Not(inner) => match inner.as_ref() {
+                Expr::Not(twice) => self.piece(twice),
+                _ => Piece::Sql(self.piece(inner).into_sql().not()),
+            },
             Expr::And(children) => self.and(children),
             Expr::Or(children) => {
                 let pieces: Vec<Piece> = children.iter().map(|c| self.piece(c)).collect();
@@ -187,6 +211,13 @@ impl Compiler {
         let mut sql: Vec<Sql> = Vec::new();
         for c in children {
             if let Expr::Not(inner) = c {
+                if matches!(inner.as_ref(), Expr::Not(_)) {
+                    match self.piece(c) {
+                        Piece::Fts(m) => fts.push(m),
+                        Piece::Sql(s) => sql.push(s),
+                    }
+                    continue;
+                }
                 match self.piece(inner) {
                     Piece::Fts(m) => fts_not.push(m),
                     Piece::Sql(s) => sql.push(s.not()),
@@ -324,8 +355,7 @@ impl Compiler {
         };
         let words = tokens(value);
         if words.is_empty() {
-            // Nothing a word index can hold (`subject:!!!`): no constraint.
-            return Piece::Sql(Sql::fixed("1"));
+            return Piece::Sql(no_words(field, value));
         }
         if is_address(value) {
             let roles: &[i64] = match field {
@@ -362,6 +392,25 @@ impl Compiler {
     }
 }
 
+/// A value with nothing a word index holds (`from:<>`, `🎉`, `subject:???`). Never "match
+/// everything": `delete --query 'from:<>'` must delete bounces, not the store.
+fn no_words(field: TextField, value: &str) -> Sql {
+    let v = value.trim();
+    match field {
+        // The null sender.
+        TextField::From if v.is_empty() || v == "<>" => Sql::fixed("m.mail_from = ''"),
+        // Symbols and emoji: a plain substring of the subject and the start of the body.
+        TextField::Any if !v.is_empty() => Sql::with(
+            "(instr(m.subject, ?) > 0 OR instr(m.snippet, ?) > 0)".into(),
+            vec![v.to_string().into(), v.to_string().into()],
+        ),
+        TextField::Subject if !v.is_empty() => {
+            Sql::with("instr(m.subject, ?) > 0".into(), vec![v.to_string().into()])
+        }
+        _ => Sql::fixed("0"),
+    }
+}
+
 /// A facet token (`message::index`): one exact word in the `facets` column.
 fn facet(token: &str) -> Piece {
     Piece::Fts(format!(
@@ -373,12 +422,13 @@ fn facet(token: &str) -> Piece {
 /// Messages with exactly this address (or message id) in one of these roles.
 fn exact(roles: &[i64], value: &str) -> Sql {
     let roles: Vec<String> = roles.iter().map(i64::to_string).collect();
-    Sql::with(
+    Sql(
         format!(
             "m.id IN (SELECT message_id FROM message_addresses WHERE address = ? AND role IN ({}))",
             roles.join(", ")
         ),
         vec![address_key(value).into()],
+        true,
     )
 }
 

@@ -20,8 +20,10 @@ const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// ...or once the oldest has waited this long, so under a steady stream of mail (never
 /// quiet) a message is still findable well within a second of its 250.
 const MAX_WAIT: std::time::Duration = std::time::Duration::from_millis(400);
-/// Messages re-indexed per step of a background rebuild, between other work.
+/// Messages re-indexed per step of a background rebuild, between other work, and the most
+/// raw bytes one step parses.
 const REBUILD_STEP: i64 = 200;
+const REBUILD_STEP_BYTES: usize = 4 * 1024 * 1024;
 
 /// A committed message waiting for the index.
 pub(super) struct IndexRow {
@@ -174,13 +176,13 @@ fn insert(tx: &Transaction, r: &IndexRow) -> rusqlite::Result<()> {
 
 /// Tags `tag` on the messages in `ids` that `filter` matches (a tag rule).
 fn apply_rule(tx: &Transaction, filter: &Filter, tag: &str, ids: &[i64]) -> rusqlite::Result<()> {
-    let (lo, hi) = (ids[0], ids[ids.len() - 1]);
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let sql = format!(
         "INSERT OR IGNORE INTO message_tags (tag, message_id)
-         SELECT ?, m.id FROM messages m WHERE m.id BETWEEN ? AND ? AND ({})",
+         SELECT ?, m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(?)) AND ({})",
         filter.sql
     );
-    let mut args: Vec<rusqlite::types::Value> = vec![tag.to_string().into(), lo.into(), hi.into()];
+    let mut args: Vec<rusqlite::types::Value> = vec![tag.to_string().into(), list.into()];
     args.extend(filter.args.iter().cloned());
     tx.execute(&sql, params_from_iter(args))?;
     Ok(())
@@ -217,8 +219,9 @@ impl Writer {
         // While a rebuild runs, the watermark is its cursor: everything at or below it is
         // indexed. Live rows are above where the rebuild ends.
         let watermark = match self.rebuild {
+            // After a failure the mark stays put: the next start indexes from there again.
+            _ if self.index_failed => None,
             Some((cursor, _)) => Some(cursor),
-            None if self.index_failed => None,
             None => Some(upto),
         };
         let rules = self.tag_rules.clone();
@@ -235,9 +238,15 @@ impl Writer {
                     }
                 }
             }
-            if !indexed.is_empty() {
+            // Rules tag arrivals; a rebuild re-indexes old mail and leaves its tags as they are.
+            let arrived: Vec<i64> = rows
+                .iter()
+                .filter(|r| r.rebuild.is_none() && indexed.contains(&r.id))
+                .map(|r| r.id)
+                .collect();
+            if !arrived.is_empty() {
                 for (filter, tag) in &rules {
-                    apply_rule(&tx, filter, tag, &indexed)?;
+                    apply_rule(&tx, filter, tag, &arrived)?;
                 }
             }
             if let Some(w) = watermark {
@@ -299,7 +308,12 @@ impl Writer {
             )?;
             let mut rows = stmt.query(params![cursor, end, REBUILD_STEP])?;
             let mut found = Vec::new();
+            let mut bytes = 0usize;
             while let Some(row) = rows.next()? {
+                if bytes >= REBUILD_STEP_BYTES {
+                    // Large mail: parse less per step, so a waiting 250 is not held up.
+                    break;
+                }
                 let id: i64 = row.get(0)?;
                 let rcpt_to: Vec<Recipient> =
                     serde_json::from_str(&row.get::<_, String>(2)?).unwrap_or_default();
@@ -308,7 +322,9 @@ impl Writer {
                     mail_params: Vec::new(),
                     rcpt_to,
                 };
-                let parsed = crate::message::summarize(&row.get::<_, Vec<u8>>(3)?);
+                let raw: Vec<u8> = row.get(3)?;
+                bytes += raw.len();
+                let parsed = crate::message::summarize(&raw);
                 let rebuilt = Rebuilt {
                     has_inline: parsed.has_inline,
                     tags: crate::message::tags_for(&envelope, &parsed),
@@ -336,18 +352,18 @@ impl Writer {
                         tracing::info!(upto = end, "index rebuilt");
                     }
                 }
-                let done_to = last.unwrap_or(end);
                 self.flush_index();
-                if self.rebuild.is_none() {
+                if self.rebuild.is_none() && !self.index_failed {
                     let _ = self.conn.execute(
                         "UPDATE meta SET value = MAX(value, ?1) WHERE key = 'fts_upto'",
-                        [done_to.max(end)],
+                        [end],
                     );
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "rebuilding the index failed; it is tried again at next start");
                 self.rebuild = None;
+                self.index_failed = true;
             }
         }
     }

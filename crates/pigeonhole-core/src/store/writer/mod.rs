@@ -140,6 +140,11 @@ pub(crate) fn spawn(
     held: Arc<AtomicI64>,
     side: bool,
 ) -> Result<mpsc::Sender<Op>> {
+    // IMMEDIATE: take the write lock when a transaction starts, so a read-then-write (delete
+    // by query, retention, the index's checks) waits for another process's writer
+    // (`Store::open_for_edit`) instead of failing with a stale snapshot.
+    let mut conn = conn;
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     let (tx, rx) = mpsc::channel::<Op>();
     std::thread::Builder::new()
         .name("pigeonhole-writer".into())
@@ -256,10 +261,18 @@ impl Writer {
             if self.index_is_due() {
                 self.flush_index();
             }
+            // Under a steady stream the writer is never idle; retention still runs each second.
+            if self.retention_due && self.last_sweep.elapsed() >= std::time::Duration::from_secs(1)
+            {
+                self.sweep();
+            }
         }
         self.flush_index();
-        // Every sender is gone: checkpoint so the WAL does not linger.
-        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        // Every sender is gone: checkpoint so the WAL does not linger. A second process's
+        // writer leaves that to the server, whose writes a checkpoint would hold up.
+        if !self.side {
+            let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
     }
 
     /// Settings carried by the batch, applied before its transaction opens: SQLite refuses
@@ -290,6 +303,13 @@ impl Writer {
 
     fn commit_batch(&mut self, mut batch: Vec<Op>) {
         self.apply_settings(&mut batch);
+        // An operation by query sees what has been acknowledged: index what waits first.
+        if batch
+            .iter()
+            .any(|op| matches!(op, Op::DeleteMatching { .. } | Op::MarkMatching { .. }))
+        {
+            self.flush_index();
+        }
         let result = (|| -> rusqlite::Result<Vec<Outcome>> {
             let tx = self.conn.transaction()?;
             let mut outcomes = Vec::with_capacity(batch.len());

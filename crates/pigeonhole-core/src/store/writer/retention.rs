@@ -63,7 +63,7 @@ impl Writer {
                 cutoff_id = tx
                     .query_row(
                         "SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1",
-                        [retention.keep as i64],
+                        [i64::try_from(retention.keep).unwrap_or(i64::MAX)],
                         |r| r.get(0),
                     )
                     .unwrap_or(0);
