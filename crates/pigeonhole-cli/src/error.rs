@@ -41,7 +41,6 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Command(e) if e.is_not_found() => 2,
-            CliError::Usage(_) => 2,
             _ => 1,
         }
     }

@@ -77,12 +77,9 @@ pub fn delete(args: DeleteArgs) -> Result<()> {
             let after = commands::counts(&store).await?.total;
             Ok(before.saturating_sub(after))
         } else {
-            let asked = args.ids.len() as u64;
-            let n = commands::delete(&store, args.ids.clone()).await?;
-            if n < asked {
-                eprintln!("pigeonhole: {} of the ids did not exist", asked - n);
-            }
-            Ok(n)
+            // Every id must exist, as for tag and pin: nothing is deleted otherwise.
+            require_all(&store, &args.ids).await?;
+            Ok(commands::delete(&store, args.ids.clone()).await?)
         }
     })?;
     println!("deleted {n} message{}", if n == 1 { "" } else { "s" });

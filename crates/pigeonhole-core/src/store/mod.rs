@@ -56,6 +56,8 @@ pub enum StoreError {
         "store schema version {found} is newer than this build knows ({known}); upgrade Pigeonhole"
     )]
     TooNew { found: usize, known: usize },
+    #[error("the store is from an older Pigeonhole (schema {found}, this build has {known}); start `pigeonhole serve` or the app on it once to upgrade it")]
+    TooOld { found: usize, known: usize },
     #[error("running migration {name}: {source}")]
     Migration {
         name: &'static str,
@@ -116,6 +118,17 @@ struct Inner {
     _alive: Option<Arc<()>>,
 }
 
+/// Readers and a second process's writer need the schema this build knows: only a server
+/// migrates.
+fn check_version(found: usize) -> Result<()> {
+    let known = schema::MIGRATIONS.len();
+    match found.cmp(&known) {
+        std::cmp::Ordering::Greater => Err(StoreError::TooNew { found, known }),
+        std::cmp::Ordering::Less => Err(StoreError::TooOld { found, known }),
+        std::cmp::Ordering::Equal => Ok(()),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) a writable store in `dir` and starts its writer thread.
     pub fn open(dir: &Path, bus: EventBus, options: StoreOptions) -> Result<Store> {
@@ -164,12 +177,7 @@ impl Store {
         }
         let conn = schema::open_connection(&db_path, true, Durability::Process)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize > schema::MIGRATIONS.len() {
-            return Err(StoreError::TooNew {
-                found: version as usize,
-                known: schema::MIGRATIONS.len(),
-            });
-        }
+        check_version(version as usize)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
@@ -195,13 +203,8 @@ impl Store {
         }
         let conn = schema::open_connection(&db_path, false, Durability::Process)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize != schema::MIGRATIONS.len() {
-            // Only a server migrates; editing an older or newer schema could lose data.
-            return Err(StoreError::TooNew {
-                found: version as usize,
-                known: schema::MIGRATIONS.len(),
-            });
-        }
+        // Only a server migrates; editing an older or newer schema could lose data.
+        check_version(version as usize)?;
         let bus = EventBus::new();
         let held = Arc::new(AtomicI64::new(0));
         let tx = writer::spawn(conn, bus, Retention::default(), held.clone(), true)?;
