@@ -174,7 +174,11 @@ fn the_cli_finds_counts_tags_pins_and_deletes_by_query() {
     let missing = cli(dir.path(), &["pin", "999999"]);
     assert_eq!(missing.status.code(), Some(2), "an unknown id is exit 2");
     let missing = cli(dir.path(), &["delete", "999999"]);
-    assert_eq!(missing.status.code(), Some(2), "deleting an unknown id is exit 2");
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "deleting an unknown id is exit 2"
+    );
     let bad_tag = cli(dir.path(), &["tag", &b, "--add", "a,b"]);
     assert!(!bad_tag.status.success());
 
