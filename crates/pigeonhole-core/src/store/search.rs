@@ -38,15 +38,16 @@ const ANY_COLUMNS: &str = "{subject sender to_rcpt cc_rcpt bcc_rcpt reply_to bod
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
     pub now: DateTime<Utc>,
-    pub offset: FixedOffset,
+    /// A fixed zone; `None` is the system's, with the offset each date had (so a date on
+    /// the far side of a daylight-saving change is still read as its own local midnight).
+    pub offset: Option<FixedOffset>,
 }
 
 impl Clock {
     pub fn system() -> Clock {
-        let now = Local::now();
         Clock {
-            now: now.with_timezone(&Utc),
-            offset: *now.offset(),
+            now: Utc::now(),
+            offset: None,
         }
     }
 }
@@ -316,12 +317,24 @@ impl Compiler {
     /// Unix milliseconds for a date bound; days and local times in the clock's zone.
     fn instant(&self, at: &DateValue) -> i64 {
         let local = |dt: NaiveDateTime| {
-            self.clock
-                .offset
-                .from_local_datetime(&dt)
-                .single()
-                .map(|d| d.timestamp_millis())
-                .unwrap_or_else(|| dt.and_utc().timestamp_millis())
+            let ms = match self.clock.offset {
+                Some(fixed) => fixed
+                    .from_local_datetime(&dt)
+                    .earliest()
+                    .map(|d| d.timestamp_millis()),
+                // A time skipped by a change (02:30 on the spring night) has no earliest;
+                // the hour after it stands in.
+                None => Local
+                    .from_local_datetime(&dt)
+                    .earliest()
+                    .or_else(|| {
+                        Local
+                            .from_local_datetime(&(dt + chrono::Duration::hours(1)))
+                            .earliest()
+                    })
+                    .map(|d| d.timestamp_millis()),
+            };
+            ms.unwrap_or_else(|| dt.and_utc().timestamp_millis())
         };
         match at {
             DateValue::Day(d) => local(d.and_hms_opt(0, 0, 0).unwrap_or_default()),
