@@ -617,3 +617,55 @@ async fn wordless_values_and_negations_never_widen_to_everything() {
     );
     assert_eq!(ids_for(&store, "-subject:keep").await, vec![bounce, normal]);
 }
+
+/// A delete by query of more than one slice deletes them all, a slice per commit, and still
+/// spares the pinned ones.
+#[tokio::test]
+async fn a_large_delete_by_query_goes_in_slices_and_spares_pins() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EventBus::new();
+    let mut rx = bus.subscribe();
+    let store = Store::open(dir.path(), bus, StoreOptions::default()).expect("store");
+    let mut last = 0;
+    for n in 0..1_150 {
+        last = seed(
+            &store,
+            Seed {
+                raw: format!("Subject: bulk {n}\r\n\r\nx\r\n"),
+                ..Seed::default()
+            },
+        )
+        .await;
+    }
+    seed(
+        &store,
+        Seed {
+            raw: "Subject: other\r\n\r\nx\r\n".into(),
+            ..Seed::default()
+        },
+    )
+    .await;
+    pin(&store, vec![last], true).await.expect("pin");
+    indexed(&mut rx, last).await;
+    let mut slices = 0;
+    let deleted = delete_matching(&store, MessageFilter::query("subject:bulk"))
+        .await
+        .expect("delete");
+    while let Ok(event) = rx.try_recv() {
+        if matches!(event, Event::MessagesDeleted(_)) {
+            slices += 1;
+        }
+    }
+    assert_eq!(deleted, 1_149, "every unpinned match");
+    assert!(
+        slices >= 3,
+        "deleted in slices, each its own commit ({slices})"
+    );
+    assert_eq!(
+        count(&store, MessageFilter::query(""))
+            .await
+            .expect("count")
+            .total,
+        2
+    );
+}

@@ -284,9 +284,26 @@ impl Store {
         self.request(|done| Op::MarkRead { ids, read, done }).await
     }
 
+    /// Deletes the unpinned messages a filter matches, a slice per commit, so a delete of
+    /// thousands never holds the write lock for long: arrivals (and a server beside this
+    /// process) commit between slices.
     pub(crate) async fn delete_matching(&self, filter: Filter) -> Result<u64> {
-        self.request(|done| Op::DeleteMatching { filter, done })
-            .await
+        const SLICE: usize = 500;
+        let mut total = 0;
+        loop {
+            let filter = filter.clone();
+            let n = self
+                .request(|done| Op::DeleteMatching {
+                    filter,
+                    limit: SLICE,
+                    done,
+                })
+                .await?;
+            total += n;
+            if (n as usize) < SLICE {
+                return Ok(total);
+            }
+        }
     }
 
     pub(crate) async fn mark_matching(&self, filter: Filter, read: bool) -> Result<u64> {

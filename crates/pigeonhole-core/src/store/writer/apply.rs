@@ -23,8 +23,8 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             Ok(Outcome::SessionClosed(closed.then(|| session.clone())))
         }
         Op::Delete { ids, .. } => Ok(Outcome::Deleted(delete(tx, ids)?)),
-        Op::DeleteMatching { filter, .. } => {
-            let ids = matching(tx, filter, "m.pinned = 0")?;
+        Op::DeleteMatching { filter, limit, .. } => {
+            let ids = matching(tx, filter, "m.pinned = 0", Some(*limit))?;
             Ok(Outcome::Deleted(delete(tx, &ids)?))
         }
         Op::Clear { .. } => {
@@ -56,7 +56,12 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             Ok(Outcome::Read(ids.clone(), *read))
         }
         Op::MarkMatching { filter, read, .. } => {
-            let ids = matching(tx, filter, if *read { "m.read = 0" } else { "m.read = 1" })?;
+            let ids = matching(
+                tx,
+                filter,
+                if *read { "m.read = 0" } else { "m.read = 1" },
+                None,
+            )?;
             mark(tx, &ids, *read)?;
             Ok(Outcome::Read(ids, *read))
         }
@@ -120,10 +125,19 @@ fn delete(tx: &Transaction, ids: &[i64]) -> rusqlite::Result<Vec<i64>> {
     Ok(deleted)
 }
 
-/// The ids a filter matches among messages that also satisfy `and` (fixed SQL).
-fn matching(tx: &Transaction, filter: &Filter, and: &str) -> rusqlite::Result<Vec<i64>> {
+/// The ids a filter matches among messages that also satisfy `and` (fixed SQL), oldest
+/// first, at most `limit`.
+fn matching(
+    tx: &Transaction,
+    filter: &Filter,
+    and: &str,
+    limit: Option<usize>,
+) -> rusqlite::Result<Vec<i64>> {
+    let limit = limit
+        .map(|n| format!(" ORDER BY m.id LIMIT {n}"))
+        .unwrap_or_default();
     let sql = format!(
-        "SELECT m.id FROM messages m WHERE {and} AND ({})",
+        "SELECT m.id FROM messages m WHERE {and} AND ({}){limit}",
         filter.sql
     );
     let mut stmt = tx.prepare(&sql)?;

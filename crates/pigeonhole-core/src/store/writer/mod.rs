@@ -72,9 +72,10 @@ pub(crate) enum Op {
         ids: Vec<i64>,
         done: Done<u64>,
     },
-    /// Deletes the unpinned messages a filter matches; answers how many.
+    /// Deletes at most `limit` of the unpinned messages a filter matches; answers how many.
     DeleteMatching {
         filter: Filter,
+        limit: usize,
         done: Done<u64>,
     },
     /// Deletes every unpinned message, and the finished sessions no message refers to.
