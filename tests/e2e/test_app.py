@@ -6,6 +6,7 @@ import socket
 import time
 from email.message import EmailMessage
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -379,10 +380,19 @@ def test_a_long_tls_cipher_in_the_facts_grid_is_not_clipped(app):
     app.wait_rows(1)
 
     def unclipped(testid: str):
-        el = app.find(testid)
-        sw, cw = app.driver.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth]", el)
-        assert sw <= cw, f"{testid} is cut: {text(el)!r} needs {sw}px, has {cw}px"
-        assert el.get_attribute("title"), f"{testid} has a tooltip"
+        # The grid can be drawn again as the open message's read state and the session's
+        # close arrive; wait for the element rather than catch it between two renders.
+        def measure(_):
+            try:
+                el = app.find(testid)
+                sw, cw = app.driver.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth]", el)
+                return sw, cw, text(el), el.get_attribute("title")
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+
+        sw, cw, shown, title = app.wait().until(measure)
+        assert sw <= cw, f"{testid} is cut: {shown!r} needs {sw}px, has {cw}px"
+        assert title, f"{testid} has a tooltip"
 
     # In the Sessions view ...
     app.find("nav-sessions").click()
