@@ -83,6 +83,8 @@ async fn blocking<T: Send + 'static>(
 }
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod search_tests;
 #[cfg(test)]
 mod tests;

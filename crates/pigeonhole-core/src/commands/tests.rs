@@ -5,10 +5,9 @@ use chrono::Utc;
 use super::*;
 use crate::event::EventBus;
 use crate::model::{
-    AuthInfo, Direction, Envelope, ListQuery, Recipient, SessionFilter, SessionShow,
-    SessionSummary, TranscriptLine,
+    AuthInfo, Direction, ListQuery, SessionFilter, SessionShow, SessionSummary, TranscriptLine,
 };
-use crate::store::{NewMessage, StoreOptions};
+use crate::store::StoreOptions;
 
 struct Fixture {
     store: Store,
@@ -24,43 +23,14 @@ fn fixture() -> Fixture {
 
 /// Stores `raw` as if an SMTP session had delivered it; returns its id.
 async fn seed(store: &Store, raw: &str) -> MessageId {
-    let session = SessionSummary {
-        id: store.next_session_id(),
-        peer: "127.0.0.1:50000".into(),
-        local: "127.0.0.1:1025".into(),
-        started_at: Utc::now(),
-        ended_at: None,
-        helo: Some("client.test".into()),
-        tls: None,
-        auth: None,
-        message_count: 1,
-        last_code: Some(250),
-        refusals: 0,
-        aborted_messages: 0,
-        tls_failed: false,
-        auth_failures: 0,
-    };
-    let msg = NewMessage {
-        session,
-        first_line: 0,
-        lines: Vec::new(),
-        envelope: Envelope {
-            mail_from: "app@example.com".into(),
-            mail_params: Vec::new(),
-            rcpt_to: vec![Recipient {
-                address: "dev@example.com".into(),
-                params: Vec::new(),
-            }],
+    super::fixture::seed(
+        store,
+        super::fixture::Seed {
+            raw: raw.into(),
+            ..Default::default()
         },
-        raw: raw.as_bytes().to_vec(),
-        parsed: crate::message::summarize(raw.as_bytes()),
-        received_at: Utc::now(),
-        transcript_range: (0, 0),
-        auth_user: None,
-        listener: "default".into(),
-        tags: Vec::new(),
-    };
-    store.deliver(msg).await.expect("delivered")
+    )
+    .await
 }
 
 const WITH_ATTACHMENTS: &str = "From: a@example.com\r\nTo: dev@example.com\r\n\

@@ -118,8 +118,20 @@ struct Inner {
     _alive: Option<Arc<()>>,
 }
 
-/// Readers and a second process's writer need the schema this build knows: only a server
-/// migrates.
+/// A connection to the store that already exists in `dir`, for a reader or another
+/// process's writer. Both need the schema this build knows: only a server migrates, and
+/// editing an older or newer schema could lose data.
+fn open_existing(dir: &Path, read_only: bool) -> Result<(PathBuf, Connection)> {
+    let db_path = dir.join(DB_FILE);
+    if !db_path.is_file() {
+        return Err(StoreError::Missing(dir.to_path_buf()));
+    }
+    let conn = schema::open_connection(&db_path, read_only, Durability::Process)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    check_version(version as usize)?;
+    Ok((db_path, conn))
+}
+
 fn check_version(found: usize) -> Result<()> {
     let known = schema::MIGRATIONS.len();
     match found.cmp(&known) {
@@ -171,13 +183,7 @@ impl Store {
 
     /// Opens an existing store for reading only; works while a server is running.
     pub fn open_read_only(dir: &Path) -> Result<Store> {
-        let db_path = dir.join(DB_FILE);
-        if !db_path.is_file() {
-            return Err(StoreError::Missing(dir.to_path_buf()));
-        }
-        let conn = schema::open_connection(&db_path, true, Durability::Process)?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        check_version(version as usize)?;
+        let (db_path, conn) = open_existing(dir, true)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
@@ -197,14 +203,7 @@ impl Store {
     /// commit bumps `meta.edits`, which the server sees within a second and announces
     /// (`store://changed`). This writer indexes nothing and applies no retention.
     pub fn open_for_edit(dir: &Path) -> Result<Store> {
-        let db_path = dir.join(DB_FILE);
-        if !db_path.is_file() {
-            return Err(StoreError::Missing(dir.to_path_buf()));
-        }
-        let conn = schema::open_connection(&db_path, false, Durability::Process)?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        // Only a server migrates; editing an older or newer schema could lose data.
-        check_version(version as usize)?;
+        let (db_path, conn) = open_existing(dir, false)?;
         let bus = EventBus::new();
         let held = Arc::new(AtomicI64::new(0));
         let tx = writer::spawn(conn, bus, Retention::default(), held.clone(), true)?;

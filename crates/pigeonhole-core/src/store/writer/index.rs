@@ -174,18 +174,28 @@ fn insert(tx: &Transaction, r: &IndexRow) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Tags `tag` on the messages in `ids` that `filter` matches (a tag rule).
-fn apply_rule(tx: &Transaction, filter: &Filter, tag: &str, ids: &[i64]) -> rusqlite::Result<()> {
+/// Tags `tag` on the messages in `ids` that `filter` matches (a tag rule); returns the ids
+/// that got it.
+fn apply_rule(
+    tx: &Transaction,
+    filter: &Filter,
+    tag: &str,
+    ids: &[i64],
+) -> rusqlite::Result<Vec<i64>> {
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let sql = format!(
         "INSERT OR IGNORE INTO message_tags (tag, message_id)
-         SELECT ?, m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(?)) AND ({})",
+         SELECT ?, m.id FROM messages m WHERE m.id IN (SELECT value FROM json_each(?)) AND ({})
+         RETURNING message_id",
         filter.sql
     );
     let mut args: Vec<rusqlite::types::Value> = vec![tag.to_string().into(), list.into()];
     args.extend(filter.args.iter().cloned());
-    tx.execute(&sql, params_from_iter(args))?;
-    Ok(())
+    let mut stmt = tx.prepare(&sql)?;
+    let tagged = stmt
+        .query_map(params_from_iter(args), |r| r.get(0))?
+        .collect();
+    tagged
 }
 
 impl Writer {
@@ -225,7 +235,7 @@ impl Writer {
             None => Some(upto),
         };
         let rules = self.tag_rules.clone();
-        let result = (|| -> rusqlite::Result<Vec<i64>> {
+        let result = (|| -> rusqlite::Result<(Vec<i64>, Vec<i64>)> {
             let tx = self.conn.transaction()?;
             let mut indexed = Vec::with_capacity(rows.len());
             {
@@ -244,11 +254,14 @@ impl Writer {
                 .filter(|r| r.rebuild.is_none() && indexed.contains(&r.id))
                 .map(|r| r.id)
                 .collect();
+            let mut tagged = Vec::new();
             if !arrived.is_empty() {
                 for (filter, tag) in &rules {
-                    apply_rule(&tx, filter, tag, &arrived)?;
+                    tagged.extend(apply_rule(&tx, filter, tag, &arrived)?);
                 }
             }
+            tagged.sort_unstable();
+            tagged.dedup();
             if let Some(w) = watermark {
                 tx.execute(
                     "UPDATE meta SET value = MAX(value, ?1) WHERE key = 'fts_upto'",
@@ -256,16 +269,18 @@ impl Writer {
                 )?;
             }
             tx.commit()?;
-            Ok(indexed)
+            Ok((indexed, tagged))
         })();
         match result {
-            Ok(indexed) if !indexed.is_empty() => {
-                if !rules.is_empty() {
-                    self.publish_updated(&indexed);
+            Ok((indexed, tagged)) => {
+                // Only the messages a rule tagged are read back and announced as changed.
+                if !tagged.is_empty() {
+                    self.publish_updated(&tagged);
                 }
-                self.bus.publish(Event::MessagesIndexed(indexed));
+                if !indexed.is_empty() {
+                    self.bus.publish(Event::MessagesIndexed(indexed));
+                }
             }
-            Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, rows = ids.len(), "indexing failed; these messages are indexed again at next start");
                 self.index_failed = true;
