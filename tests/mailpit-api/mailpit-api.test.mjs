@@ -440,6 +440,7 @@ test("getMessageHeaders", async () => {
   assert.deepEqual(h.Subject, [RICH.subject]);
   const get = (name) => Object.entries(h).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
   assert.deepEqual(get("Message-ID"), [sent.rich.messageId]);
+  assert.deepEqual(h["Message-Id"], [sent.rich.messageId], "names in Go's canonical form, as Mailpit gives them");
   assert.ok(get("Cc")?.[0]?.includes("carol@example.test"), `Cc: ${JSON.stringify(get("Cc"))}`);
   assert.ok(get("Content-Type")?.[0]?.startsWith("multipart/"), `Content-Type: ${JSON.stringify(get("Content-Type"))}`);
   const latest = await client.getMessageHeaders();
@@ -584,7 +585,8 @@ test("sendMessage over the HTTP API", async () => {
     client.sendMessage({ To: [{ Email: "to@example.test" }], Subject: "no From" }),
     400,
     "no From",
-    /^\{\s*"Error"\s*:\s*"[^"]+"/, // Mailpit's send API answers errors as JSON {"Error": "..."}
+    // Errors are JSON with the status and a readable message naming the field.
+    /^\{.*"status"\s*:\s*400.*"message"\s*:\s*"[^"]*From/,
   );
 });
 

@@ -17,6 +17,14 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Command(#[from] CommandError),
+    #[error("the HTTP API did not start: {0}")]
+    ApiStart(#[from] pigeonhole_api::StartError),
+    /// Calling a running server's API failed (exit 2, like a missing thing).
+    #[error("{0}")]
+    Api(String),
+    /// `wait` ended without what it waited for (exit 1); it has already said why.
+    #[error("the wait was not satisfied")]
+    Unmet,
     #[error("data directory {0} does not exist")]
     NoDataDir(PathBuf),
     #[error("--auth-user {0:?}: expected user:password")]
@@ -41,6 +49,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Command(e) if e.is_not_found() => 2,
+            CliError::Api(_) => 2,
             _ => 1,
         }
     }

@@ -46,6 +46,10 @@ enum Cmd {
     Pin(cmd::edit::PinArgs),
     /// Unpin messages.
     Unpin(cmd::edit::PinArgs),
+    /// Wait until a running server has the mail a query describes (exit 0), or not (1).
+    Wait(cmd::wait::WaitArgs),
+    /// Print the links or one-time codes in a message.
+    Get(cmd::get::GetArgs),
     /// Explain the search query language.
     HelpQuery,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -89,6 +93,12 @@ fn main() -> ExitCode {
         Cmd::Tag(args) => cmd::edit::tag(args),
         Cmd::Pin(args) => cmd::edit::pin(args, true),
         Cmd::Unpin(args) => cmd::edit::pin(args, false),
+        // Exit 2 for every failure but "not satisfied", so a script tells the two apart.
+        Cmd::Wait(args) => cmd::wait::run(args).map_err(|e| match e {
+            CliError::Unmet | CliError::Api(_) => e,
+            other => CliError::Api(other.to_string()),
+        }),
+        Cmd::Get(args) => cmd::get::run(args),
         Cmd::HelpQuery => {
             print!("{}", cmd::filter::QUERY_HELP);
             Ok(())
@@ -109,6 +119,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        // `wait` has printed what it saw; the exit code says the rest.
+        Err(CliError::Unmet) => ExitCode::from(1),
         Err(e) => {
             eprintln!("pigeonhole: {e}");
             if let Some(hint) = e.hint() {

@@ -42,6 +42,18 @@ pub struct Engine {
     listen_error: Mutex<Option<String>>,
     /// Kept here as well as in the handle, so a rebind keeps the pause.
     paused: AtomicBool,
+    /// What the HTTP API (a front end, started beside the engine) reports about itself.
+    api: Mutex<ApiState>,
+}
+
+/// The HTTP API's state as its front end reports it (`Engine::set_api_state`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ApiState {
+    /// Not configured, or not started by this front end.
+    #[default]
+    Off,
+    Serving(SocketAddr),
+    Failed(String),
 }
 
 impl Engine {
@@ -65,6 +77,7 @@ impl Engine {
             named: Mutex::new(Vec::new()),
             listen_error: Mutex::new(None),
             paused: AtomicBool::new(false),
+            api: Mutex::new(ApiState::Off),
         })
     }
 
@@ -251,6 +264,15 @@ impl Engine {
         self.paused.load(Ordering::SeqCst)
     }
 
+    /// The API server reports whether it serves, and where: the status bar and `info` show it.
+    pub fn set_api_state(&self, state: ApiState) {
+        *lock(&self.api) = state;
+    }
+
+    pub fn api_state(&self) -> ApiState {
+        lock(&self.api).clone()
+    }
+
     pub async fn status(&self) -> ServerStatus {
         let named = self.listener_addrs();
         let listeners = if named.is_empty() {
@@ -295,6 +317,14 @@ impl Engine {
             unread: counts.unread,
             data_dir: self.data_dir.display().to_string(),
             listeners,
+            api_url: match self.api_state() {
+                ApiState::Serving(addr) => Some(format!("http://{addr}")),
+                _ => None,
+            },
+            api_error: match self.api_state() {
+                ApiState::Failed(e) => Some(e),
+                _ => None,
+            },
         }
     }
 

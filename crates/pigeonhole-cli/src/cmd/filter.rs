@@ -41,6 +41,7 @@ impl FilterArgs {
                 key: a.clone(),
             }),
             query: self.query.clone(),
+            utc_offset_minutes: None,
         }
     }
 }

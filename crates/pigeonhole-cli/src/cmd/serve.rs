@@ -4,8 +4,10 @@
 //! (`settings.json`) <- `--config FILE` <- `PIGEONHOLE_*` <- flags.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
+use pigeonhole_api::ApiServer;
 use pigeonhole_core::config::{
     resolve_data_dir, settings_path, AuthMode, AuthUser, Config, ConfigFile, SavedSettings,
 };
@@ -68,6 +70,25 @@ pub struct ServeArgs {
     /// fsync every commit, so acknowledged mail survives power loss (slower)
     #[arg(long, env = "PIGEONHOLE_FSYNC")]
     fsync: bool,
+    /// HTTP API (Mailpit compatible) listen address [default: 127.0.0.1:8025]
+    #[arg(long, env = "PIGEONHOLE_HTTP", conflicts_with = "no_http")]
+    http: Option<String>,
+    /// Do not serve the HTTP API
+    #[arg(long, env = "PIGEONHOLE_NO_HTTP")]
+    no_http: bool,
+    /// Token the API requires (Authorization: Bearer); needed off loopback
+    #[arg(long, env = "PIGEONHOLE_API_TOKEN", hide_env_values = true)]
+    api_token: Option<String>,
+    /// Browser origin allowed to call the API (repeatable), e.g. http://localhost:3000
+    #[arg(
+        long = "cors-origin",
+        env = "PIGEONHOLE_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// Print the bound addresses as one JSON line on stdout once everything listens
+    #[arg(long)]
+    print_ports: bool,
 }
 
 impl ServeArgs {
@@ -135,6 +156,18 @@ impl ServeArgs {
         if self.fsync {
             c.durability = Durability::PowerLoss;
         }
+        if let Some(v) = &self.http {
+            c.http_addr = v.clone();
+        }
+        if self.no_http {
+            c.http_addr = String::new();
+        }
+        if let Some(v) = &self.api_token {
+            c.api_token = v.clone();
+        }
+        if !self.cors_origins.is_empty() {
+            c.cors_origins = self.cors_origins.clone();
+        }
         Ok((c.normalized(), used_saved))
     }
 }
@@ -148,12 +181,20 @@ pub fn run(args: ServeArgs) -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let (config, used_saved) = args.config()?;
+    let print_ports = args.print_ports;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
     runtime.block_on(async {
-        let engine = Engine::start(&config).await?;
+        let engine = Arc::new(Engine::start(&config).await?);
+        let api = match ApiServer::start(engine.clone()).await {
+            Ok(api) => api,
+            Err(e) => {
+                engine.shutdown().await;
+                return Err(CliError::ApiStart(e));
+            }
+        };
         let dir = engine.data_dir();
         if used_saved {
             eprintln!(
@@ -173,11 +214,43 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 eprintln!("pigeonhole: listener {name} on smtp://{addr}");
             }
         }
+        match &api {
+            Some(api) => eprintln!("pigeonhole: API on http://{}", api.local_addr()),
+            None => eprintln!("pigeonhole: API off"),
+        }
+        if print_ports {
+            print_addrs(&engine, api.as_ref())?;
+        }
         wait_for_signal().await;
         eprintln!("pigeonhole: shutting down");
+        if let Some(api) = api {
+            api.shutdown().await;
+        }
         engine.shutdown().await;
         Ok(())
     })
+}
+
+/// `{"smtp":"127.0.0.1:41234","http":"127.0.0.1:40111"}` on one line, for a test harness
+/// that asked for port 0.
+fn print_addrs(engine: &Engine, api: Option<&ApiServer>) -> Result<()> {
+    use std::io::Write;
+    let (smtp, smtps) = engine.bound_addrs().unzip();
+    let listeners: serde_json::Map<String, serde_json::Value> = engine
+        .listener_addrs()
+        .into_iter()
+        .map(|(name, addr)| (name, addr.to_string().into()))
+        .collect();
+    let line = serde_json::json!({
+        "smtp": smtp.map(|a| a.to_string()),
+        "smtps": smtps.flatten().map(|a| a.to_string()),
+        "http": api.map(|a| a.local_addr().to_string()),
+        "listeners": listeners,
+    });
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
 }
 
 async fn wait_for_signal() {

@@ -16,6 +16,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_pigeonhole");
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// The HTTP API's address.
+    pub http: SocketAddr,
     log: Arc<Mutex<String>>,
 }
 
@@ -25,6 +27,8 @@ impl Server {
             .args([
                 "serve",
                 "--smtp",
+                "127.0.0.1:0",
+                "--http",
                 "127.0.0.1:0",
                 "--no-starttls",
                 "--data-dir",
@@ -38,17 +42,23 @@ impl Server {
             .expect("spawning pigeonhole serve");
         let stderr = child.stderr.take().expect("serve's stderr is piped");
         let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel::<SocketAddr>();
+        let (tx, rx) = mpsc::channel::<(SocketAddr, SocketAddr)>();
         {
             let log = log.clone();
             // Keep draining stderr for the server's whole life so it never blocks on a full pipe.
             thread::spawn(move || {
+                let mut smtp = None;
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
                     if let Some(rest) = line.split("capturing on smtp://").nth(1) {
                         let addr = rest.split_whitespace().next().unwrap_or_default();
-                        if let Ok(addr) = addr.parse() {
-                            let _ = tx.send(addr);
+                        smtp = addr.parse().ok();
+                    }
+                    // Printed after the SMTP line, once the API listens too.
+                    if let Some(rest) = line.split("API on http://").nth(1) {
+                        let http = rest.split_whitespace().next().unwrap_or_default();
+                        if let (Some(smtp), Ok(http)) = (smtp, http.parse()) {
+                            let _ = tx.send((smtp, http));
                         }
                     }
                     let mut log = log.lock().unwrap();
@@ -58,12 +68,17 @@ impl Server {
             });
         }
         match rx.recv_timeout(Duration::from_secs(15)) {
-            Ok(addr) => Server { child, addr, log },
+            Ok((addr, http)) => Server {
+                child,
+                addr,
+                http,
+                log,
+            },
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 let log = log.lock().unwrap().clone();
-                panic!("pigeonhole serve did not print its listening address within 15 s; stderr:\n{log}");
+                panic!("pigeonhole serve did not print its listening addresses within 15 s; stderr:\n{log}");
             }
         }
     }

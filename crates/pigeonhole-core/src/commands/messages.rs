@@ -5,7 +5,8 @@ use super::files::{eml_file_name, fallback_part_name, safe_file_name};
 use super::{blocking, CommandError, Result};
 use crate::message::{normalize_tag, part_bytes};
 use crate::model::{
-    Counts, Inbox, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, MessageSummary,
+    Checksums, Code, Counts, Inbox, InboxKey, InboxKind, Link, ListQuery, MessageDetail,
+    MessageFilter, MessageId, MessagePage, MessageSummary,
 };
 use crate::search::{self, ParseError};
 use crate::store::{Clock, Filter, Store};
@@ -30,9 +31,17 @@ pub fn check_query(query: &str) -> std::result::Result<(), ParseError> {
 }
 
 /// A filter compiled for the store; a malformed query is `CommandError::Query`.
-fn compile(filter: &MessageFilter) -> Result<Filter> {
+pub(super) fn compile(filter: &MessageFilter) -> Result<Filter> {
     let query = search::parse(&filter.query)?;
-    Ok(Filter::new(&query, filter.inbox.as_ref(), &Clock::system()))
+    let mut clock = Clock::system();
+    if let Some(minutes) = filter.utc_offset_minutes {
+        clock.offset = Some(
+            chrono::FixedOffset::east_opt(minutes.saturating_mul(60)).ok_or_else(|| {
+                CommandError::Invalid(format!("{minutes} minutes is not a UTC offset"))
+            })?,
+        );
+    }
+    Ok(Filter::new(&query, filter.inbox.as_ref(), &clock))
 }
 
 /// One page of the messages a query matches, newest first. A `limit` of 0 is
@@ -90,6 +99,24 @@ pub async fn get_message(store: &Store, id: MessageId) -> Result<MessageDetail> 
     .await
 }
 
+/// Every link in a message's HTML and text bodies, each once, with its anchor text.
+pub async fn links(store: &Store, id: MessageId) -> Result<Vec<Link>> {
+    let d = get_message(store, id).await?;
+    Ok(crate::message::extract::links(
+        d.text.as_deref(),
+        d.html.as_deref(),
+    ))
+}
+
+/// The one-time codes in a message (verification codes, PINs), each with its sentence.
+pub async fn codes(store: &Store, id: MessageId) -> Result<Vec<Code>> {
+    let d = get_message(store, id).await?;
+    Ok(crate::message::extract::codes(
+        d.text.as_deref(),
+        d.html.as_deref(),
+    ))
+}
+
 /// The exact bytes stored.
 pub async fn raw(store: &Store, id: MessageId) -> Result<Vec<u8>> {
     blocking(store, move |s| Ok(s.raw(id)?)).await
@@ -122,6 +149,34 @@ pub async fn part(store: &Store, id: MessageId, part_id: String) -> Result<FileD
             file_name: safe_file_name(&name),
             content_type,
         })
+    })
+    .await
+}
+
+/// Digests of these parts' decoded bytes, by part id; ids that are not parts are left out.
+pub async fn checksums(
+    store: &Store,
+    id: MessageId,
+    part_ids: Vec<String>,
+) -> Result<std::collections::BTreeMap<String, Checksums>> {
+    use md5::Digest as _;
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    blocking(store, move |s| {
+        let raw = s.raw(id)?;
+        Ok(part_ids
+            .into_iter()
+            .filter_map(|p| {
+                let (bytes, _, _) = part_bytes(&raw, &p)?;
+                let sums = Checksums {
+                    md5: hex(&md5::Md5::digest(&bytes)),
+                    sha1: hex(&sha1::Sha1::digest(&bytes)),
+                    sha256: hex(&sha2::Sha256::digest(&bytes)),
+                };
+                Some((p, sums))
+            })
+            .collect())
     })
     .await
 }
@@ -164,6 +219,78 @@ pub async fn tag(
     };
     let (add, remove) = (norm(add)?, norm(remove)?);
     Ok(store.tag(ids, add, remove).await?)
+}
+
+/// Gives these messages exactly these tags, removing the others (Mailpit's `PUT /tags`).
+pub async fn set_tags(store: &Store, ids: Vec<MessageId>, tags: Vec<String>) -> Result<()> {
+    let mut wanted: Vec<String> = tags
+        .into_iter()
+        .map(|t| normalize_tag(&t).ok_or(CommandError::BadTag(t)))
+        .collect::<Result<_>>()?;
+    wanted.sort();
+    wanted.dedup();
+    let current = summaries(store, ids.clone()).await?;
+    let mut remove: Vec<String> = current
+        .into_iter()
+        .flat_map(|m| m.tags)
+        .filter(|t| !wanted.contains(t))
+        .collect();
+    remove.sort();
+    remove.dedup();
+    Ok(store.tag(ids, wanted, remove).await?)
+}
+
+/// The newest message a filter matches (`latest` in the API).
+pub async fn latest(store: &Store, filter: MessageFilter) -> Result<Option<MessageId>> {
+    Ok(ids(store, filter, 0, 1).await?.first().copied())
+}
+
+/// Every tag in use, with how many messages carry it, by name.
+pub async fn tags(store: &Store) -> Result<Vec<(String, u64)>> {
+    let mut tags: Vec<(String, u64)> = inboxes(store)
+        .await?
+        .into_iter()
+        .filter(|i| i.kind == InboxKind::Tag)
+        .map(|i| (i.key, i.total))
+        .collect();
+    tags.sort();
+    Ok(tags)
+}
+
+fn tagged(tag: &str) -> Result<(String, MessageFilter)> {
+    let tag = normalize_tag(tag).ok_or_else(|| CommandError::BadTag(tag.to_string()))?;
+    let filter = MessageFilter {
+        inbox: Some(InboxKey {
+            kind: InboxKind::Tag,
+            key: tag.clone(),
+        }),
+        query: String::new(),
+        utc_offset_minutes: None,
+    };
+    Ok((tag, filter))
+}
+
+/// Renames a tag on every message that has it; returns how many messages changed.
+pub async fn rename_tag(store: &Store, from: &str, to: &str) -> Result<u64> {
+    let (from, filter) = tagged(from)?;
+    let to = normalize_tag(to).ok_or_else(|| CommandError::BadTag(to.to_string()))?;
+    let ids = ids(store, filter, 0, 0).await?;
+    let n = ids.len() as u64;
+    if n > 0 && from != to {
+        store.tag(ids, vec![to], vec![from]).await?;
+    }
+    Ok(n)
+}
+
+/// Takes a tag off every message (the messages stay); returns how many changed.
+pub async fn delete_tag(store: &Store, tag: &str) -> Result<u64> {
+    let (tag, filter) = tagged(tag)?;
+    let ids = ids(store, filter, 0, 0).await?;
+    let n = ids.len() as u64;
+    if n > 0 {
+        store.tag(ids, Vec::new(), vec![tag]).await?;
+    }
+    Ok(n)
 }
 
 /// Pins or unpins: a pinned message survives retention and Clear all.

@@ -10,15 +10,17 @@
 //! - `sessions`: sessions and transcripts.
 //! - `files`: file names made safe from what a hostile message says.
 
+mod automation;
 mod files;
 mod messages;
 mod sessions;
 
+pub use automation::{inject, send, test_inbox, wait, Injection, WaitFor, MAX_WAIT, TEST_DOMAIN};
 pub use files::{eml_file_name, safe_file_name};
 pub use messages::{
-    check_query, clear, count, counts, delete, delete_matching, get_message, ids, inboxes, list,
-    mark_read, mark_read_matching, part, pin, raw, raw_file, summaries, tag, FileData,
-    DEFAULT_PAGE, MAX_PAGE,
+    check_query, checksums, clear, codes, count, counts, delete, delete_matching, delete_tag,
+    get_message, ids, inboxes, latest, links, list, mark_read, mark_read_matching, part, pin, raw,
+    raw_file, rename_tag, set_tags, summaries, tag, tags, FileData, DEFAULT_PAGE, MAX_PAGE,
 };
 pub use sessions::{session, sessions, transcript, MAX_SESSIONS_PAGE};
 
@@ -40,6 +42,10 @@ pub enum CommandError {
     Query(#[from] crate::search::ParseError),
     #[error("\"{0}\" is not a tag: a tag has 1-64 characters and no commas or control characters")]
     BadTag(String),
+    /// A request that cannot be carried out as given (HTTP 400), e.g. a send without a
+    /// recipient; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Store(StoreError),
     #[error("a background task failed: {0}")]
@@ -57,7 +63,10 @@ impl CommandError {
 
     /// True when the request itself is wrong (HTTP 400): a bad query or tag.
     pub fn is_bad_request(&self) -> bool {
-        matches!(self, CommandError::Query(_) | CommandError::BadTag(_))
+        matches!(
+            self,
+            CommandError::Query(_) | CommandError::BadTag(_) | CommandError::Invalid(_)
+        )
     }
 }
 

@@ -220,6 +220,7 @@ async fn every_operator_finds_what_it_says() {
                 MessageFilter {
                     inbox: Some(key),
                     query,
+                    ..Default::default()
                 },
             )
             .await

@@ -95,6 +95,14 @@ pub struct Config {
     pub listeners: Vec<ListenerConfig>,
     /// Tags given at ingest to the messages a query matches.
     pub tag_rules: Vec<TagRule>,
+    /// The HTTP API (Mailpit v1 compatible, WebSocket, SSE), `host:port`; empty turns it off.
+    pub http_addr: String,
+    /// Bearer token the API requires (also accepted as a Basic-auth password). Required
+    /// when `http_addr` is not loopback; empty means none.
+    pub api_token: String,
+    /// Web origins allowed to call the API from a browser (CORS and the WebSocket's
+    /// `Origin` check), e.g. `http://localhost:3000`; `*` allows any. Empty: same origin only.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -120,9 +128,18 @@ impl Default for Config {
             durability: Durability::Process,
             listeners: Vec::new(),
             tag_rules: Vec::new(),
+            http_addr: DEFAULT_HTTP_ADDR.into(),
+            api_token: String::new(),
+            cors_origins: Vec::new(),
         }
     }
 }
+
+/// Where the API listens unless told otherwise: Mailpit's port, so its clients need no change.
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8025";
+
+/// The listener name mail sent through the API's send endpoint carries (`listener:api`).
+pub const API_LISTENER: &str = "api";
 
 /// A setting that failed validation, named as in the config file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -244,6 +261,8 @@ impl Config {
     /// means none.
     pub fn normalized(mut self) -> Config {
         self.smtp_addr = self.smtp_addr.trim().to_string();
+        self.http_addr = self.http_addr.trim().to_string();
+        self.api_token = self.api_token.trim().to_string();
         self.hostname = self.hostname.trim().to_string();
         self.smtps_addr = self
             .smtps_addr
@@ -320,7 +339,11 @@ impl Config {
             err("retention_age", m);
         }
         let mut taken: Vec<SocketAddr> = smtp.iter().copied().collect();
-        let mut names: Vec<String> = vec![crate::smtp::DEFAULT_LISTENER.to_string()];
+        self.validate_api(&mut err);
+        let mut names: Vec<String> = vec![
+            crate::smtp::DEFAULT_LISTENER.to_string(),
+            API_LISTENER.to_string(),
+        ];
         for (i, l) in self.listeners.iter().enumerate() {
             let field = format!("listeners[{i}]");
             let name = l.name.trim();
@@ -337,7 +360,7 @@ impl Config {
             } else if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                 err(
                     &field,
-                    format!("name \"{name}\" is used twice (\"default\" is the main listener)"),
+                    format!("name \"{name}\" is used twice (\"default\" is the main listener and \"api\" the send API)"),
                 );
             } else {
                 names.push(name.to_string());
@@ -377,6 +400,58 @@ impl Config {
         } else {
             Err(errs)
         }
+    }
+
+    fn validate_api(&self, err: &mut impl FnMut(&str, String)) {
+        if self.api_token.chars().any(|c| c.is_control() || c == ' ') {
+            err(
+                "api_token",
+                "must not contain spaces or control characters".into(),
+            );
+        } else if !self.api_token.is_empty() && self.api_token.len() < 16 {
+            err("api_token", "must be at least 16 characters".into());
+        }
+        if !self.http_addr.is_empty() {
+            match parse_addrs(&self.http_addr) {
+                Err(m) => err("http_addr", m),
+                Ok(addrs) => {
+                    let open = addrs.iter().any(|a| !a.ip().is_loopback());
+                    if open && self.api_token.is_empty() {
+                        err(
+                            "http_addr",
+                            format!(
+                                "{} is reachable from other machines: set api_token (or PIGEONHOLE_API_TOKEN) so they need it",
+                                self.http_addr
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        for (i, o) in self.cors_origins.iter().enumerate() {
+            let o = o.trim();
+            let ok = o == "*"
+                || ((o.starts_with("http://") || o.starts_with("https://"))
+                    && !o.ends_with('/')
+                    && !o.contains(char::is_whitespace)
+                    && o.split("://")
+                        .nth(1)
+                        .is_some_and(|h| !h.is_empty() && !h.contains('/')));
+            if !ok {
+                err(
+                    &format!("cors_origins[{i}]"),
+                    format!("\"{o}\" is not an origin; use scheme://host[:port] such as http://localhost:3000, or *"),
+                );
+            }
+        }
+    }
+
+    /// The API's addresses; empty when it is off. Call it on a validated config.
+    pub fn http_addrs(&self) -> Result<Vec<SocketAddr>, ConfigError> {
+        if self.http_addr.is_empty() {
+            return Ok(Vec::new());
+        }
+        parse_addrs(&self.http_addr).map_err(|m| invalid("http_addr", m))
     }
 
     pub fn data_dir(&self) -> Result<PathBuf, ConfigError> {

@@ -6,7 +6,7 @@ use base64::Engine as _;
 
 use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::{addresses, is_real_attachment, to_utc};
+use super::{is_real_attachment, to_utc};
 use crate::model::{
     Attachment, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart, RecipientView,
     StoredEnvelope,
@@ -56,17 +56,8 @@ impl MessageDetail {
                 auth_user: stored.auth_user,
             };
         };
-        let visible: Vec<String> = addresses(msg.to())
-            .into_iter()
-            .chain(addresses(msg.cc()))
-            .map(|a| a.address.to_ascii_lowercase())
-            .collect();
-        envelope.bcc = env
-            .rcpt_to
-            .iter()
-            .filter(|r| !visible.contains(&r.address.to_ascii_lowercase()))
-            .map(|r| r.address.clone())
-            .collect();
+        // The summary's To and Cc are these headers, parsed at ingest.
+        envelope.bcc = summary.bcc();
 
         let mut paths = vec![String::new(); msg.parts.len()];
         let parts = part_tree(&msg, 0, "1".into(), &mut paths);

@@ -1,7 +1,9 @@
 //! From raw bytes to our domain types, with mail-parser: ingest summaries and the full
 //! on-demand view. Raw bytes stay the source of truth; everything here is derived.
 
+pub mod compose;
 mod detail;
+pub mod extract;
 pub mod index;
 mod tags;
 

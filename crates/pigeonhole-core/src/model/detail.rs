@@ -76,3 +76,11 @@ pub struct MessageDetail {
     /// The SMTP AUTH user of the session that sent it.
     pub auth_user: Option<String>,
 }
+
+/// Hex digests of a part's decoded bytes, for a test to compare an attachment with a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Checksums {
+    pub md5: String,
+    pub sha1: String,
+    pub sha256: String,
+}

@@ -8,7 +8,7 @@ use super::time::ms_rfc3339;
 use super::{Address, MessageId, SessionId};
 
 /// One row of the message list. Serialised field names are the UI's wire format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct MessageSummary {
     pub id: MessageId,
     pub session_id: SessionId,
@@ -40,6 +40,22 @@ pub struct MessageSummary {
     pub auth_user: Option<String>,
     /// The name of the listener that took it (`default` for the main one).
     pub listener: String,
+    /// The Message-ID header without angle brackets.
+    pub message_id: Option<String>,
+    pub reply_to: Vec<Address>,
+}
+
+impl MessageSummary {
+    /// Envelope recipients named in neither To nor Cc: the Bcc.
+    pub fn bcc(&self) -> Vec<String> {
+        let named = |r: &str| {
+            self.to
+                .iter()
+                .chain(&self.cc)
+                .any(|a| a.address.eq_ignore_ascii_case(r))
+        };
+        self.rcpt_to.iter().filter(|r| !named(r)).cloned().collect()
+    }
 }
 
 /// Which messages to list, and which page of them.
@@ -54,6 +70,11 @@ pub struct ListQuery {
     /// Page size; 0 means the default page, and larger than the maximum is clamped
     /// (`commands::MAX_PAGE`).
     pub limit: u64,
+    /// The zone dates in the query are read in, as minutes east of UTC; `None` is the
+    /// system's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 impl ListQuery {
@@ -62,6 +83,7 @@ impl ListQuery {
         MessageFilter {
             inbox: self.inbox.clone(),
             query: self.query.clone(),
+            utc_offset_minutes: self.utc_offset_minutes,
         }
     }
 }
@@ -72,6 +94,10 @@ impl ListQuery {
 pub struct MessageFilter {
     pub inbox: Option<InboxKey>,
     pub query: String,
+    /// As in `ListQuery`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 impl MessageFilter {
@@ -79,6 +105,7 @@ impl MessageFilter {
         MessageFilter {
             inbox: None,
             query: query.into(),
+            utc_offset_minutes: None,
         }
     }
 }
@@ -92,7 +119,20 @@ pub struct MessagePage {
 }
 
 /// What an inbox collects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum InboxKind {
     /// Mail to one envelope recipient (RCPT TO).
@@ -114,7 +154,7 @@ pub struct InboxKey {
 }
 
 /// An inbox with its counts, for the sidebar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct Inbox {
     pub kind: InboxKind,
     pub key: String,
@@ -122,7 +162,9 @@ pub struct Inbox {
     pub unread: u64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema,
+)]
 pub struct Counts {
     pub total: u64,
     pub unread: u64,

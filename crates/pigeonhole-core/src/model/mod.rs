@@ -7,18 +7,24 @@
 //! `ui/src/lib/generated/core.ts` is generated from these types by `tests/ui_types.rs`.
 
 mod address;
+mod automation;
 mod detail;
 mod durability;
 mod envelope;
+mod extract;
 mod message;
 mod session;
 mod status;
 pub mod time;
 
 pub use address::Address;
-pub use detail::{Attachment, EnvelopeView, Header, MessageDetail, MimePart, RecipientView};
+pub use automation::{Compose, ComposeAttachment, TestInbox, WaitOutcome, WaitResult};
+pub use detail::{
+    Attachment, Checksums, EnvelopeView, Header, MessageDetail, MimePart, RecipientView,
+};
 pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
+pub use extract::{Code, Link, LinkSource};
 pub use message::{
     Counts, Inbox, InboxKey, InboxKind, ListQuery, MessageFilter, MessagePage, MessageSummary,
 };

@@ -7,19 +7,19 @@ use ts_rs::TS;
 use super::time::ms_rfc3339;
 use super::SessionId;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct TlsInfo {
     pub version: String,
     pub cipher: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct AuthInfo {
     pub mechanism: String,
     pub user: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct SessionSummary {
     pub id: SessionId,
     pub peer: String,
@@ -83,7 +83,7 @@ pub struct SessionFilter {
     pub search: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Client to server.
@@ -95,7 +95,7 @@ pub enum Direction {
 }
 
 /// One line of a session transcript.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct TranscriptLine {
     #[ts(type = "string")]
     pub ts: DateTime<Utc>,
@@ -104,7 +104,7 @@ pub struct TranscriptLine {
 }
 
 /// A session and every line of its transcript.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct Transcript {
     pub session: SessionSummary,
     pub lines: Vec<TranscriptLine>,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ServerStatus {
     /// True when the SMTP listener is bound and accepting.
     pub listening: bool,
@@ -21,9 +21,13 @@ pub struct ServerStatus {
     pub data_dir: String,
     /// Named listeners beside the main one, with their bound (or configured) addresses.
     pub listeners: Vec<ListenerAddr>,
+    /// The HTTP API's bound address (`http://…`), when it is serving.
+    pub api_url: Option<String>,
+    /// Why the API is not serving although it is configured.
+    pub api_error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ListenerAddr {
     pub name: String,
     pub addr: String,

@@ -14,7 +14,7 @@ mod writer;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -96,6 +96,15 @@ impl StoreOptions {
     }
 }
 
+/// See `Store::index_eagerly`.
+pub struct IndexEagerly(Arc<AtomicUsize>);
+
+impl Drop for IndexEagerly {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Handle to the store. Cheap to clone; the writer stops when the last clone is dropped.
 #[derive(Clone)]
 pub struct Store {
@@ -112,6 +121,8 @@ struct Inner {
     next_session_id: AtomicI64,
     /// The message open in the window (0: none), which retention must not delete.
     held: Arc<AtomicI64>,
+    /// How many `index_eagerly` guards are alive.
+    waiters: Arc<AtomicUsize>,
     /// Held for the life of a writable store: one server per data directory.
     _lock: Option<File>,
     /// The checkpointer thread runs while this lives.
@@ -164,7 +175,15 @@ impl Store {
                 r.get(0)
             })?;
         let held = Arc::new(AtomicI64::new(0));
-        let tx = writer::spawn(conn, bus.clone(), options.retention(), held.clone(), false)?;
+        let waiters = Arc::new(AtomicUsize::new(0));
+        let tx = writer::spawn(
+            conn,
+            bus.clone(),
+            options.retention(),
+            held.clone(),
+            waiters.clone(),
+            false,
+        )?;
         let alive = Arc::new(());
         checkpoint::spawn(&db_path, options.durability, bus, Arc::downgrade(&alive))?;
         Ok(Store {
@@ -175,6 +194,7 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 next_session_id: AtomicI64::new(max_session + 1),
                 held,
+                waiters,
                 _lock: Some(lock),
                 _alive: Some(alive),
             }),
@@ -192,6 +212,7 @@ impl Store {
                 readers: Mutex::new(vec![conn]),
                 next_session_id: AtomicI64::new(0),
                 held: Arc::new(AtomicI64::new(0)),
+                waiters: Arc::new(AtomicUsize::new(0)),
                 _lock: None,
                 _alive: None,
             }),
@@ -206,7 +227,15 @@ impl Store {
         let (db_path, conn) = open_existing(dir, false)?;
         let bus = EventBus::new();
         let held = Arc::new(AtomicI64::new(0));
-        let tx = writer::spawn(conn, bus, Retention::default(), held.clone(), true)?;
+        let waiters = Arc::new(AtomicUsize::new(0));
+        let tx = writer::spawn(
+            conn,
+            bus,
+            Retention::default(),
+            held.clone(),
+            waiters.clone(),
+            true,
+        )?;
         Ok(Store {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
@@ -215,10 +244,16 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 next_session_id: AtomicI64::new(0),
                 held,
+                waiters,
                 _lock: None,
                 _alive: None,
             }),
         })
+    }
+
+    /// The SQLite file.
+    pub fn db_path(&self) -> &Path {
+        &self.inner.db_path
     }
 
     pub fn dir(&self) -> &Path {
@@ -337,6 +372,14 @@ impl Store {
     /// Tag rules: each newly indexed message a filter matches gets its tag.
     pub(crate) fn set_tag_rules(&self, rules: Vec<(Filter, String)>) -> Result<()> {
         self.send(Op::SetTagRules(rules))
+    }
+
+    /// While the guard lives, new mail is indexed (and announced) right after its commit
+    /// rather than at the next quiet moment: a client waiting for a message hears of it
+    /// within a commit, not 100 ms later.
+    pub fn index_eagerly(&self) -> IndexEagerly {
+        self.inner.waiters.fetch_add(1, Ordering::Relaxed);
+        IndexEagerly(self.inner.waiters.clone())
     }
 
     /// The message a person has open (or none): retention leaves it alone.

@@ -30,6 +30,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0006_search_index",
         include_str!("migrations/0006_search_index.sql"),
     ),
+    (
+        "0007_summary_ids",
+        include_str!("migrations/0007_summary_ids.sql"),
+    ),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches

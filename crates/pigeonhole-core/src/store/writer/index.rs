@@ -210,7 +210,8 @@ impl Writer {
     /// True once the queue should be indexed without waiting for a quiet moment.
     pub(super) fn index_is_due(&self) -> bool {
         !self.index.is_empty()
-            && (self.index.len() >= MAX_ROWS
+            && (self.waiters.load(std::sync::atomic::Ordering::Relaxed) > 0
+                || self.index.len() >= MAX_ROWS
                 || self.index_bytes >= MAX_BYTES
                 || self.index_since.elapsed() >= MAX_WAIT)
     }

@@ -11,7 +11,7 @@ mod retention;
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, AtomicUsize};
 use std::sync::{mpsc, Arc};
 
 use chrono::{DateTime, Utc};
@@ -139,6 +139,7 @@ pub(crate) fn spawn(
     bus: EventBus,
     retention: Retention,
     held: Arc<AtomicI64>,
+    waiters: Arc<AtomicUsize>,
     side: bool,
 ) -> Result<mpsc::Sender<Op>> {
     // IMMEDIATE: take the write lock when a transaction starts, so a read-then-write (delete
@@ -155,6 +156,7 @@ pub(crate) fn spawn(
                 bus,
                 retention,
                 held,
+                waiters,
                 retention_due: true,
                 last_sweep: std::time::Instant::now(),
                 tag_rules: Vec::new(),
@@ -177,6 +179,9 @@ struct Writer {
     retention: Retention,
     /// The message open in the window (0 for none): retention never deletes it.
     held: Arc<AtomicI64>,
+    /// Clients waiting for mail (`Store::index_eagerly`): while there are any, each
+    /// commit's messages are indexed at once instead of at the next quiet moment.
+    waiters: Arc<AtomicUsize>,
     /// Set by arrivals and setting changes: the next idle moment applies retention.
     retention_due: bool,
     last_sweep: std::time::Instant,

@@ -1,0 +1,105 @@
+//! Every failure is JSON with its status and a readable message; a bad query also says
+//! where (`position`, `length`, in characters), as the parser reported it.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use pigeonhole_core::commands::CommandError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The HTTP status, repeated for clients that only see the body.
+    pub status: u16,
+    /// The status's reason phrase, e.g. "Not Found".
+    pub error: String,
+    pub message: String,
+    /// For a bad query: where the problem starts, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<usize>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub position: Option<(usize, usize)>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            position: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// A Mailpit endpoint, or a capability, this build does not have.
+    pub fn not_implemented(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("{what} is not implemented by Pigeonhole yet"),
+        )
+    }
+}
+
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> ApiError {
+        let status = if e.is_not_found() {
+            StatusCode::NOT_FOUND
+        } else if e.is_bad_request() {
+            StatusCode::BAD_REQUEST
+        } else {
+            tracing::warn!(error = %e, "API request failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
+        let position = match &e {
+            CommandError::Query(p) => Some((p.pos, p.len)),
+            _ => None,
+        };
+        ApiError {
+            status,
+            message: e.to_string(),
+            position,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            status: self.status.as_u16(),
+            error: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            message: self.message,
+            position: self.position.map(|p| p.0),
+            length: self.position.map(|p| p.1),
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"pigeonhole\""),
+            );
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,660 @@
+//! Mailpit v1's endpoints, same paths, parameters and shapes, so its clients (the npm
+//! `mailpit-api`, cypress-mailpit, pytest-mailpit …) work unchanged. Each handler converts
+//! and calls `commands`.
+
+pub mod types;
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine as _;
+use pigeonhole_core::commands::{self, CommandError};
+use pigeonhole_core::config::API_LISTENER;
+use pigeonhole_core::model::{Compose, ComposeAttachment, ListQuery, MessageFilter, MessageId};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+use types::*;
+
+/// Mailpit's page size when a list does not say.
+const DEFAULT_LIMIT: u64 = 50;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(info))
+        .routes(routes!(webui))
+        .routes(routes!(list_messages, set_read_status, delete_messages))
+        .routes(routes!(search, delete_search))
+        .routes(routes!(message))
+        .routes(routes!(message_headers))
+        .routes(routes!(message_raw))
+        .routes(routes!(message_part))
+        .routes(routes!(part_thumbnail))
+        .routes(routes!(html_check))
+        .routes(routes!(link_check))
+        .routes(routes!(spam_check))
+        .routes(routes!(release))
+        .routes(routes!(send))
+        .routes(routes!(tags, set_tags))
+        .routes(routes!(rename_tag, delete_tag))
+        .routes(routes!(chaos, set_chaos))
+        .routes(routes!(view))
+}
+
+/// A message id as Mailpit clients send it: the number we gave, or `latest`.
+pub async fn resolve(state: &AppState, id: &str) -> ApiResult<MessageId> {
+    if id.eq_ignore_ascii_case("latest") {
+        return commands::latest(state.store(), MessageFilter::default())
+            .await?
+            .ok_or_else(|| ApiError::not_found("there are no messages, so none is the latest"));
+    }
+    match id.parse::<MessageId>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ApiError::not_found(format!(
+            "no message with id \"{id}\" (ids are numbers, or latest)"
+        ))),
+    }
+}
+
+fn ids(list: &[String]) -> ApiResult<Vec<MessageId>> {
+    list.iter()
+        .map(|s| {
+            s.trim()
+                .parse::<MessageId>()
+                .map_err(|_| ApiError::bad_request(format!("\"{s}\" is not a message id")))
+        })
+        .collect()
+}
+
+/// A JSON body, where an empty body means the defaults (Mailpit's clients send none for
+/// "everything"); a body over the limit is 413, bad JSON 400.
+pub fn body<T: DeserializeOwned + Default>(raw: Result<Bytes, BytesRejection>) -> ApiResult<T> {
+    let raw = raw.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+fn ok() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response()
+}
+
+/// Minutes east of UTC for Mailpit's `tz` (an IANA name such as America/Chicago, UTC, or an
+/// offset such as +02:00), taken at this moment.
+pub fn utc_offset(tz: Option<&str>) -> ApiResult<Option<i32>> {
+    let Some(tz) = tz.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(off) = chrono::FixedOffset::from_str_offset(tz) {
+        return Ok(Some(off.local_minus_utc() / 60));
+    }
+    let zone: chrono_tz::Tz = tz.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "tz: \"{tz}\" is not a time zone; use a name such as Europe/Berlin or an offset such as +02:00"
+        ))
+    })?;
+    use chrono::{Offset, TimeZone};
+    let offset = zone
+        .offset_from_utc_datetime(&chrono::Utc::now().naive_utc())
+        .fix();
+    Ok(Some(offset.local_minus_utc() / 60))
+}
+
+trait FromStrOffset: Sized {
+    fn from_str_offset(s: &str) -> Result<Self, ()>;
+}
+
+impl FromStrOffset for chrono::FixedOffset {
+    /// `UTC`, `Z`, `+02:00`, `-0530`.
+    fn from_str_offset(s: &str) -> Result<Self, ()> {
+        if s.eq_ignore_ascii_case("utc")
+            || s.eq_ignore_ascii_case("z")
+            || s.eq_ignore_ascii_case("gmt")
+        {
+            return chrono::FixedOffset::east_opt(0).ok_or(());
+        }
+        let (sign, rest) = match s.as_bytes().first() {
+            Some(b'+') => (1, &s[1..]),
+            Some(b'-') => (-1, &s[1..]),
+            _ => return Err(()),
+        };
+        let digits: String = rest.chars().filter(|c| *c != ':').collect();
+        if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(());
+        }
+        let h: i32 = digits[..2].parse().map_err(|_| ())?;
+        let m: i32 = digits[2..].parse().map_err(|_| ())?;
+        if h > 14 || m > 59 {
+            return Err(());
+        }
+        chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or(())
+    }
+}
+
+async fn all_tags(state: &AppState) -> ApiResult<Vec<String>> {
+    Ok(commands::tags(state.store())
+        .await?
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect())
+}
+
+async fn page(
+    state: &AppState,
+    query: String,
+    tz: Option<i32>,
+    start: u64,
+    limit: u64,
+) -> ApiResult<MessagesSummary> {
+    let store = state.store();
+    let limit = if limit == 0 { DEFAULT_LIMIT } else { limit };
+    let list = commands::list(
+        store,
+        ListQuery {
+            inbox: None,
+            query: query.clone(),
+            offset: start,
+            limit,
+            utc_offset_minutes: tz,
+        },
+    )
+    .await?;
+    let totals = commands::counts(store).await?;
+    let matched = if query.trim().is_empty() {
+        totals
+    } else {
+        commands::count(
+            store,
+            MessageFilter {
+                inbox: None,
+                query,
+                utc_offset_minutes: tz,
+            },
+        )
+        .await?
+    };
+    Ok(MessagesSummary {
+        total: totals.total,
+        unread: totals.unread,
+        messages_count: matched.total,
+        messages_unread: matched.unread,
+        start,
+        tags: all_tags(state).await?,
+        messages: list.messages.iter().map(Summary::from).collect(),
+    })
+}
+
+/// Version, totals, tags and runtime counters.
+#[utoipa::path(get, path = "/api/v1/info", tag = "mailpit",
+    responses((status = 200, body = AppInformation)))]
+async fn info(State(state): State<AppState>) -> ApiResult<Json<AppInformation>> {
+    let store = state.store();
+    let counts = commands::counts(store).await?;
+    let tags: BTreeMap<String, u64> = commands::tags(store).await?.into_iter().collect();
+    let db = store.db_path();
+    let size = |p: std::path::PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let database_size = size(db.to_path_buf()) + size(db.with_extension("sqlite3-wal"));
+    let stats = state.events().stats();
+    use std::sync::atomic::Ordering::Relaxed;
+    Ok(Json(AppInformation {
+        version: crate::VERSION.into(),
+        latest_version: String::new(),
+        database: db.display().to_string(),
+        database_size,
+        messages: counts.total,
+        unread: counts.unread,
+        tags,
+        runtime_stats: RuntimeStats {
+            memory: resident_memory(),
+            messages_deleted: stats.deleted.load(Relaxed),
+            smtp_accepted: stats.accepted.load(Relaxed),
+            smtp_accepted_size: stats.accepted_size.load(Relaxed),
+            smtp_ignored: 0,
+            smtp_rejected: stats.rejected.load(Relaxed),
+            uptime: state.uptime_secs(),
+        },
+    }))
+}
+
+/// Resident set size from /proc (0 where there is none).
+fn resident_memory() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+/// The web UI's settings, as Mailpit reports them (no relay, no SpamAssassin).
+#[utoipa::path(get, path = "/api/v1/webui", tag = "mailpit",
+    responses((status = 200, body = WebUiConfiguration)))]
+async fn webui() -> Json<WebUiConfiguration> {
+    Json(WebUiConfiguration {
+        label: "Pigeonhole".into(),
+        message_relay: MessageRelay {
+            enabled: false,
+            smtp_server: String::new(),
+            return_path: String::new(),
+            allowed_recipients: String::new(),
+            blocked_recipients: String::new(),
+            override_from: String::new(),
+            preserve_message_ids: false,
+        },
+        spam_assassin: false,
+        chaos_enabled: false,
+        duplicates_ignored: false,
+        hide_delete_all_button: false,
+    })
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+struct PageParams {
+    /// Offset, 0 first.
+    start: u64,
+    /// Page size (default 50).
+    limit: u64,
+}
+
+/// Messages, newest first.
+#[utoipa::path(get, path = "/api/v1/messages", tag = "mailpit", params(PageParams),
+    responses((status = 200, body = MessagesSummary)))]
+async fn list_messages(
+    State(state): State<AppState>,
+    Query(p): Query<PageParams>,
+) -> ApiResult<Json<MessagesSummary>> {
+    Ok(Json(
+        page(&state, String::new(), None, p.start, p.limit).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+struct TzParams {
+    /// Time zone for before: and after: (IANA name or offset).
+    tz: Option<String>,
+}
+
+/// Sets read status: of `IDs`, of the messages `Search` matches, or (neither) of all.
+#[utoipa::path(put, path = "/api/v1/messages", tag = "mailpit", params(TzParams), request_body = SetReadStatus,
+    responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
+async fn set_read_status(
+    State(state): State<AppState>,
+    Query(p): Query<TzParams>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let req: SetReadStatus = body(raw)?;
+    let store = state.store();
+    if !req.ids.is_empty() {
+        let ids = ids(&req.ids)?;
+        commands::mark_read(store, ids, req.read).await?;
+    } else {
+        let filter = MessageFilter {
+            inbox: None,
+            query: req.search,
+            utc_offset_minutes: utc_offset(p.tz.as_deref())?,
+        };
+        commands::mark_read_matching(store, filter, req.read).await?;
+    }
+    Ok(ok())
+}
+
+/// Deletes `IDs`, or (none given) every message but pinned ones.
+#[utoipa::path(delete, path = "/api/v1/messages", tag = "mailpit", request_body = DeleteMessages,
+    responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
+async fn delete_messages(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let req: DeleteMessages = body(raw)?;
+    if req.ids.is_empty() {
+        commands::clear(state.store()).await?;
+    } else {
+        commands::delete(state.store(), ids(&req.ids)?).await?;
+    }
+    Ok(ok())
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+struct SearchParams {
+    /// A query in the search language (`pigeonhole help-query`).
+    query: String,
+    start: u64,
+    limit: u64,
+    tz: Option<String>,
+}
+
+/// Messages a query matches, newest first.
+#[utoipa::path(get, path = "/api/v1/search", tag = "mailpit", params(SearchParams),
+    responses((status = 200, body = MessagesSummary), (status = 400, description = "bad query, with its position", body = ErrorBody)))]
+async fn search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<Json<MessagesSummary>> {
+    let tz = utc_offset(p.tz.as_deref())?;
+    Ok(Json(page(&state, p.query, tz, p.start, p.limit).await?))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+struct DeleteSearchParams {
+    query: String,
+    tz: Option<String>,
+}
+
+/// Deletes the messages a query matches (pinned ones stay).
+#[utoipa::path(delete, path = "/api/v1/search", tag = "mailpit", params(DeleteSearchParams),
+    responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
+async fn delete_search(
+    State(state): State<AppState>,
+    Query(p): Query<DeleteSearchParams>,
+) -> ApiResult<Response> {
+    if p.query.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "query is required (to delete everything, DELETE /api/v1/messages)",
+        ));
+    }
+    let filter = MessageFilter {
+        inbox: None,
+        query: p.query,
+        utc_offset_minutes: utc_offset(p.tz.as_deref())?,
+    };
+    commands::delete_matching(state.store(), filter).await?;
+    Ok(ok())
+}
+
+/// One message in full; marks it read, as Mailpit does.
+#[utoipa::path(get, path = "/api/v1/message/{ID}", tag = "mailpit",
+    params(("ID" = String, Path, description = "Message id, or latest")),
+    responses((status = 200, body = Message), (status = 404, body = ErrorBody)))]
+async fn message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Message>> {
+    let id = resolve(&state, &id).await?;
+    let mut detail = commands::get_message(state.store(), id).await?;
+    if !detail.summary.read {
+        commands::mark_read(state.store(), vec![id], true).await?;
+        detail.summary.read = true;
+    }
+    let mut m = Message::from(&detail);
+    let parts: Vec<String> = m
+        .attachments
+        .iter()
+        .chain(&m.inline)
+        .map(|a| a.part_id.clone())
+        .collect();
+    let sums = commands::checksums(state.store(), id, parts).await?;
+    for a in m.attachments.iter_mut().chain(m.inline.iter_mut()) {
+        if let Some(c) = sums.get(&a.part_id) {
+            a.checksums = Checksums::from(c);
+        }
+    }
+    Ok(Json(m))
+}
+
+/// Every header: name -> values, names in alphabetical order.
+#[utoipa::path(get, path = "/api/v1/message/{ID}/headers", tag = "mailpit",
+    params(("ID" = String, Path, description = "Message id, or latest")),
+    responses((status = 200, body = BTreeMap<String, Vec<String>>), (status = 404, body = ErrorBody)))]
+async fn message_headers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BTreeMap<String, Vec<String>>>> {
+    let id = resolve(&state, &id).await?;
+    let detail = commands::get_message(state.store(), id).await?;
+    Ok(Json(headers(&detail)))
+}
+
+/// The message exactly as received.
+#[utoipa::path(get, path = "/api/v1/message/{ID}/raw", tag = "mailpit",
+    params(("ID" = String, Path, description = "Message id, or latest")),
+    responses((status = 200, description = "the stored bytes", content_type = "text/plain"), (status = 404, body = ErrorBody)))]
+async fn message_raw(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = resolve(&state, &id).await?;
+    let raw = commands::raw(state.store(), id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], raw).into_response())
+}
+
+/// One MIME part's decoded bytes (an attachment, say), with its type and file name.
+#[utoipa::path(get, path = "/api/v1/message/{ID}/part/{PartID}", tag = "mailpit",
+    params(("ID" = String, Path, description = "Message id, or latest"), ("PartID" = String, Path, description = "Part id such as 2 or 1.2")),
+    responses((status = 200, description = "the part's bytes"), (status = 404, body = ErrorBody)))]
+async fn message_part(
+    State(state): State<AppState>,
+    Path((id, part)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let id = resolve(&state, &id).await?;
+    let file = commands::part(state.store(), id, part).await?;
+    let disposition = format!("inline; filename=\"{}\"", file.file_name.replace('"', ""));
+    let mut r = file.bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&file.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    Ok(r)
+}
+
+macro_rules! not_implemented {
+    ($name:ident, $method:ident, $path:literal, $what:literal) => {
+        #[doc = concat!("Not implemented yet: answers 501 (", $what, ").")]
+        #[utoipa::path($method, path = $path, tag = "mailpit",
+                    responses((status = 501, description = "not implemented", body = ErrorBody)))]
+        async fn $name() -> ApiError {
+            ApiError::not_implemented($what)
+        }
+    };
+}
+
+not_implemented!(
+    part_thumbnail,
+    get,
+    "/api/v1/message/{ID}/part/{PartID}/thumb",
+    "attachment thumbnails"
+);
+not_implemented!(
+    html_check,
+    get,
+    "/api/v1/message/{ID}/html-check",
+    "the HTML check"
+);
+not_implemented!(
+    link_check,
+    get,
+    "/api/v1/message/{ID}/link-check",
+    "the link check"
+);
+not_implemented!(
+    spam_check,
+    get,
+    "/api/v1/message/{ID}/sa-check",
+    "SpamAssassin"
+);
+not_implemented!(
+    release,
+    post,
+    "/api/v1/message/{ID}/release",
+    "releasing a message to a real server"
+);
+not_implemented!(chaos, get, "/api/v1/chaos", "Chaos (SMTP fault rules)");
+not_implemented!(set_chaos, put, "/api/v1/chaos", "Chaos (SMTP fault rules)");
+
+/// Stores a message described as JSON, as if it had come over SMTP (it is filed under
+/// the listener `api`).
+#[utoipa::path(post, path = "/api/v1/send", tag = "mailpit", request_body = SendRequest,
+    responses((status = 200, body = SendResponse), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn send(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<SendResponse>> {
+    let req: SendRequest = body(raw)?;
+    if req.from.email.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "From: an address is required (From.Email)",
+        ));
+    }
+    let mut attachments = Vec::with_capacity(req.attachments.len());
+    for (i, a) in req.attachments.iter().enumerate() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(a.content.trim())
+            .map_err(|e| {
+                ApiError::bad_request(format!("Attachments[{i}].Content is not base64: {e}"))
+            })?;
+        attachments.push(ComposeAttachment {
+            file_name: a.filename.clone(),
+            content_type: Some(a.content_type.clone()).filter(|t| !t.is_empty()),
+            content_id: Some(a.content_id.clone()).filter(|t| !t.is_empty()),
+            bytes,
+        });
+    }
+    let compose = Compose {
+        from: Some(req.from.to_model()),
+        to: req.to.iter().map(SendAddress::to_model).collect(),
+        cc: req.cc.iter().map(SendAddress::to_model).collect(),
+        bcc: req.bcc,
+        reply_to: req.reply_to.iter().map(SendAddress::to_model).collect(),
+        subject: req.subject,
+        text: Some(req.text).filter(|t| !t.is_empty()),
+        html: Some(req.html).filter(|t| !t.is_empty()),
+        attachments,
+        headers: req.headers.into_iter().collect(),
+        tags: req.tags,
+    };
+    let id = commands::send(
+        state.store(),
+        compose,
+        peer.to_string(),
+        "HTTP POST /api/v1/send".into(),
+        API_LISTENER.into(),
+    )
+    .await
+    .map_err(|e| match e {
+        CommandError::Invalid(m) => ApiError::bad_request(m),
+        other => other.into(),
+    })?;
+    Ok(Json(SendResponse { id: id.to_string() }))
+}
+
+/// Every tag in use, by name.
+#[utoipa::path(get, path = "/api/v1/tags", tag = "mailpit",
+    responses((status = 200, body = Vec<String>)))]
+async fn tags(State(state): State<AppState>) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(all_tags(&state).await?))
+}
+
+/// Gives messages exactly these tags (an empty list removes them all).
+#[utoipa::path(put, path = "/api/v1/tags", tag = "mailpit", request_body = SetTags,
+    responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
+async fn set_tags(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let req: SetTags = body(raw)?;
+    commands::set_tags(state.store(), ids(&req.ids)?, req.tags).await?;
+    Ok(ok())
+}
+
+/// Renames a tag on every message.
+#[utoipa::path(put, path = "/api/v1/tags/{Tag}", tag = "mailpit", request_body = RenameTag,
+    params(("Tag" = String, Path, description = "The tag's current name")),
+    responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
+async fn rename_tag(
+    State(state): State<AppState>,
+    Path(tag): Path<String>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let req: RenameTag = body(raw)?;
+    commands::rename_tag(state.store(), &tag, &req.name).await?;
+    Ok(ok())
+}
+
+/// Removes a tag from every message (the messages stay).
+#[utoipa::path(delete, path = "/api/v1/tags/{Tag}", tag = "mailpit",
+    params(("Tag" = String, Path, description = "The tag")),
+    responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
+async fn delete_tag(State(state): State<AppState>, Path(tag): Path<String>) -> ApiResult<Response> {
+    commands::delete_tag(state.store(), &tag).await?;
+    Ok(ok())
+}
+
+/// `/view/{ID}.html` (the HTML part, images inlined, no script can run), `/view/{ID}.txt`
+/// (the text part); `{ID}` may be `latest`.
+#[utoipa::path(get, path = "/view/{File}", tag = "mailpit",
+    params(("File" = String, Path, description = "{ID}.html, {ID}.txt or {ID}")),
+    responses((status = 200, description = "the message's HTML or text"), (status = 404, body = ErrorBody)))]
+async fn view(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+    let (id, ext) = match file.rsplit_once('.') {
+        Some((id, ext)) => (id.to_string(), ext.to_ascii_lowercase()),
+        None => (file.clone(), "html".to_string()),
+    };
+    let id = resolve(&state, &id).await?;
+    let detail = commands::get_message(state.store(), id).await?;
+    match ext.as_str() {
+        "txt" => Ok((
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            detail.text.clone().unwrap_or_default(),
+        )
+            .into_response()),
+        "html" => {
+            let Some(mut html) = detail.html.clone() else {
+                return Err(ApiError::not_found(format!(
+                    "message {id} has no HTML part"
+                )));
+            };
+            for (cid, url) in &detail.inline_images {
+                html = html.replace(&format!("cid:{cid}"), url);
+            }
+            let mut r =
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+            let h = r.headers_mut();
+            // Hostile input: no script, no remote loads, no forms, opened on its own origin.
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            Ok(r)
+        }
+        _ => Err(ApiError::not_found(format!(
+            "/view/{file}: use {{ID}}.html or {{ID}}.txt"
+        ))),
+    }
+}

@@ -1,0 +1,395 @@
+//! Events for API clients. One task reads the core bus and keeps a numbered log of the
+//! recent events (so an SSE client that reconnects with `Last-Event-ID` gets what it
+//! missed), each serialised once for every client: our own shape for SSE
+//! (`GET /api/v1/events`) and Mailpit's `{Type, Data}` for its WebSocket (`GET /api/events`).
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{Stream, StreamExt};
+use pigeonhole_core::event::Event;
+use pigeonhole_core::{commands, Engine};
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use crate::error::ApiError;
+use crate::guard::origin_allowed;
+use crate::mailpit::types::Summary;
+use crate::state::AppState;
+
+/// How many events a reconnecting SSE client can catch up on.
+const LOG_LEN: usize = 2048;
+
+/// One event, numbered, in both wire shapes.
+#[derive(Debug)]
+pub struct Logged {
+    pub id: u64,
+    /// `message://new` etc., or `stats`.
+    pub name: &'static str,
+    /// Our JSON for SSE; `None` for events only the WebSocket sends (stats).
+    pub sse: Option<String>,
+    /// Mailpit's WebSocket frames for it (one per message for deletes and updates).
+    pub ws: Vec<String>,
+}
+
+/// Counters for Mailpit's `RuntimeStats`, since the API started.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub accepted: AtomicU64,
+    pub accepted_size: AtomicU64,
+    pub rejected: AtomicU64,
+    pub deleted: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct EventLog {
+    inner: Arc<LogInner>,
+}
+
+struct LogInner {
+    /// Distinguishes this process's ids from an earlier one's: `"<boot>-<n>"`.
+    boot: String,
+    recent: Mutex<VecDeque<Arc<Logged>>>,
+    tx: broadcast::Sender<Arc<Logged>>,
+    stats: Stats,
+}
+
+impl EventLog {
+    /// Starts the task that follows the bus; it ends when the engine's bus closes.
+    pub fn start(engine: Arc<Engine>) -> EventLog {
+        let (tx, _) = broadcast::channel(4096);
+        let boot = format!(
+            "{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0)
+        );
+        let log = EventLog {
+            inner: Arc::new(LogInner {
+                boot,
+                recent: Mutex::new(VecDeque::with_capacity(LOG_LEN)),
+                tx,
+                stats: Stats::default(),
+            }),
+        };
+        let bus = engine.bus.subscribe();
+        tokio::spawn(log.clone().follow(engine, bus));
+        log
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Logged>> {
+        self.inner.tx.subscribe()
+    }
+
+    /// The logged events after `id` still held, oldest first; `None` when `id` is older than
+    /// the log (or from another process), so the client must reload.
+    fn since(&self, boot: &str, id: u64) -> Option<Vec<Arc<Logged>>> {
+        if boot != self.inner.boot {
+            return None;
+        }
+        let recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let oldest = recent.front().map(|e| e.id).unwrap_or(id + 1);
+        if id + 1 < oldest {
+            return None;
+        }
+        Some(recent.iter().filter(|e| e.id > id).cloned().collect())
+    }
+
+    fn push(&self, name: &'static str, sse: Option<String>, ws: Vec<String>) {
+        let mut recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let id = recent.back().map(|e| e.id + 1).unwrap_or(1);
+        let logged = Arc::new(Logged { id, name, sse, ws });
+        if recent.len() == LOG_LEN {
+            recent.pop_front();
+        }
+        recent.push_back(logged.clone());
+        // Sent under the lock, so subscribers see ids in order.
+        let _ = self.inner.tx.send(logged);
+    }
+
+    async fn follow(self, engine: Arc<Engine>, mut bus: broadcast::Receiver<Event>) {
+        // Mailpit sends the mailbox totals after changes, at most four times a second.
+        let mut stats_due = false;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                event = bus.recv() => match event {
+                    Ok(event) => {
+                        stats_due |= self.record(&event);
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "API event log fell behind the bus");
+                        self.push("store://changed", Some(sse_json(&Event::StoreChanged)), Vec::new());
+                        stats_due = true;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = tick.tick(), if stats_due => {
+                    stats_due = false;
+                    if let Ok(c) = commands::counts(&engine.store).await {
+                        let frame = json!({"Type": "stats", "Data": {
+                            "Total": c.total, "Unread": c.unread, "Version": crate::VERSION,
+                        }});
+                        self.push("stats", None, vec![frame.to_string()]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Logs one bus event; true when the mailbox totals may have changed.
+    fn record(&self, event: &Event) -> bool {
+        let frame = |t: &str, data: serde_json::Value| json!({"Type": t, "Data": data}).to_string();
+        let stats = &self.inner.stats;
+        let ws = match event {
+            Event::MessageReceived(m) => {
+                stats.accepted.fetch_add(1, Ordering::Relaxed);
+                stats.accepted_size.fetch_add(m.size, Ordering::Relaxed);
+                let summary = serde_json::to_value(Summary::from(m)).unwrap_or_default();
+                vec![frame("new", summary)]
+            }
+            Event::MessagesDeleted(ids) => {
+                stats.deleted.fetch_add(ids.len() as u64, Ordering::Relaxed);
+                ids.iter()
+                    .map(|id| frame("delete", json!({"ID": id.to_string()})))
+                    .collect()
+            }
+            Event::Cleared => vec![frame("truncate", serde_json::Value::Null)],
+            Event::MessagesRead { ids, read } => ids
+                .iter()
+                .map(|id| frame("update", json!({"ID": id.to_string(), "Read": read})))
+                .collect(),
+            Event::MessagesUpdated(list) => list
+                .iter()
+                .map(|m| {
+                    frame(
+                        "update",
+                        json!({"ID": m.id.to_string(), "Read": m.read, "Tags": m.tags}),
+                    )
+                })
+                .collect(),
+            Event::SessionClosed(s) => {
+                stats
+                    .rejected
+                    .fetch_add(u64::from(s.refusals), Ordering::Relaxed);
+                Vec::new()
+            }
+            Event::StoreChanged => vec![frame("prune", serde_json::Value::Null)],
+            Event::MessagesIndexed(_) => Vec::new(),
+        };
+        let changes_totals = !matches!(
+            event,
+            Event::MessagesIndexed(_) | Event::SessionClosed(_) | Event::MessagesUpdated(_)
+        );
+        self.push(event.name(), Some(sse_json(event)), ws);
+        changes_totals
+    }
+
+    fn event_id(&self, id: u64) -> String {
+        format!("{}-{id}", self.inner.boot)
+    }
+}
+
+/// The event's `data` part as our JSON (the name travels as the SSE event name).
+fn sse_json(event: &Event) -> String {
+    match serde_json::to_value(event) {
+        Ok(mut v) => v
+            .get_mut("data")
+            .map(|d| d.take().to_string())
+            .unwrap_or_else(|| "null".into()),
+        Err(_) => "null".into(),
+    }
+}
+
+/// `<boot>-<n>` -> (boot, n).
+fn parse_event_id(s: &str) -> Option<(String, u64)> {
+    let (boot, n) = s.trim().rsplit_once('-')?;
+    Some((boot.to_string(), n.parse().ok()?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SseParams {
+    /// Resume after this event id (for clients that cannot send `Last-Event-ID`).
+    pub last_event_id: Option<String>,
+}
+
+/// Server-Sent Events: every change, as `event: message://new` with our JSON as `data`, each
+/// with an `id`. Reconnect with `Last-Event-ID` (or `?last_event_id=`) to get the events
+/// missed meanwhile; if they are no longer held, the first event is `reset`: reload.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "pigeonhole",
+    params(SseParams),
+    responses((status = 200, description = "text/event-stream of store events", content_type = "text/event-stream"))
+)]
+pub async fn sse(
+    State(state): State<AppState>,
+    axum::extract::Query(params): axum::extract::Query<SseParams>,
+    headers: HeaderMap,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let log = state.events().clone();
+    // Subscribed before the replay is read, so nothing falls between the two.
+    let mut rx = log.subscribe();
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(params.last_event_id);
+    let (replay, reset, mut last) = match resume.as_deref().map(parse_event_id) {
+        None => (Vec::new(), false, 0),
+        Some(None) => (Vec::new(), true, 0),
+        Some(Some((boot, id))) => match log.since(&boot, id) {
+            Some(events) => (events, false, id),
+            None => (Vec::new(), true, 0),
+        },
+    };
+    // A task feeds a small channel: a slow reader applies back-pressure rather than
+    // growing a buffer.
+    let (tx, events) = tokio::sync::mpsc::channel::<SseEvent>(64);
+    tokio::spawn(async move {
+        if reset {
+            let _ = tx.send(SseEvent::default().event("reset").data("{}")).await;
+        }
+        for e in replay {
+            last = e.id;
+            if let Some(ev) = to_sse(&log, &e) {
+                if tx.send(ev).await.is_err() {
+                    return;
+                }
+            }
+        }
+        loop {
+            match rx.recv().await {
+                Ok(e) if e.id <= last => {}
+                Ok(e) => {
+                    last = e.id;
+                    if let Some(ev) = to_sse(&log, &e) {
+                        if tx.send(ev).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if tx
+                        .send(SseEvent::default().event("reset").data("{}"))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(events).map(Ok::<_, Infallible>);
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn to_sse(log: &EventLog, e: &Logged) -> Option<SseEvent> {
+    let data = e.sse.as_ref()?;
+    Some(
+        SseEvent::default()
+            .id(log.event_id(e.id))
+            .event(e.name)
+            .data(data),
+    )
+}
+
+/// Mailpit's WebSocket: `{"Type": "new", "Data": {…summary…}}`, `stats`, `delete`,
+/// `update`, `truncate`, `prune`. A browser page from another origin is refused (403) before
+/// the upgrade, so it cannot read mail through it.
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    tag = "mailpit",
+    responses(
+        (status = 101, description = "WebSocket of Mailpit-shaped events"),
+        (status = 403, description = "cross-origin page", body = crate::error::ErrorBody)
+    )
+)]
+pub async fn websocket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    // The guard checks Origin too; this is the same rule stated where it matters most.
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if !origin_allowed(state.access(), origin, host) {
+            return ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                format!("origin {origin} may not open the event WebSocket"),
+            )
+            .into_response();
+        }
+    }
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => {
+            return ApiError::bad_request(format!("this endpoint is a WebSocket: {e}"))
+                .into_response()
+        }
+    };
+    let rx = state.events().subscribe();
+    ws.on_upgrade(move |socket| forward(socket, rx))
+}
+
+async fn forward(mut socket: WebSocket, mut rx: broadcast::Receiver<Arc<Logged>>) {
+    loop {
+        tokio::select! {
+            e = rx.recv() => match e {
+                Ok(e) => {
+                    for frame in &e.ws {
+                        if socket.send(WsMessage::Text(frame.clone().into())).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let frame = json!({"Type": "prune", "Data": null}).to_string();
+                    if socket.send(WsMessage::Text(frame.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            msg = socket.recv() => match msg {
+                // Clients only ever ping or close.
+                Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_round_trip() {
+        assert_eq!(parse_event_id("18c2f-42"), Some(("18c2f".into(), 42)));
+        assert_eq!(parse_event_id("nonsense"), None);
+        assert_eq!(parse_event_id("a-b"), None);
+    }
+}

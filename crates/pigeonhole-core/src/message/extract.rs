@@ -1,0 +1,1457 @@
+//! Links and one-time codes in a message's text and HTML bodies, for "open the confirm link"
+//! and "type the code" in tests and in the window.
+//!
+//! Pure and hand-written, no regex: every scan moves forward through the input once (each
+//! look-ahead is bounded or skips what it read), so a hostile 10 MB body costs a few passes,
+//! and every slice is cut at an ASCII byte or a char boundary, so no input panics.
+//!
+//! HTML is read with a small tokenizer that knows only what it needs: `<a>`/`<area>` hrefs and
+//! their text, `<img alt>` for image links, which elements break lines, and which hide their
+//! content (`<head>`, `<style>`, `<script>`, `<template>`, `<title>`). Attributes and CSS are
+//! never searched for codes.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::ops::Range;
+
+use mail_parser::{Message, PartType};
+use memchr::{memchr, memmem};
+
+use crate::model::{Code, Link, LinkSource};
+
+/// Most links returned: a message with more is a link farm, not a mail to act on.
+pub const MAX_LINKS: usize = 1000;
+/// Most codes returned.
+pub const MAX_CODES: usize = 100;
+/// Longest anchor text and code context, in characters.
+const MAX_TEXT_CHARS: usize = 200;
+/// Words a keyword may come before a code ("your code is 482913").
+const KEYWORD_BEFORE: u32 = 8;
+/// Words a keyword may come after a code ("482913 is your code").
+const KEYWORD_AFTER: u32 = 3;
+/// Within one sentence a keyword counts this far off, either side.
+const SENTENCE_WORDS: u32 = 40;
+/// A year-like code ("2026") needs its keyword this close before it.
+const YEAR_KEYWORD_BEFORE: u32 = 3;
+/// How far around a code its context is looked for, in bytes.
+const CONTEXT_REACH: usize = 600;
+
+/// The message's own first text/plain and text/html bodies. mail-parser's `body_text` and
+/// `body_html` convert one into the other when a part is missing, which would report an
+/// HTML-only message's links twice and under the wrong source.
+pub fn bodies<'a>(msg: &'a Message<'a>) -> (Option<&'a str>, Option<&'a str>) {
+    let text = msg.text_part(0).and_then(|p| match &p.body {
+        PartType::Text(t) => Some(t.as_ref()),
+        _ => None,
+    });
+    let html = msg.html_part(0).and_then(|p| match &p.body {
+        PartType::Html(h) => Some(h.as_ref()),
+        _ => None,
+    });
+    (text, html)
+}
+
+/// Every distinct link, HTML first (in document order: anchors and bare URLs in its text),
+/// then bare URLs of the text body. At most [`MAX_LINKS`].
+pub fn links(text: Option<&str>, html: Option<&str>) -> Vec<Link> {
+    let mut set = LinkSet::default();
+    if let Some(html) = html {
+        let page = scan_html(html, Collect::Links);
+        let mut bare = UrlSpans::new(&page.outside).peekable();
+        for anchor in &page.anchors {
+            while let Some(r) = bare.next_if(|r| r.start < anchor.at) {
+                set.add(&page.outside[r], "", LinkSource::Html);
+            }
+            set.add(&anchor.href, &anchor.text, LinkSource::Html);
+        }
+        for r in bare {
+            set.add(&page.outside[r], "", LinkSource::Html);
+        }
+    }
+    if let Some(text) = text {
+        for r in UrlSpans::new(text) {
+            set.add(&text[r], "", LinkSource::Text);
+        }
+    }
+    set.links
+}
+
+/// One-time codes near a keyword ("code", "PIN", "verification", "验证码", ...), the text body
+/// first (its sentences make the plainer context), then the HTML's visible text. Deduplicated
+/// by code, in order of appearance, at most [`MAX_CODES`].
+pub fn codes(text: Option<&str>, html: Option<&str>) -> Vec<Code> {
+    let mut set = CodeSet::default();
+    if let Some(text) = text {
+        CodeScan::new(text, LinkSource::Text, &mut set).run();
+    }
+    if let Some(html) = html {
+        if !set.full() {
+            let page = scan_html(html, Collect::Text);
+            CodeScan::new(&page.text, LinkSource::Html, &mut set).run();
+        }
+    }
+    set.codes
+}
+
+// ---------------------------------------------------------------------------------------
+// Links
+
+#[derive(Default)]
+struct LinkSet {
+    links: Vec<Link>,
+    /// url -> index in `links`.
+    seen: HashMap<String, usize>,
+}
+
+impl LinkSet {
+    fn add(&mut self, url: &str, text: &str, source: LinkSource) {
+        if let Some(&i) = self.seen.get(url) {
+            let link = &mut self.links[i];
+            if link.text.is_empty() && !text.is_empty() {
+                link.text = text.to_string();
+            }
+            if !link.sources.contains(&source) {
+                link.sources.push(source);
+            }
+        } else if self.links.len() < MAX_LINKS {
+            self.seen.insert(url.to_string(), self.links.len());
+            self.links.push(Link {
+                url: url.to_string(),
+                text: text.to_string(),
+                sources: vec![source],
+            });
+        }
+    }
+}
+
+/// An href as a link, or None for what is no link to follow: empty, a fragment of this
+/// document, script, inline data or a part of this message.
+fn clean_href(raw: &str) -> Option<String> {
+    let decoded = decode_entities(raw);
+    // What a browser does before it parses a URL: trim spaces and controls, drop tabs and
+    // newlines anywhere (so "java\tscript:" is still script).
+    let url: String = decoded
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if url.is_empty() || url.starts_with('#') {
+        return None;
+    }
+    if let Some(colon) = url.find(':') {
+        let scheme = &url[..colon];
+        let refused = ["javascript", "vbscript", "data", "cid"];
+        if refused.iter().any(|r| scheme.eq_ignore_ascii_case(r)) {
+            return None;
+        }
+    }
+    Some(url)
+}
+
+/// Bare URLs in text: `http://`, `https://` and `www.` ones, without the punctuation that
+/// ends the sentence around them.
+struct UrlSpans<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> UrlSpans<'a> {
+    fn new(s: &'a str) -> Self {
+        UrlSpans { s, pos: 0 }
+    }
+}
+
+impl Iterator for UrlSpans<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let b = self.s.as_bytes();
+        while self.pos < b.len() {
+            let i = self.pos;
+            // Only an ASCII 'h' or 'w' can start one; `| 0x20` folds ASCII case and maps no
+            // other byte onto them, so `i` is a char boundary whenever this matches.
+            let c = b[i] | 0x20;
+            if (c == b'h' || c == b'w') && (i == 0 || !glues_to_url(b[i - 1])) {
+                if let Some(end) = url_end(self.s, i) {
+                    self.pos = end;
+                    return Some(i..end);
+                }
+            }
+            self.pos += 1;
+        }
+        None
+    }
+}
+
+/// A byte before "http"/"www." that makes it the middle of a word or address, not a URL.
+fn glues_to_url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'@' | b'-' | b'_')
+}
+
+/// Where the URL starting at `i` ends, or None when none starts there.
+fn url_end(s: &str, i: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let prefix = [&b"https://"[..], b"http://", b"www."]
+        .into_iter()
+        .find(|p| b.len() - i >= p.len() && b[i..i + p.len()].eq_ignore_ascii_case(p))?
+        .len();
+    let body = i + prefix;
+    if !s[body..].chars().next().is_some_and(char::is_alphanumeric) {
+        return None;
+    }
+    let mut end = s[body..]
+        .char_indices()
+        .find(|&(_, c)| ends_url(c))
+        .map_or(s.len(), |(k, _)| body + k);
+    // Count brackets once, then trim: "wiki/Rust_(language))." keeps one ')'.
+    let (mut open_p, mut close_p, mut open_b, mut close_b) = (0usize, 0usize, 0usize, 0usize);
+    for &c in &b[i..end] {
+        match c {
+            b'(' => open_p += 1,
+            b')' => close_p += 1,
+            b'[' => open_b += 1,
+            b']' => close_b += 1,
+            _ => {}
+        }
+    }
+    while end > body {
+        match b[end - 1] {
+            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'*' => {}
+            b')' if close_p > open_p => close_p -= 1,
+            b']' if close_b > open_b => close_b -= 1,
+            _ => break,
+        }
+        end -= 1;
+    }
+    (end > body).then_some(end)
+}
+
+/// A character no bare URL runs through: space, markup and quote delimiters, and non-ASCII
+/// that is not a letter (emoji, fullwidth punctuation) or is CJK, which is written with no
+/// space after a URL ("詳細はhttps://example.com/をご覧ください").
+fn ends_url(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '<' | '>' | '"' | '`' | '{' | '}' | '|' | '\\' | '^')
+        || (!c.is_ascii() && (is_cjk(c) || !c.is_alphanumeric()))
+}
+
+// ---------------------------------------------------------------------------------------
+// HTML
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collect {
+    /// Anchors, and the text outside them for bare URLs.
+    Links,
+    /// All visible text, for codes.
+    Text,
+}
+
+#[derive(Default)]
+struct Page {
+    /// Visible text with line breaks for block elements (`Collect::Text`).
+    text: String,
+    /// Visible text outside anchors (`Collect::Links`).
+    outside: String,
+    anchors: Vec<Anchor>,
+}
+
+struct Anchor {
+    /// `outside.len()` when the anchor began, to put bare URLs and anchors in one order.
+    at: usize,
+    href: String,
+    text: String,
+}
+
+/// An `<a>` being read: its text collects until `</a>`.
+struct OpenAnchor {
+    at: usize,
+    /// None for an anchor that is no link (no href, `javascript:`): its text still must
+    /// not count as outside text.
+    href: Option<String>,
+    text: Collapsed,
+    /// The first `<img alt>` inside, for image-only links.
+    alt: Collapsed,
+}
+
+#[derive(Default)]
+struct Attrs<'a> {
+    href: Option<&'a str>,
+    alt: Option<&'a str>,
+}
+
+enum Markup<'a> {
+    Open {
+        name: &'a str,
+        attrs: Attrs<'a>,
+    },
+    Close {
+        name: &'a str,
+    },
+    /// Comment, doctype, CDATA, processing instruction.
+    Ignored,
+    /// A '<' that starts no tag ("a < b").
+    Literal,
+}
+
+fn scan_html(html: &str, collect: Collect) -> Page {
+    let b = html.as_bytes();
+    let mut page = Page::default();
+    let mut open: Option<OpenAnchor> = None;
+    // Inside <head> nothing is visible; a missing </head> ends at <body>.
+    let mut in_head = false;
+    let mut i = 0;
+    while i < b.len() {
+        let lt = memchr(b'<', &b[i..]).map_or(b.len(), |k| i + k);
+        if lt > i && !in_head {
+            page.text_node(&html[i..lt], collect, &mut open);
+        }
+        if lt >= b.len() {
+            break;
+        }
+        let (markup, end) = markup(html, lt);
+        i = end;
+        match markup {
+            Markup::Literal => {
+                if !in_head {
+                    page.text_node("<", collect, &mut open);
+                }
+            }
+            Markup::Ignored => {}
+            Markup::Open { name, attrs } => {
+                if is_raw_text(name) {
+                    i = skip_raw_text(html, end, name);
+                } else if name.eq_ignore_ascii_case("head") {
+                    in_head = true;
+                } else if name.eq_ignore_ascii_case("body") {
+                    in_head = false;
+                } else if collect == Collect::Links && name.eq_ignore_ascii_case("a") {
+                    page.close_anchor(open.take());
+                    open = Some(OpenAnchor {
+                        at: page.outside.len(),
+                        href: attrs.href.and_then(clean_href),
+                        text: Collapsed::default(),
+                        alt: Collapsed::default(),
+                    });
+                } else if collect == Collect::Links && name.eq_ignore_ascii_case("area") {
+                    if let Some(href) = attrs.href.and_then(clean_href) {
+                        let mut alt = Collapsed::default();
+                        alt.push(&decode_entities(attrs.alt.unwrap_or("")));
+                        page.anchors.push(Anchor {
+                            at: page.outside.len(),
+                            href,
+                            text: alt.out,
+                        });
+                    }
+                } else if name.eq_ignore_ascii_case("img") {
+                    if let (Some(a), Some(alt)) = (open.as_mut(), attrs.alt) {
+                        if a.alt.out.is_empty() {
+                            a.alt.push(&decode_entities(alt));
+                        }
+                    }
+                } else if breaks_line(name) && !in_head {
+                    page.line_break(collect, &mut open);
+                }
+            }
+            Markup::Close { name } => {
+                if name.eq_ignore_ascii_case("a") {
+                    page.close_anchor(open.take());
+                } else if name.eq_ignore_ascii_case("head") {
+                    in_head = false;
+                } else if breaks_line(name) && !in_head {
+                    page.line_break(collect, &mut open);
+                }
+            }
+        }
+    }
+    page.close_anchor(open.take());
+    page
+}
+
+impl Page {
+    fn text_node(&mut self, raw: &str, collect: Collect, open: &mut Option<OpenAnchor>) {
+        let text = decode_entities(raw);
+        match (collect, open) {
+            (Collect::Text, _) => self.text.push_str(&text),
+            (Collect::Links, Some(a)) => a.text.push(&text),
+            (Collect::Links, None) => self.outside.push_str(&text),
+        }
+    }
+
+    fn line_break(&mut self, collect: Collect, open: &mut Option<OpenAnchor>) {
+        match (collect, open) {
+            (Collect::Text, _) => self.text.push('\n'),
+            (Collect::Links, Some(a)) => a.text.push(" "),
+            (Collect::Links, None) => self.outside.push('\n'),
+        }
+    }
+
+    fn close_anchor(&mut self, open: Option<OpenAnchor>) {
+        let Some(a) = open else { return };
+        // Whatever follows is a new word: "<a>x</a>https://y" must not glue.
+        self.outside.push(' ');
+        if let Some(href) = a.href {
+            let text = if a.text.out.is_empty() { a.alt } else { a.text };
+            self.anchors.push(Anchor {
+                at: a.at,
+                href,
+                text: text.out,
+            });
+        }
+    }
+}
+
+/// Elements whose content is not markup, or not shown: skipped to their end tag.
+fn is_raw_text(name: &str) -> bool {
+    [
+        "script", "style", "template", "title", "xmp", "noembed", "noframes",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// Elements that start a new line of visible text, so "<td>Code</td><td>482913</td>" is not
+/// one word.
+fn breaks_line(name: &str) -> bool {
+    [
+        "br",
+        "p",
+        "div",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "address",
+        "center",
+        "caption",
+        "figure",
+        "figcaption",
+        "form",
+        "fieldset",
+        "legend",
+        "option",
+        "button",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// The markup starting at `html[lt] == '<'` and where it ends.
+fn markup(html: &str, lt: usize) -> (Markup<'_>, usize) {
+    let b = html.as_bytes();
+    let n = b.len();
+    let after = |from: usize, what: &[u8]| {
+        memmem::find(&b[from..], what).map_or(n, |k| from + k + what.len())
+    };
+    match b.get(lt + 1) {
+        Some(b'!') if b[lt..].starts_with(b"<!--") => (Markup::Ignored, after(lt + 4, b"-->")),
+        Some(b'!') if b[lt..].starts_with(b"<![CDATA[") => (Markup::Ignored, after(lt + 9, b"]]>")),
+        Some(b'!' | b'?') => (Markup::Ignored, after(lt + 2, b">")),
+        Some(b'/') if b.get(lt + 2).is_some_and(u8::is_ascii_alphabetic) => {
+            let name_end = tag_name_end(b, lt + 2);
+            (
+                Markup::Close {
+                    name: &html[lt + 2..name_end],
+                },
+                after(name_end, b">"),
+            )
+        }
+        Some(c) if c.is_ascii_alphabetic() => {
+            let name_end = tag_name_end(b, lt + 1);
+            let (attrs, end) = attributes(html, name_end);
+            (
+                Markup::Open {
+                    name: &html[lt + 1..name_end],
+                    attrs,
+                },
+                end,
+            )
+        }
+        _ => (Markup::Literal, lt + 1),
+    }
+}
+
+fn tag_name_end(b: &[u8], from: usize) -> usize {
+    b[from..]
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b':' | b'-' | b'_')))
+        .map_or(b.len(), |k| from + k)
+}
+
+/// The attributes we read from a start tag whose name ends at `i`, and where the tag ends.
+/// Values may be double-quoted, single-quoted or bare; a quote never closed runs to the end,
+/// as it does in a browser. Every cut is at an ASCII byte, so on a char boundary.
+fn attributes(html: &str, mut i: usize) -> (Attrs<'_>, usize) {
+    let b = html.as_bytes();
+    let n = b.len();
+    let mut attrs = Attrs::default();
+    loop {
+        while i < n && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        if i >= n {
+            return (attrs, n);
+        }
+        if b[i] == b'>' {
+            return (attrs, i + 1);
+        }
+        let start = i;
+        while i < n && !(b[i].is_ascii_whitespace() || matches!(b[i], b'=' | b'>' | b'/')) {
+            i += 1;
+        }
+        if i == start {
+            // A stray '='.
+            i += 1;
+            continue;
+        }
+        let name = &html[start..i];
+        while i < n && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= n || b[i] != b'=' {
+            continue;
+        }
+        i += 1;
+        while i < n && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let value = if i < n && (b[i] == b'"' || b[i] == b'\'') {
+            let from = i + 1;
+            match memchr(b[i], &b[from..]) {
+                Some(k) => {
+                    i = from + k + 1;
+                    &html[from..from + k]
+                }
+                None => {
+                    i = n;
+                    &html[from..]
+                }
+            }
+        } else {
+            let from = i;
+            while i < n && !(b[i].is_ascii_whitespace() || b[i] == b'>') {
+                i += 1;
+            }
+            &html[from..i]
+        };
+        if name.eq_ignore_ascii_case("href") {
+            attrs.href.get_or_insert(value);
+        } else if name.eq_ignore_ascii_case("alt") {
+            attrs.alt.get_or_insert(value);
+        }
+    }
+}
+
+/// Past the end tag of the raw-text element `name` whose content starts at `from`.
+fn skip_raw_text(html: &str, from: usize, name: &str) -> usize {
+    let b = html.as_bytes();
+    let mut j = from;
+    while let Some(k) = memchr(b'<', &b[j..]) {
+        let lt = j + k;
+        let name_at = lt + 2;
+        let closes = b.get(lt + 1) == Some(&b'/')
+            && b.len() >= name_at + name.len()
+            && b[name_at..name_at + name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && !b
+                .get(name_at + name.len())
+                .is_some_and(u8::is_ascii_alphanumeric);
+        if closes {
+            return memchr(b'>', &b[name_at..]).map_or(b.len(), |k| name_at + k + 1);
+        }
+        j = lt + 1;
+    }
+    b.len()
+}
+
+/// `s` with character references decoded: the common named ones, `&#NNN;` and `&#xHH;`.
+/// Unknown or unterminated references stay as written.
+fn decode_entities(s: &str) -> Cow<'_, str> {
+    let b = s.as_bytes();
+    let Some(mut amp) = memchr(b'&', b) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    loop {
+        out.push_str(&s[copied..amp]);
+        match entity(&b[amp + 1..]) {
+            Some((c, len)) => {
+                out.push(c);
+                copied = amp + 1 + len;
+            }
+            None => {
+                out.push('&');
+                copied = amp + 1;
+            }
+        }
+        match memchr(b'&', &b[copied..]) {
+            Some(k) => amp = copied + k,
+            None => break,
+        }
+    }
+    out.push_str(&s[copied..]);
+    Cow::Owned(out)
+}
+
+/// The character of the reference that follows a '&', and its length with the ';'.
+fn entity(b: &[u8]) -> Option<(char, usize)> {
+    let semi = b.iter().take(33).position(|&c| c == b';')?;
+    let body = &b[..semi];
+    let c = if let Some(num) = body.strip_prefix(b"#") {
+        let (digits, radix) = match num.first() {
+            Some(b'x' | b'X') => (&num[1..], 16),
+            _ => (num, 10),
+        };
+        let valid = |c: &u8| {
+            if radix == 16 {
+                c.is_ascii_hexdigit()
+            } else {
+                c.is_ascii_digit()
+            }
+        };
+        if digits.is_empty() || digits.len() > 8 || !digits.iter().all(valid) {
+            return None;
+        }
+        let v = digits.iter().fold(0u32, |v, &d| {
+            v * radix + (d as char).to_digit(radix).unwrap_or(0)
+        });
+        char::from_u32(v)
+            .filter(|&c| c != '\0')
+            .unwrap_or('\u{FFFD}')
+    } else {
+        named_entity(body)?
+    };
+    Some((c, semi + 1))
+}
+
+fn named_entity(name: &[u8]) -> Option<char> {
+    Some(match name {
+        b"amp" | b"AMP" => '&',
+        b"lt" | b"LT" => '<',
+        b"gt" | b"GT" => '>',
+        b"quot" | b"QUOT" => '"',
+        b"apos" => '\'',
+        b"nbsp" => '\u{a0}',
+        b"copy" | b"COPY" => '©',
+        b"reg" | b"REG" => '®',
+        b"trade" => '™',
+        b"hellip" => '…',
+        b"mdash" => '—',
+        b"ndash" => '–',
+        b"lsquo" => '‘',
+        b"rsquo" => '’',
+        b"ldquo" => '“',
+        b"rdquo" => '”',
+        b"laquo" => '«',
+        b"raquo" => '»',
+        b"middot" => '·',
+        b"bull" => '•',
+        b"euro" => '€',
+        b"pound" => '£',
+        b"yen" => '¥',
+        b"cent" => '¢',
+        b"deg" => '°',
+        b"times" => '×',
+        b"zwnj" => '\u{200c}',
+        b"zwj" => '\u{200d}',
+        b"shy" => '\u{ad}',
+        b"ensp" => '\u{2002}',
+        b"emsp" => '\u{2003}',
+        b"thinsp" => '\u{2009}',
+        _ => return None,
+    })
+}
+
+/// Text with whitespace runs collapsed to one space, invisible characters dropped and
+/// trimmed, capped at [`MAX_TEXT_CHARS`]; fed piece by piece.
+#[derive(Default)]
+struct Collapsed {
+    out: String,
+    chars: usize,
+    space: bool,
+}
+
+impl Collapsed {
+    fn push(&mut self, s: &str) {
+        for c in s.chars() {
+            if self.chars >= MAX_TEXT_CHARS {
+                return;
+            }
+            if c.is_whitespace() {
+                self.space = !self.out.is_empty();
+            } else if !is_invisible(c) {
+                if self.space {
+                    self.out.push(' ');
+                    self.chars += 1;
+                    self.space = false;
+                }
+                self.out.push(c);
+                self.chars += 1;
+            }
+        }
+    }
+}
+
+/// `s` with whitespace runs collapsed to one space, invisible characters dropped, trimmed.
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        let start = out.len();
+        if start > 0 {
+            out.push(' ');
+        }
+        out.extend(word.chars().filter(|&c| !is_invisible(c)));
+        if out.len() == start + usize::from(start > 0) {
+            out.truncate(start);
+        }
+    }
+    out
+}
+
+/// Zero-width and soft-hyphen characters that mail templates pad preheaders with.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}' | '\u{34f}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
+}
+
+/// Han, kana and hangul: scripts written without spaces between words.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FFF
+        | 0x3040..=0x30FF
+        | 0x3100..=0x318F
+        | 0x31F0..=0x31FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7AF
+        | 0xF900..=0xFAFF
+        | 0xFF66..=0xFF9F
+        | 0x20000..=0x2FFFF)
+}
+
+// ---------------------------------------------------------------------------------------
+// Codes
+
+#[derive(Default)]
+struct CodeSet {
+    codes: Vec<Code>,
+    seen: HashSet<String>,
+}
+
+impl CodeSet {
+    fn full(&self) -> bool {
+        self.codes.len() >= MAX_CODES
+    }
+
+    fn add(&mut self, code: String, context: String, source: LinkSource) {
+        if !self.full() && self.seen.insert(code.clone()) {
+            self.codes.push(Code {
+                code,
+                context,
+                source,
+            });
+        }
+    }
+}
+
+/// Words lowercase that mark a nearby code as one to type in.
+const KEYWORDS: &[&str] = &[
+    "code",
+    "codes",
+    "otp",
+    "pin",
+    "passcode",
+    "password",
+    "verification",
+    "verify",
+    "token",
+    "confirmation",
+    "2fa",
+    "mfa",
+    "onetime",
+    "authcode",
+    // de, nl, es, pt, it, fr, ru, tr, pl, sv
+    "bestätigungscode",
+    "sicherheitscode",
+    "anmeldecode",
+    "einmalcode",
+    "zugangscode",
+    "verifizierungscode",
+    "passwort",
+    "kennwort",
+    "verificatiecode",
+    "inlogcode",
+    "código",
+    "codigo",
+    "clave",
+    "contraseña",
+    "verificación",
+    "senha",
+    "verificação",
+    "codice",
+    "vérification",
+    "код",
+    "кода",
+    "кодом",
+    "коду",
+    "пароль",
+    "пароля",
+    "kod",
+    "kodu",
+    "şifre",
+    "engångskod",
+];
+
+/// Keywords in scripts written without spaces, matched anywhere in a run.
+const CJK_KEYWORDS: &[&str] = &[
+    "验证码",
+    "驗證碼",
+    "校验码",
+    "动态码",
+    "确认码",
+    "认证码",
+    "密码",
+    "認証コード",
+    "確認コード",
+    "認証番号",
+    "確認番号",
+    "ワンタイム",
+    "パスコード",
+    "パスワード",
+    "暗証番号",
+    "コード",
+    "인증번호",
+    "인증코드",
+    "인증",
+    "코드",
+    "비밀번호",
+];
+
+/// Words before "code" that make it no code to type: "promo code", "zip code".
+const NOT_ONE_TIME: &[&str] = &[
+    "promo",
+    "promotional",
+    "discount",
+    "coupon",
+    "voucher",
+    "gift",
+    "referral",
+    "zip",
+    "postal",
+    "post",
+    "area",
+    "country",
+    "tracking",
+    "error",
+    "status",
+    "source",
+    "qr",
+    "bar",
+    "sort",
+    "swift",
+    "bank",
+    "tax",
+    "product",
+    "item",
+    "style",
+    "colour",
+    "color",
+    "html",
+    "css",
+    "sample",
+    "example",
+    "dress",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ChunkKind {
+    /// Letters, digits and ASCII punctuation between spaces.
+    Word,
+    /// A run of CJK characters.
+    Cjk,
+    /// A bare URL: never a code, never a keyword.
+    Url,
+    /// One non-ASCII symbol or punctuation mark ("©", "：", "😀"): not a word.
+    Symbol,
+}
+
+/// A piece of text between spaces (or script changes) and the sentence it is in.
+#[derive(Clone, Copy)]
+struct Chunk {
+    start: usize,
+    end: usize,
+    kind: ChunkKind,
+    /// Sentence (or line) number, increasing.
+    sentence: u32,
+    sentence_start: usize,
+}
+
+/// Cuts `s` into chunks, tracking sentences: a line ends one, and so does a chunk ending in
+/// '.', '!' or '?' (or "。！？").
+struct Chunker<'a> {
+    s: &'a str,
+    urls: std::iter::Peekable<UrlSpans<'a>>,
+    sentence: u32,
+    sentence_start: usize,
+    /// The next chunk starts a sentence.
+    boundary: bool,
+}
+
+impl<'a> Chunker<'a> {
+    fn new(s: &'a str) -> Self {
+        Chunker {
+            s,
+            urls: UrlSpans::new(s).peekable(),
+            sentence: 0,
+            sentence_start: 0,
+            boundary: true,
+        }
+    }
+
+    fn chunk(&mut self, start: usize, end: usize, kind: ChunkKind) -> Chunk {
+        if self.boundary {
+            self.sentence += 1;
+            self.sentence_start = start;
+            self.boundary = false;
+        }
+        let c = Chunk {
+            start,
+            end,
+            kind,
+            sentence: self.sentence,
+            sentence_start: self.sentence_start,
+        };
+        let closes = match kind {
+            ChunkKind::Word => self.s[start..end]
+                .trim_end_matches([')', ']', '"', '\'', '»', '”', '’'])
+                .ends_with(['.', '!', '?']),
+            ChunkKind::Symbol => self.s[start..end].starts_with(['。', '！', '？']),
+            ChunkKind::Cjk | ChunkKind::Url => false,
+        };
+        self.boundary |= closes;
+        c
+    }
+
+    /// Calls `f` with each chunk in order until it returns false.
+    fn each(mut self, mut f: impl FnMut(Chunk) -> bool) {
+        let s = self.s;
+        let mut i = 0;
+        let mut cur: Option<(usize, ChunkKind)> = None;
+        let mut last = ' ';
+        while i < s.len() {
+            while self.urls.next_if(|u| u.start < i).is_some() {}
+            if let Some(u) = self.urls.next_if(|u| u.start == i) {
+                if let Some((start, kind)) = cur.take() {
+                    if !f(self.chunk(start, i, kind)) {
+                        return;
+                    }
+                }
+                if !f(self.chunk(u.start, u.end, ChunkKind::Url)) {
+                    return;
+                }
+                i = u.end;
+                continue;
+            }
+            let Some(c) = s[i..].chars().next() else {
+                break;
+            };
+            let kind = if c.is_whitespace() {
+                None
+            } else if is_cjk(c) {
+                Some(ChunkKind::Cjk)
+            } else if c.is_ascii() || c.is_alphanumeric() {
+                Some(ChunkKind::Word)
+            } else {
+                Some(ChunkKind::Symbol)
+            };
+            // Close the chunk being read when this char cannot continue it.
+            let continues =
+                matches!((cur, kind), (Some((_, a)), Some(b)) if a == b && b != ChunkKind::Symbol);
+            if !continues {
+                if let Some((start, kind)) = cur.take() {
+                    if !f(self.chunk(start, i, kind)) {
+                        return;
+                    }
+                }
+            }
+            let next = i + c.len_utf8();
+            match kind {
+                None => {
+                    if matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}') {
+                        self.boundary = true;
+                    }
+                }
+                Some(ChunkKind::Symbol) => {
+                    if !f(self.chunk(i, next, ChunkKind::Symbol)) {
+                        return;
+                    }
+                }
+                Some(kind) => {
+                    if cur.is_none() {
+                        cur = Some((i, kind));
+                    }
+                    // "PIN:1234": a colon after a letter ends the word; "12:30" stays one.
+                    if c == ':' && last.is_alphabetic() {
+                        if let Some((start, kind)) = cur.take() {
+                            if !f(self.chunk(start, next, kind)) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+            last = c;
+            i = next;
+        }
+        if let Some((start, kind)) = cur {
+            f(self.chunk(start, s.len(), kind));
+        }
+    }
+}
+
+/// A keyword seen: where, for distances and the context.
+#[derive(Clone, Copy)]
+struct Keyword {
+    word: u32,
+    sentence_start: usize,
+    end: usize,
+}
+
+/// A code-shaped token waiting for a keyword after it.
+#[derive(Clone, Copy)]
+struct Candidate {
+    word: u32,
+    sentence: u32,
+    sentence_start: usize,
+    span: (usize, usize),
+}
+
+/// One pass over one body: a candidate is taken when the last keyword before it is close
+/// enough, or else waits ([`Candidate`]) for one within a few words after it or later in its
+/// sentence. Memory stays bounded by those windows whatever the input's size.
+struct CodeScan<'a, 's> {
+    s: &'s str,
+    source: LinkSource,
+    set: &'a mut CodeSet,
+    /// Index of the next word.
+    word: u32,
+    last_keyword: Option<Keyword>,
+    pending: VecDeque<Candidate>,
+    /// A grouped code ("123 456") took the next chunk too.
+    taken_until: usize,
+    /// The previous word's last alphanumeric part, lowercase: "promo" of "promo code".
+    previous: String,
+    lower: String,
+}
+
+impl<'a, 's> CodeScan<'a, 's> {
+    fn new(s: &'s str, source: LinkSource, set: &'a mut CodeSet) -> Self {
+        CodeScan {
+            s,
+            source,
+            set,
+            word: 0,
+            last_keyword: None,
+            pending: VecDeque::new(),
+            taken_until: 0,
+            previous: String::new(),
+            lower: String::new(),
+        }
+    }
+
+    fn run(mut self) {
+        let s = self.s;
+        Chunker::new(s).each(|chunk| {
+            self.chunk(chunk);
+            !self.set.full()
+        });
+    }
+
+    fn chunk(&mut self, ch: Chunk) {
+        let raw = &self.s[ch.start..ch.end];
+        if ch.kind == ChunkKind::Symbol || !raw.chars().any(char::is_alphanumeric) {
+            // Punctuation alone ("-", "|", "("): not a word to count.
+            return;
+        }
+        let w = self.word;
+        self.word += 1;
+        while self.pending.front().is_some_and(|c| {
+            let d = w - c.word;
+            d > SENTENCE_WORDS || (ch.sentence != c.sentence && d > KEYWORD_AFTER)
+        }) {
+            self.pending.pop_front();
+        }
+        if ch.kind == ChunkKind::Url {
+            self.previous.clear();
+            return;
+        }
+        if self.is_keyword(ch) {
+            let kw = Keyword {
+                word: w,
+                sentence_start: ch.sentence_start,
+                end: ch.end,
+            };
+            // Every candidate still waiting is close enough to this keyword.
+            while let Some(c) = self.pending.pop_front() {
+                self.accept(c, kw);
+            }
+            self.last_keyword = Some(kw);
+        } else if ch.start >= self.taken_until {
+            if let Some((span, year)) = candidate(self.s, ch) {
+                self.taken_until = span.1;
+                let c = Candidate {
+                    word: w,
+                    sentence: ch.sentence,
+                    sentence_start: ch.sentence_start,
+                    span,
+                };
+                let near = self.last_keyword.filter(|k| {
+                    let d = w - k.word;
+                    if year {
+                        d <= YEAR_KEYWORD_BEFORE
+                    } else {
+                        d <= KEYWORD_BEFORE
+                            || (k.sentence_start == ch.sentence_start && d <= SENTENCE_WORDS)
+                    }
+                });
+                match near {
+                    Some(kw) => self.accept(c, kw),
+                    // A year needs its keyword right before it ("PIN: 2019").
+                    None if !year => self.pending.push_back(c),
+                    None => {}
+                }
+            }
+        }
+        self.remember_word(ch);
+    }
+
+    fn is_keyword(&mut self, ch: Chunk) -> bool {
+        let raw = &self.s[ch.start..ch.end];
+        match ch.kind {
+            ChunkKind::Cjk => CJK_KEYWORDS.iter().any(|k| raw.contains(k)),
+            ChunkKind::Word if raw.len() <= 48 && raw.chars().any(char::is_alphabetic) => {
+                self.lower.clear();
+                self.lower.extend(raw.chars().flat_map(char::to_lowercase));
+                let mut before = self.previous.as_str();
+                for part in self.lower.split(|c: char| !c.is_alphanumeric()) {
+                    if part.is_empty() {
+                        continue;
+                    }
+                    let one_time = part == "time" && before == "one";
+                    let word = KEYWORDS.contains(&part)
+                        && !(part.starts_with("code") && NOT_ONE_TIME.contains(&before));
+                    if one_time || word {
+                        return true;
+                    }
+                    before = part;
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn remember_word(&mut self, ch: Chunk) {
+        self.previous.clear();
+        let raw = &self.s[ch.start..ch.end];
+        if ch.kind == ChunkKind::Word && raw.len() <= 48 {
+            let last = raw
+                .split(|c: char| !c.is_alphanumeric())
+                .rfind(|p| !p.is_empty())
+                .unwrap_or("");
+            self.previous
+                .extend(last.chars().flat_map(char::to_lowercase));
+        }
+    }
+
+    fn accept(&mut self, c: Candidate, kw: Keyword) {
+        let s = self.s;
+        let (start, end) = c.span;
+        let from = floor_char(s, start.saturating_sub(CONTEXT_REACH));
+        let ctx_start = c.sentence_start.min(kw.sentence_start).max(from);
+        let ctx_end = sentence_end(s, end.max(kw.end));
+        let code = collapse(&s[start..end]);
+        let context = context(&s[ctx_start..start], &code, &s[end..ctx_end]);
+        self.set.add(code, context, self.source);
+    }
+}
+
+/// The code-shaped token in `ch` (its byte span) and whether it looks like a year.
+fn candidate(s: &str, ch: Chunk) -> Option<((usize, usize), bool)> {
+    if ch.kind != ChunkKind::Word || ch.end - ch.start > 40 {
+        return None;
+    }
+    let (start, end) = core(s, ch.start, ch.end);
+    let token = &s[start..end];
+    if !code_shaped(token) || glued_to_number(s, ch.start, ch.end) {
+        return None;
+    }
+    let mut span = (start, end);
+    // "123 456": two equal groups of digits on one line, written with a space.
+    if (3..=4).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_digit()) && end == ch.end
+    {
+        if let Some((next_start, next_end)) = next_token(s, ch.end) {
+            let (ns, ne) = core(s, next_start, next_end);
+            let second = &s[ns..ne];
+            if ns == next_start
+                && second.len() == token.len()
+                && second.bytes().all(|b| b.is_ascii_digit())
+            {
+                span = (start, ne);
+            }
+        }
+    }
+    if number_beside(s, span.0, span.1) {
+        return None;
+    }
+    let token = &s[span.0..span.1];
+    let year = token.len() == 4
+        && (token.starts_with("19") || token.starts_with("20"))
+        && token.bytes().all(|b| b.is_ascii_digit());
+    if year && previous_char(s, span.0).is_some_and(|c| c == '©') {
+        return None;
+    }
+    Some((span, year))
+}
+
+/// The chunk without the brackets, quotes and sentence punctuation around it.
+fn core(s: &str, start: usize, end: usize) -> (usize, usize) {
+    let raw = &s[start..end];
+    let lead = ['(', '[', '{', '"', '\'', '«', '“', '‘', '*', '<'];
+    let trail = [
+        '.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '»', '”', '’', '*', '>',
+    ];
+    let trimmed = raw.trim_start_matches(lead);
+    let from = start + (raw.len() - trimmed.len());
+    (from, from + trimmed.trim_end_matches(trail).len())
+}
+
+/// Digits, or uppercase (or lowercase) letters mixed with at least two digits, 4 to 10 of
+/// them, optionally in two groups joined by one '-' ("123-456", "A7K-92Q", "G-482913").
+fn code_shaped(token: &str) -> bool {
+    let b = token.as_bytes();
+    if !b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') {
+        return false;
+    }
+    let mut groups = token.split('-');
+    let (Some(first), second, None) = (groups.next(), groups.next(), groups.next()) else {
+        return false;
+    };
+    match second {
+        None => (4..=10).contains(&first.len()) && mix_ok(first.bytes()),
+        Some(second) => {
+            let prefixed = first.len() == 1
+                && first.as_bytes()[0].is_ascii_uppercase()
+                && (4..=8).contains(&second.len())
+                && second.bytes().all(|c| c.is_ascii_digit());
+            let grouped = (3..=6).contains(&first.len())
+                && (3..=6).contains(&second.len())
+                && first.len() + second.len() <= 10
+                && mix_ok(first.bytes().chain(second.bytes()));
+            prefixed || grouped
+        }
+    }
+}
+
+/// Digits only, or letters of one case with two digits or more, not a number with a unit
+/// ("10AM", "100KB") nor a word with a number ("user123", "h264").
+fn mix_ok(chars: impl Iterator<Item = u8> + Clone) -> bool {
+    let digits = chars.clone().filter(u8::is_ascii_digit).count();
+    let letters = chars.clone().filter(u8::is_ascii_alphabetic).count();
+    if digits == 0 {
+        return false;
+    }
+    if letters == 0 {
+        return true;
+    }
+    let upper = chars.clone().filter(u8::is_ascii_uppercase).count();
+    if digits < 2 || (upper != 0 && upper != letters) {
+        return false;
+    }
+    let kinds: Vec<bool> = chars.map(|c| c.is_ascii_digit()).collect();
+    let changes = kinds.windows(2).filter(|w| w[0] != w[1]).count();
+    if upper == 0 {
+        changes >= 2
+    } else {
+        !(kinds[0] && changes == 1 && letters <= 3)
+    }
+}
+
+/// A currency, number or degree sign right against the chunk: "$1234", "€1234", "1234%",
+/// "#20261201", "©2026".
+fn glued_to_number(s: &str, start: usize, end: usize) -> bool {
+    let before = s[..start].chars().next_back();
+    let after = s[end..].chars().next();
+    let mark = |c: char| {
+        matches!(
+            c,
+            '$' | '€'
+                | '£'
+                | '¥'
+                | '₹'
+                | '₽'
+                | '¢'
+                | '₩'
+                | '₺'
+                | '#'
+                | '№'
+                | '©'
+                | '®'
+                | '°'
+                | '%'
+        )
+    };
+    before.is_some_and(mark) || after.is_some_and(mark)
+}
+
+/// A phone-number-like token on the same line just before or after the span: "(415)
+/// 555-0132", "+1 4155550132".
+fn number_beside(s: &str, start: usize, end: usize) -> bool {
+    let numberish = |(a, b): (usize, usize)| {
+        let t = s[a..b].trim_matches(|c| matches!(c, '(' | ')' | ',' | '.' | ':'));
+        let digits = t.bytes().filter(u8::is_ascii_digit).count();
+        !t.is_empty()
+            && t.bytes()
+                .all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'(' | b')'))
+            && (digits >= 3 || (t.starts_with('+') && digits >= 1))
+    };
+    previous_token(s, start).is_some_and(numberish) || next_token(s, end).is_some_and(numberish)
+}
+
+/// The space-separated token after `end` on the same line, looking a short way only.
+fn next_token(s: &str, end: usize) -> Option<(usize, usize)> {
+    let rest = &s[end..];
+    let gap = rest
+        .char_indices()
+        .take(4)
+        .find(|&(_, c)| !(c == ' ' || c == '\t' || c == '\u{a0}'))
+        .map(|(k, _)| k)?;
+    if gap == 0 {
+        return None;
+    }
+    let from = end + gap;
+    let len = s[from..]
+        .char_indices()
+        .take(24)
+        .find(|&(_, c)| c.is_whitespace())
+        .map_or(s.len() - from, |(k, _)| k);
+    (len > 0 && len <= 20).then_some((from, from + len))
+}
+
+/// The space-separated token before `start` on the same line, looking a short way only.
+fn previous_token(s: &str, start: usize) -> Option<(usize, usize)> {
+    let head = &s[..start];
+    let gap = head
+        .char_indices()
+        .rev()
+        .take(4)
+        .find(|&(_, c)| !(c == ' ' || c == '\t' || c == '\u{a0}'))?;
+    let to = gap.0 + gap.1.len_utf8();
+    if to == start {
+        return None;
+    }
+    let from = head[..to]
+        .char_indices()
+        .rev()
+        .take(24)
+        .find(|&(_, c)| c.is_whitespace())
+        .map_or(0, |(k, c)| k + c.len_utf8());
+    (to - from <= 20).then_some((from, to))
+}
+
+/// The last non-space character before `at`, looking a few characters back.
+fn previous_char(s: &str, at: usize) -> Option<char> {
+    s[..at].chars().rev().take(4).find(|c| !c.is_whitespace())
+}
+
+/// The end of the sentence containing byte `from`: the next line end, or sentence mark
+/// followed by a space; at most [`CONTEXT_REACH`] bytes on.
+fn sentence_end(s: &str, from: usize) -> usize {
+    let mut it = s[from..].char_indices().peekable();
+    while let Some((k, c)) = it.next() {
+        if k > CONTEXT_REACH || matches!(c, '\n' | '\r') {
+            return from + k;
+        }
+        let after = from + k + c.len_utf8();
+        if matches!(c, '。' | '！' | '？') {
+            return after;
+        }
+        if matches!(c, '.' | '!' | '?') && it.peek().is_none_or(|&(_, n)| n.is_whitespace()) {
+            return after;
+        }
+    }
+    s.len()
+}
+
+/// The largest char boundary at or before `i`.
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// `before code after` with whitespace collapsed, cut to about [`MAX_TEXT_CHARS`] around
+/// the code: the text before it (where keywords usually are) gets two thirds of the room.
+fn context(before: &str, code: &str, after: &str) -> String {
+    let head = collapse(before);
+    let tail = collapse(after);
+    let (hc, tc) = (head.chars().count(), tail.chars().count());
+    let room = MAX_TEXT_CHARS.saturating_sub(code.chars().count());
+    let (keep_head, keep_tail) = if hc + tc <= room {
+        (hc, tc)
+    } else {
+        let keep_tail = tc.min((room / 3).max(room.saturating_sub(hc)));
+        ((room - keep_tail).min(hc), keep_tail)
+    };
+    let mut out = String::new();
+    if keep_head < hc {
+        out.push('…');
+        let cut: String = head.chars().skip(hc - keep_head).collect();
+        out.push_str(cut.trim_start());
+    } else {
+        out.push_str(&head);
+    }
+    if !out.is_empty() && before.ends_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    out.push_str(code);
+    if !tail.is_empty() && after.starts_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    if keep_tail < tc {
+        let cut: String = tail.chars().take(keep_tail).collect();
+        out.push_str(cut.trim_end());
+        out.push('…');
+    } else {
+        out.push_str(&tail);
+    }
+    out
+}
