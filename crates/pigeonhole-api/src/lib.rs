@@ -141,6 +141,7 @@ pub struct ApiServer {
     tasks: Vec<JoinHandle<()>>,
     stop: tokio::sync::watch::Sender<bool>,
     engine: Arc<Engine>,
+    state: AppState,
 }
 
 impl ApiServer {
@@ -202,7 +203,8 @@ impl ApiServer {
         };
         // A send carries the message base64-encoded inside JSON: a third larger, plus fields.
         let max_body = config.max_message_size / 3 * 4 + 1024 * 1024;
-        let app = router(AppState::new(engine.clone(), access), max_body);
+        let state = AppState::new(engine.clone(), access);
+        let app = router(state.clone(), max_body);
         let (stop, _) = tokio::sync::watch::channel(false);
         let tasks = listeners
             .into_iter()
@@ -226,6 +228,7 @@ impl ApiServer {
             tasks,
             stop,
             engine,
+            state,
         })
     }
 
@@ -242,6 +245,7 @@ impl ApiServer {
     /// (event streams never finish by themselves).
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
+        self.state.events().close();
         for task in std::mem::take(&mut self.tasks) {
             let abort = task.abort_handle();
             if tokio::time::timeout(Duration::from_millis(500), task)
@@ -257,6 +261,7 @@ impl ApiServer {
 
 impl Drop for ApiServer {
     fn drop(&mut self) {
+        self.state.events().close();
         for task in &self.tasks {
             task.abort();
         }

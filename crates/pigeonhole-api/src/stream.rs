@@ -60,10 +60,14 @@ struct LogInner {
     recent: Mutex<VecDeque<Arc<Logged>>>,
     tx: broadcast::Sender<Arc<Logged>>,
     stats: Stats,
+    /// Set when the API stops: every event stream ends.
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 impl EventLog {
-    /// Starts the task that follows the bus; it ends when the engine's bus closes.
+    /// Starts the task that follows the bus. It holds neither the log nor the engine
+    /// strongly, so it ends once every handle to the log is dropped (the API stopped) or
+    /// the engine's bus closes.
     pub fn start(engine: Arc<Engine>) -> EventLog {
         let (tx, _) = broadcast::channel(4096);
         let boot = format!(
@@ -79,11 +83,29 @@ impl EventLog {
                 recent: Mutex::new(VecDeque::with_capacity(LOG_LEN)),
                 tx,
                 stats: Stats::default(),
+                closed: tokio::sync::watch::channel(false).0,
             }),
         };
         let bus = engine.bus.subscribe();
-        tokio::spawn(log.clone().follow(engine, bus));
+        tokio::spawn(follow(
+            Arc::downgrade(&log.inner),
+            Arc::downgrade(&engine),
+            bus,
+        ));
         log
+    }
+
+    /// Ends every SSE and WebSocket stream (the API is stopping).
+    pub fn close(&self) {
+        self.inner.closed.send_replace(true);
+    }
+
+    /// Resolves once `close` was called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.closed.subscribe();
+        async move {
+            let _ = rx.wait_for(|c| *c).await;
+        }
     }
 
     pub fn stats(&self) -> &Stats {
@@ -118,37 +140,6 @@ impl EventLog {
         recent.push_back(logged.clone());
         // Sent under the lock, so subscribers see ids in order.
         let _ = self.inner.tx.send(logged);
-    }
-
-    async fn follow(self, engine: Arc<Engine>, mut bus: broadcast::Receiver<Event>) {
-        // Mailpit sends the mailbox totals after changes, at most four times a second.
-        let mut stats_due = false;
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                event = bus.recv() => match event {
-                    Ok(event) => {
-                        stats_due |= self.record(&event);
-                    }
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "API event log fell behind the bus");
-                        self.push("store://changed", Some(sse_json(&Event::StoreChanged)), Vec::new());
-                        stats_due = true;
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                },
-                _ = tick.tick(), if stats_due => {
-                    stats_due = false;
-                    if let Ok(c) = commands::counts(&engine.store).await {
-                        let frame = json!({"Type": "stats", "Data": {
-                            "Total": c.total, "Unread": c.unread, "Version": crate::VERSION,
-                        }});
-                        self.push("stats", None, vec![frame.to_string()]);
-                    }
-                }
-            }
-        }
     }
 
     /// Logs one bus event; true when the mailbox totals may have changed.
@@ -204,6 +195,52 @@ impl EventLog {
     }
 }
 
+/// Follows the bus into the log until the log is dropped or the bus closes.
+async fn follow(
+    log: std::sync::Weak<LogInner>,
+    engine: std::sync::Weak<Engine>,
+    mut bus: broadcast::Receiver<Event>,
+) {
+    // Mailpit sends the mailbox totals after changes, at most four times a second.
+    let mut stats_due = false;
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let event = tokio::select! {
+            event = bus.recv() => Some(event),
+            _ = tick.tick() => None,
+        };
+        let Some(inner) = log.upgrade() else { return };
+        let log = EventLog { inner };
+        match event {
+            Some(Ok(event)) => stats_due |= log.record(&event),
+            Some(Err(broadcast::error::RecvError::Lagged(n))) => {
+                tracing::warn!(missed = n, "API event log fell behind the bus");
+                log.push(
+                    "store://changed",
+                    Some(sse_json(&Event::StoreChanged)),
+                    Vec::new(),
+                );
+                stats_due = true;
+            }
+            Some(Err(broadcast::error::RecvError::Closed)) => return,
+            None if stats_due => {
+                stats_due = false;
+                let Some(engine) = engine.upgrade() else {
+                    return;
+                };
+                if let Ok(c) = commands::counts(&engine.store).await {
+                    let frame = json!({"Type": "stats", "Data": {
+                        "Total": c.total, "Unread": c.unread, "Version": crate::VERSION,
+                    }});
+                    log.push("stats", None, vec![frame.to_string()]);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
 /// The event's `data` part as our JSON (the name travels as the SSE event name).
 fn sse_json(event: &Event) -> String {
     match serde_json::to_value(event) {
@@ -245,13 +282,13 @@ pub async fn sse(
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let log = state.events().clone();
     // Subscribed before the replay is read, so nothing falls between the two.
-    let mut rx = log.subscribe();
+    let rx = log.subscribe();
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or(params.last_event_id);
-    let (replay, reset, mut last) = match resume.as_deref().map(parse_event_id) {
+    let (replay, reset, last) = match resume.as_deref().map(parse_event_id) {
         None => (Vec::new(), false, 0),
         Some(None) => (Vec::new(), true, 0),
         Some(Some((boot, id))) => match log.since(&boot, id) {
@@ -262,44 +299,60 @@ pub async fn sse(
     // A task feeds a small channel: a slow reader applies back-pressure rather than
     // growing a buffer.
     let (tx, events) = tokio::sync::mpsc::channel::<SseEvent>(64);
+    let closed = log.closed();
     tokio::spawn(async move {
-        if reset {
-            let _ = tx.send(SseEvent::default().event("reset").data("{}")).await;
-        }
-        for e in replay {
-            last = e.id;
-            if let Some(ev) = to_sse(&log, &e) {
-                if tx.send(ev).await.is_err() {
-                    return;
-                }
-            }
-        }
-        loop {
-            match rx.recv().await {
-                Ok(e) if e.id <= last => {}
-                Ok(e) => {
-                    last = e.id;
-                    if let Some(ev) = to_sse(&log, &e) {
-                        if tx.send(ev).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if tx
-                        .send(SseEvent::default().event("reset").data("{}"))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            }
+        tokio::select! {
+            _ = closed => {}
+            _ = feed(log, rx, tx, replay, reset, last) => {}
         }
     });
     let stream = tokio_stream::wrappers::ReceiverStream::new(events).map(Ok::<_, Infallible>);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// Replays, then forwards live events to one SSE client until it goes away.
+async fn feed(
+    log: EventLog,
+    mut rx: broadcast::Receiver<Arc<Logged>>,
+    tx: tokio::sync::mpsc::Sender<SseEvent>,
+    replay: Vec<Arc<Logged>>,
+    reset: bool,
+    mut last: u64,
+) {
+    if reset {
+        let _ = tx.send(SseEvent::default().event("reset").data("{}")).await;
+    }
+    for e in replay {
+        last = e.id;
+        if let Some(ev) = to_sse(&log, &e) {
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+        }
+    }
+    loop {
+        match rx.recv().await {
+            Ok(e) if e.id <= last => {}
+            Ok(e) => {
+                last = e.id;
+                if let Some(ev) = to_sse(&log, &e) {
+                    if tx.send(ev).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                if tx
+                    .send(SseEvent::default().event("reset").data("{}"))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
 }
 
 fn to_sse(log: &EventLog, e: &Logged) -> Option<SseEvent> {
@@ -351,7 +404,13 @@ pub async fn websocket(
         }
     };
     let rx = state.events().subscribe();
-    ws.on_upgrade(move |socket| forward(socket, rx))
+    let closed = state.events().closed();
+    ws.on_upgrade(move |socket| async move {
+        tokio::select! {
+            _ = closed => {}
+            _ = forward(socket, rx) => {}
+        }
+    })
 }
 
 async fn forward(mut socket: WebSocket, mut rx: broadcast::Receiver<Arc<Logged>>) {
