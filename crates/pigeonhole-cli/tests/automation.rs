@@ -12,30 +12,7 @@ use std::time::{Duration, Instant};
 use common::{Server, BIN};
 
 fn send(server: &Server, rcpt: &str, raw: &str) {
-    let stream = TcpStream::connect(server.addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    let mut w = stream.try_clone().expect("clone");
-    let mut r = BufReader::new(stream);
-    let reply = |r: &mut BufReader<TcpStream>| loop {
-        let mut line = String::new();
-        r.read_line(&mut line).expect("reply");
-        if line.len() < 4 || line.as_bytes()[3] == b' ' {
-            return line;
-        }
-    };
-    reply(&mut r);
-    w.write_all(b"EHLO cli-test\r\n").unwrap();
-    reply(&mut r);
-    w.write_all(format!("MAIL FROM:<app@test>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n").as_bytes())
-        .unwrap();
-    for _ in 0..3 {
-        reply(&mut r);
-    }
-    w.write_all(raw.as_bytes()).unwrap();
-    w.write_all(b"\r\n.\r\n").unwrap();
-    let done = reply(&mut r);
-    assert!(done.starts_with("250"), "accepted: {done}");
-    w.write_all(b"QUIT\r\n").unwrap();
+    common::send(server, &[(rcpt, raw.to_string())]);
 }
 
 fn wait(server: &Server, args: &[&str]) -> Output {

@@ -30,6 +30,8 @@ fn serve(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .arg(data_dir)
         .env_remove("PIGEONHOLE_HOSTNAME")
         .env_remove("PIGEONHOLE_SMTP")
+        // Parallel servers must not race for the API's default port.
+        .env("PIGEONHOLE_HTTP", "127.0.0.1:0")
         .env("PIGEONHOLE_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

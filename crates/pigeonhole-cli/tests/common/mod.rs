@@ -2,8 +2,9 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -101,4 +102,34 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends messages over one SMTP session; each is (rcpt, raw message).
+pub fn send(server: &Server, messages: &[(&str, String)]) {
+    let stream = TcpStream::connect(server.addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut w = stream.try_clone().expect("clone");
+    let mut r = BufReader::new(stream);
+    let reply = |r: &mut BufReader<TcpStream>| loop {
+        let mut line = String::new();
+        r.read_line(&mut line).expect("reply");
+        if line.len() < 4 || line.as_bytes()[3] == b' ' {
+            return line;
+        }
+    };
+    reply(&mut r);
+    w.write_all(b"EHLO cli-test\r\n").unwrap();
+    reply(&mut r);
+    for (rcpt, raw) in messages {
+        w.write_all(format!("MAIL FROM:<app@test>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n").as_bytes())
+            .unwrap();
+        for _ in 0..3 {
+            reply(&mut r);
+        }
+        w.write_all(raw.as_bytes()).unwrap();
+        w.write_all(b"\r\n.\r\n").unwrap();
+        let done = reply(&mut r);
+        assert!(done.starts_with("250"), "accepted: {done}");
+    }
+    w.write_all(b"QUIT\r\n").unwrap();
 }
