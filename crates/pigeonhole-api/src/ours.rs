@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, Params};
 use crate::mailpit::{resolve, utc_offset};
 use crate::state::AppState;
 
@@ -65,7 +65,7 @@ struct SessionParams {
     responses((status = 200, body = Vec<SessionSummary>), (status = 400, body = ErrorBody)))]
 async fn sessions(
     State(state): State<AppState>,
-    Query(p): Query<SessionParams>,
+    Params(p): Params<SessionParams>,
 ) -> ApiResult<Json<Vec<SessionSummary>>> {
     let show = match p.show.as_deref().map(str::trim).unwrap_or("all") {
         "" | "all" => SessionShow::All,
@@ -208,7 +208,7 @@ pub fn parse_timeout(s: &str) -> Option<Duration> {
         (status = 408, description = "timed out", body = WaitResult),
         (status = 409, description = "a message arrived that was expected not to", body = WaitResult),
         (status = 400, body = ErrorBody)))]
-async fn wait(State(state): State<AppState>, Query(p): Query<WaitParams>) -> ApiResult<Response> {
+async fn wait(State(state): State<AppState>, Params(p): Params<WaitParams>) -> ApiResult<Response> {
     let timeout = match p.timeout.as_deref() {
         None => Duration::from_secs(10),
         Some(t) => parse_timeout(t).ok_or_else(|| {

@@ -20,7 +20,7 @@ use pigeonhole_core::{commands, Engine};
 use serde_json::json;
 use tokio::sync::broadcast;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Params};
 use crate::guard::origin_allowed;
 use crate::mailpit::types::Summary;
 use crate::state::AppState;
@@ -277,7 +277,7 @@ pub struct SseParams {
 )]
 pub async fn sse(
     State(state): State<AppState>,
-    axum::extract::Query(params): axum::extract::Query<SseParams>,
+    Params(params): Params<SseParams>,
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let log = state.events().clone();

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,7 +22,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, Params};
 use crate::state::AppState;
 use types::*;
 
@@ -274,7 +274,7 @@ struct PageParams {
     responses((status = 200, body = MessagesSummary)))]
 async fn list_messages(
     State(state): State<AppState>,
-    Query(p): Query<PageParams>,
+    Params(p): Params<PageParams>,
 ) -> ApiResult<Json<MessagesSummary>> {
     Ok(Json(
         page(&state, String::new(), None, p.start, p.limit).await?,
@@ -294,7 +294,7 @@ struct TzParams {
     responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
 async fn set_read_status(
     State(state): State<AppState>,
-    Query(p): Query<TzParams>,
+    Params(p): Params<TzParams>,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let req: SetReadStatus = body(raw)?;
@@ -345,7 +345,7 @@ struct SearchParams {
     responses((status = 200, body = MessagesSummary), (status = 400, description = "bad query, with its position", body = ErrorBody)))]
 async fn search(
     State(state): State<AppState>,
-    Query(p): Query<SearchParams>,
+    Params(p): Params<SearchParams>,
 ) -> ApiResult<Json<MessagesSummary>> {
     let tz = utc_offset(p.tz.as_deref())?;
     Ok(Json(page(&state, p.query, tz, p.start, p.limit).await?))
@@ -364,7 +364,7 @@ struct DeleteSearchParams {
     responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
 async fn delete_search(
     State(state): State<AppState>,
-    Query(p): Query<DeleteSearchParams>,
+    Params(p): Params<DeleteSearchParams>,
 ) -> ApiResult<Response> {
     if p.query.trim().is_empty() {
         return Err(ApiError::bad_request(
