@@ -63,7 +63,7 @@ pub struct Summary {
     pub username: String,
     pub tags: Vec<String>,
     pub size: u64,
-    /// How many attachments: 0 or 1 here, since the list only knows whether it has any.
+    /// How many attachments.
     pub attachments: u64,
     pub snippet: String,
 }
@@ -84,7 +84,7 @@ impl From<&MessageSummary> for Summary {
             username: m.auth_user.clone().unwrap_or_default(),
             tags: m.tags.clone(),
             size: m.size,
-            attachments: u64::from(m.has_attachments),
+            attachments: u64::from(m.attachments),
             snippet: m.snippet.clone(),
         }
     }

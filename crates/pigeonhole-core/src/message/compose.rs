@@ -234,6 +234,7 @@ mod tests {
         let parsed = crate::message::summarize(&raw);
         assert_eq!(parsed.subject, "Your receipt €");
         assert!(parsed.has_attachments);
+        assert_eq!(parsed.attachments, 1);
         assert_eq!(parsed.attachment_names, ["receipt.pdf"]);
         assert_eq!(parsed.x_tags, ["receipts"]);
         assert!(parsed.message_id.is_some(), "a Message-ID is added");

@@ -30,6 +30,8 @@ pub struct Parsed {
     pub subject: String,
     pub date: Option<DateTime<Utc>>,
     pub has_attachments: bool,
+    /// How many attachments (parts a person saves, forwarded messages included).
+    pub attachments: u32,
     /// An inline part other than the body: an image shown by Content-ID, say.
     pub has_inline: bool,
     pub snippet: String,
@@ -84,10 +86,12 @@ pub fn summarize(raw: &[u8]) -> Parsed {
     let from = addresses(msg.from()).into_iter().next();
     let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
     let snippet = snippet_of(&text);
-    let has_attachments = msg.attachments().any(|p| {
-        // A message/rfc822 part or any non-inline part counts.
-        matches!(p.body, PartType::Message(_)) || is_real_attachment(p)
-    });
+    // A message/rfc822 part or any non-inline part counts.
+    let attachments = msg
+        .attachments()
+        .filter(|p| matches!(p.body, PartType::Message(_)) || is_real_attachment(p))
+        .count();
+    let has_attachments = attachments > 0;
     let has_inline = msg.attachments().any(|p| !is_real_attachment(p));
     let attachment_names = msg
         .attachments()
@@ -128,6 +132,7 @@ pub fn summarize(raw: &[u8]) -> Parsed {
         subject: msg.subject().unwrap_or("").to_string(),
         date: msg.date().and_then(to_utc),
         has_attachments,
+        attachments: u32::try_from(attachments).unwrap_or(u32::MAX),
         has_inline,
         snippet,
         body_text,

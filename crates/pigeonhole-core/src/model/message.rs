@@ -30,6 +30,8 @@ pub struct MessageSummary {
     /// Size of the raw message in bytes.
     pub size: u64,
     pub has_attachments: bool,
+    /// How many attachments (`has_attachments` is `attachments > 0`).
+    pub attachments: u32,
     pub snippet: String,
     pub read: bool,
     /// Survives retention and Clear all.

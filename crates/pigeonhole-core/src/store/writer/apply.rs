@@ -201,8 +201,8 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
     tx.prepare_cached(
         "INSERT INTO messages (session_id, received_at, mail_from, mail_params, rcpt_to, from_addr, to_addrs,
                                cc_addrs, subject, date, size, has_attachments, snippet, transcript_first,
-                               transcript_end, auth_user, has_inline, listener, message_id, reply_to)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                               transcript_end, auth_user, has_inline, listener, message_id, reply_to, attachments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         m.session.id,
@@ -225,6 +225,7 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         m.listener,
         p.message_id,
         to_json(&p.reply_to)?,
+        p.attachments,
     ])?;
     let id = tx.last_insert_rowid();
     tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?
@@ -268,6 +269,7 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         listener: m.listener.clone(),
         message_id: p.message_id.clone(),
         reply_to: p.reply_to.clone(),
+        attachments: p.attachments,
     };
     Ok((id, summary))
 }
