@@ -620,8 +620,15 @@ fn decode_entities(s: &str) -> Cow<'_, str> {
 
 /// The character of the reference that follows a '&', and its length with the ';'.
 fn entity(b: &[u8]) -> Option<(char, usize)> {
-    let semi = b.iter().take(33).position(|&c| c == b';')?;
-    let body = &b[..semi];
+    // Names and numbers are short and alphanumeric: "&&&&" costs one look each.
+    let len = b
+        .iter()
+        .take(33)
+        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'#'))?;
+    if b[len] != b';' {
+        return None;
+    }
+    let (body, semi) = (&b[..len], len);
     let c = if let Some(num) = body.strip_prefix(b"#") {
         let (digits, radix) = match num.first() {
             Some(b'x' | b'X') => (&num[1..], 16),
@@ -721,14 +728,14 @@ impl Collapsed {
 fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
-        let start = out.len();
-        if start > 0 {
+        let visible = word.chars().filter(|&c| !is_invisible(c));
+        if visible.clone().next().is_none() {
+            continue;
+        }
+        if !out.is_empty() {
             out.push(' ');
         }
-        out.extend(word.chars().filter(|&c| !is_invisible(c)));
-        if out.len() == start + usize::from(start > 0) {
-            out.truncate(start);
-        }
+        out.extend(visible);
     }
     out
 }
@@ -917,7 +924,7 @@ struct Chunk {
 /// '.', '!' or '?' (or "。！？").
 struct Chunker<'a> {
     s: &'a str,
-    urls: std::iter::Peekable<UrlSpans<'a>>,
+    urls: UrlSpans<'a>,
     sentence: u32,
     sentence_start: usize,
     /// The next chunk starts a sentence.
@@ -928,7 +935,7 @@ impl<'a> Chunker<'a> {
     fn new(s: &'a str) -> Self {
         Chunker {
             s,
-            urls: UrlSpans::new(s).peekable(),
+            urls: UrlSpans::new(s),
             sentence: 0,
             sentence_start: 0,
             boundary: true,
@@ -948,7 +955,9 @@ impl<'a> Chunker<'a> {
             sentence: self.sentence,
             sentence_start: self.sentence_start,
         };
+        let last = self.s.as_bytes()[end - 1];
         let closes = match kind {
+            ChunkKind::Word if last.is_ascii_alphanumeric() => false,
             ChunkKind::Word => self.s[start..end]
                 .trim_end_matches([')', ']', '"', '\'', '»', '”', '’'])
                 .ends_with(['.', '!', '?']),
@@ -962,12 +971,13 @@ impl<'a> Chunker<'a> {
     /// Calls `f` with each chunk in order until it returns false.
     fn each(mut self, mut f: impl FnMut(Chunk) -> bool) {
         let s = self.s;
+        let b = s.as_bytes();
+        let mut next_url = self.urls.next();
         let mut i = 0;
         let mut cur: Option<(usize, ChunkKind)> = None;
         let mut last = ' ';
-        while i < s.len() {
-            while self.urls.next_if(|u| u.start < i).is_some() {}
-            if let Some(u) = self.urls.next_if(|u| u.start == i) {
+        while i < b.len() {
+            if let Some(u) = next_url.clone().filter(|u| u.start <= i) {
                 if let Some((start, kind)) = cur.take() {
                     if !f(self.chunk(start, i, kind)) {
                         return;
@@ -976,20 +986,28 @@ impl<'a> Chunker<'a> {
                 if !f(self.chunk(u.start, u.end, ChunkKind::Url)) {
                     return;
                 }
-                i = u.end;
+                i = u.end.max(i + 1);
+                next_url = self.urls.next();
                 continue;
             }
-            let Some(c) = s[i..].chars().next() else {
-                break;
-            };
-            let kind = if c.is_whitespace() {
-                None
-            } else if is_cjk(c) {
-                Some(ChunkKind::Cjk)
-            } else if c.is_ascii() || c.is_alphanumeric() {
-                Some(ChunkKind::Word)
+            // ASCII first: most mail is, and this loop runs once a character.
+            let (c, kind) = if b[i].is_ascii() {
+                let c = b[i] as char;
+                (c, (!c.is_whitespace()).then_some(ChunkKind::Word))
             } else {
-                Some(ChunkKind::Symbol)
+                let Some(c) = s[i..].chars().next() else {
+                    break;
+                };
+                let kind = if c.is_whitespace() {
+                    None
+                } else if is_cjk(c) {
+                    Some(ChunkKind::Cjk)
+                } else if c.is_alphanumeric() {
+                    Some(ChunkKind::Word)
+                } else {
+                    Some(ChunkKind::Symbol)
+                };
+                (c, kind)
             };
             // Close the chunk being read when this char cannot continue it.
             let continues =
@@ -1066,8 +1084,10 @@ struct CodeScan<'a, 's> {
     pending: VecDeque<Candidate>,
     /// A grouped code ("123 456") took the next chunk too.
     taken_until: usize,
-    /// The previous word's last alphanumeric part, lowercase: "promo" of "promo code".
+    /// The previous word in lowercase, for "promo code" and "one time"; empty when it was
+    /// no word that could be one.
     previous: String,
+    /// This word in lowercase (see `lowercase`).
     lower: String,
 }
 
@@ -1112,6 +1132,7 @@ impl<'a, 's> CodeScan<'a, 's> {
             self.previous.clear();
             return;
         }
+        self.lowercase(ch);
         if self.is_keyword(ch) {
             let kw = Keyword {
                 word: w,
@@ -1149,28 +1170,33 @@ impl<'a, 's> CodeScan<'a, 's> {
                 }
             }
         }
-        self.remember_word(ch);
+        self.remember_word();
     }
 
     fn is_keyword(&mut self, ch: Chunk) -> bool {
         let raw = &self.s[ch.start..ch.end];
         match ch.kind {
             ChunkKind::Cjk => CJK_KEYWORDS.iter().any(|k| raw.contains(k)),
-            ChunkKind::Word if raw.len() <= 48 && raw.chars().any(char::is_alphabetic) => {
-                self.lower.clear();
-                self.lower.extend(raw.chars().flat_map(char::to_lowercase));
-                let mut before = self.previous.as_str();
+            ChunkKind::Word if !self.lower.is_empty() => {
+                let mut before: Option<&str> = None;
                 for part in self.lower.split(|c: char| !c.is_alphanumeric()) {
                     if part.is_empty() {
                         continue;
                     }
-                    let one_time = part == "time" && before == "one";
-                    let word = KEYWORDS.contains(&part)
-                        && !(part.starts_with("code") && NOT_ONE_TIME.contains(&before));
-                    if one_time || word {
-                        return true;
+                    let keyword = KEYWORDS.contains(&part);
+                    if keyword || part == "time" {
+                        // The word before only matters here: "one time", "promo code".
+                        let before = before.unwrap_or_else(|| last_part(&self.previous));
+                        let counts = if keyword {
+                            !(part.starts_with("code") && NOT_ONE_TIME.contains(&before))
+                        } else {
+                            before == "one"
+                        };
+                        if counts {
+                            return true;
+                        }
                     }
-                    before = part;
+                    before = Some(part);
                 }
                 false
             }
@@ -1178,26 +1204,40 @@ impl<'a, 's> CodeScan<'a, 's> {
         }
     }
 
-    fn remember_word(&mut self, ch: Chunk) {
-        self.previous.clear();
+    /// Puts the chunk in lowercase into `lower` when it is a word that could be a keyword
+    /// (short, with a letter); empties it otherwise.
+    fn lowercase(&mut self, ch: Chunk) {
+        self.lower.clear();
         let raw = &self.s[ch.start..ch.end];
-        if ch.kind == ChunkKind::Word && raw.len() <= 48 {
-            let last = raw
-                .split(|c: char| !c.is_alphanumeric())
-                .rfind(|p| !p.is_empty())
-                .unwrap_or("");
-            self.previous
-                .extend(last.chars().flat_map(char::to_lowercase));
+        if ch.kind != ChunkKind::Word || raw.len() > 48 {
+            return;
         }
+        if raw.is_ascii() {
+            if raw.bytes().any(|b| b.is_ascii_alphabetic()) {
+                self.lower.push_str(raw);
+                self.lower.make_ascii_lowercase();
+            }
+        } else if raw.chars().any(char::is_alphabetic) {
+            self.lower.extend(raw.chars().flat_map(char::to_lowercase));
+        }
+    }
+
+    /// Keeps this word for the next one's keyword check.
+    fn remember_word(&mut self) {
+        std::mem::swap(&mut self.previous, &mut self.lower);
     }
 
     fn accept(&mut self, c: Candidate, kw: Keyword) {
         let s = self.s;
         let (start, end) = c.span;
+        let code = collapse(&s[start..end]);
+        if self.set.seen.contains(&code) {
+            // Seen before: the context would be thrown away.
+            return;
+        }
         let from = floor_char(s, start.saturating_sub(CONTEXT_REACH));
         let ctx_start = c.sentence_start.min(kw.sentence_start).max(from);
         let ctx_end = sentence_end(s, end.max(kw.end));
-        let code = collapse(&s[start..end]);
         let context = context(&s[ctx_start..start], &code, &s[end..ctx_end]);
         self.set.add(code, context, self.source);
     }
@@ -1205,29 +1245,37 @@ impl<'a, 's> CodeScan<'a, 's> {
 
 /// The code-shaped token in `ch` (its byte span) and whether it looks like a year.
 fn candidate(s: &str, ch: Chunk) -> Option<((usize, usize), bool)> {
-    if ch.kind != ChunkKind::Word || ch.end - ch.start > 40 {
+    if ch.kind != ChunkKind::Word
+        || ch.end - ch.start > 40
+        || !s[ch.start..ch.end].bytes().any(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let (start, end) = core(s, ch.start, ch.end);
     let token = &s[start..end];
-    if !code_shaped(token) || glued_to_number(s, ch.start, ch.end) {
+    if glued_to_number(s, ch.start, ch.end) {
         return None;
     }
-    let mut span = (start, end);
     // "123 456": two equal groups of digits on one line, written with a space.
-    if (3..=4).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_digit()) && end == ch.end
-    {
-        if let Some((next_start, next_end)) = next_token(s, ch.end) {
+    let grouped = ((3..=4).contains(&token.len())
+        && token.bytes().all(|b| b.is_ascii_digit())
+        && end == ch.end)
+        .then(|| next_token(s, ch.end))
+        .flatten()
+        .and_then(|(next_start, next_end)| {
             let (ns, ne) = core(s, next_start, next_end);
             let second = &s[ns..ne];
-            if ns == next_start
+            (ns == next_start
                 && second.len() == token.len()
                 && second.bytes().all(|b| b.is_ascii_digit())
-            {
-                span = (start, ne);
-            }
-        }
-    }
+                && !glued_to_number(s, next_start, next_end))
+            .then_some(ne)
+        });
+    let span = match grouped {
+        Some(second_end) => (start, second_end),
+        None if code_shaped(token) => (start, end),
+        None => return None,
+    };
     if number_beside(s, span.0, span.1) {
         return None;
     }
@@ -1239,6 +1287,13 @@ fn candidate(s: &str, ch: Chunk) -> Option<((usize, usize), bool)> {
         return None;
     }
     Some((span, year))
+}
+
+/// The last alphanumeric part of a word: "promo" of "(promo".
+fn last_part(word: &str) -> &str {
+    word.rsplit(|c: char| !c.is_alphanumeric())
+        .find(|p| !p.is_empty())
+        .unwrap_or("")
 }
 
 /// The chunk without the brackets, quotes and sentence punctuation around it.
@@ -1424,7 +1479,8 @@ fn context(before: &str, code: &str, after: &str) -> String {
     let head = collapse(before);
     let tail = collapse(after);
     let (hc, tc) = (head.chars().count(), tail.chars().count());
-    let room = MAX_TEXT_CHARS.saturating_sub(code.chars().count());
+    // Two spaces and two ellipses may come on top.
+    let room = MAX_TEXT_CHARS.saturating_sub(code.chars().count() + 4);
     let (keep_head, keep_tail) = if hc + tc <= room {
         (hc, tc)
     } else {
@@ -1454,4 +1510,456 @@ fn context(before: &str, code: &str, after: &str) -> String {
         out.push_str(&tail);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::MessageParser;
+    use LinkSource::{Html, Text};
+
+    fn link(url: &str, text: &str, sources: &[LinkSource]) -> Link {
+        Link {
+            url: url.to_string(),
+            text: text.to_string(),
+            sources: sources.to_vec(),
+        }
+    }
+
+    fn code(code: &str, context: &str, source: LinkSource) -> Code {
+        Code {
+            code: code.to_string(),
+            context: context.to_string(),
+            source,
+        }
+    }
+
+    /// Links and codes of a fixture under tests/fixtures/extract, as a front end would get them.
+    fn fixture(raw: &[u8]) -> (Vec<Link>, Vec<Code>) {
+        let msg = MessageParser::default()
+            .parse(raw)
+            .expect("the fixture parses as a message");
+        let (text, html) = bodies(&msg);
+        (links(text, html), codes(text, html))
+    }
+
+    fn code_strings(text: &str) -> Vec<String> {
+        codes(Some(text), None)
+            .into_iter()
+            .map(|c| c.code)
+            .collect()
+    }
+
+    fn urls(links: &[Link]) -> Vec<&str> {
+        links.iter().map(|l| l.url.as_str()).collect()
+    }
+
+    #[test]
+    fn signup_mail_gives_its_links_once_with_anchor_texts_and_its_confirmation_code() {
+        let (links, codes) = fixture(include_bytes!("../../tests/fixtures/extract/signup.eml"));
+        let confirm = "https://app.driftwood.app/confirm?token=9f8c2e1a&email=sam%40example.com";
+        assert_eq!(
+            links,
+            vec![
+                link(
+                    "https://driftwood.app/?utm_source=email&utm_campaign=welcome",
+                    "Driftwood",
+                    &[Html]
+                ),
+                link(confirm, "Confirm email address", &[Html, Text]),
+                link("https://driftwood.app/help", "Help center", &[Html, Text]),
+                link("https://driftwood.app/legal/privacy", "Privacy", &[Html]),
+                link("https://twitter.com/driftwoodapp", "Twitter", &[Html]),
+                link(
+                    "mailto:support@driftwood.app",
+                    "support@driftwood.app",
+                    &[Html]
+                ),
+                link(
+                    "https://driftwood.app/unsubscribe?u=8812&list=onboarding",
+                    "Unsubscribe",
+                    &[Html, Text]
+                ),
+            ],
+            "the logo link takes its image's alt text, &amp; is decoded, the pasted-in copy of \
+             the confirm link and the text part's copies merge, '#top' and the tracking pixel \
+             are no links"
+        );
+        assert_eq!(
+            codes,
+            vec![code(
+                "K7Q-4F2",
+                "Or enter this confirmation code in the app: K7Q-4F2",
+                Text
+            )],
+            "the code is found in the text part first; the token in the URL, the suite \
+             number and the ZIP code are not codes"
+        );
+    }
+
+    #[test]
+    fn password_reset_mail_gives_reset_and_support_links_and_no_code() {
+        let (links, codes) = fixture(include_bytes!(
+            "../../tests/fixtures/extract/password-reset.eml"
+        ));
+        assert_eq!(
+            links,
+            vec![
+                link(
+                    "https://accounts.northwind.io/reset-password?token=eyJhbGciOi.x7Rk2pQ&uid=50231",
+                    "Choose a new password",
+                    &[Html, Text]
+                ),
+                link(
+                    "https://help.northwind.io/contact",
+                    "Contact support",
+                    &[Html, Text]
+                ),
+                link(
+                    "https://help.northwind.io/articles/account-security",
+                    "security tips",
+                    &[Html, Text]
+                ),
+            ],
+            "the text part's copies lose their trailing '.' and angle brackets and merge; the \
+             javascript: print link is dropped"
+        );
+        assert_eq!(
+            codes,
+            vec![],
+            "'password' and 'token' are everywhere, but 30 minutes, the suite, the ZIP code, \
+             the uid in the URL and the year are no codes"
+        );
+    }
+
+    #[test]
+    fn html_only_quoted_printable_otp_gives_the_code_in_the_big_cell_and_nothing_else() {
+        let raw = include_bytes!("../../tests/fixtures/extract/otp-html-only.eml");
+        let msg = MessageParser::default().parse(&raw[..]).expect("parses");
+        assert_eq!(
+            bodies(&msg).0,
+            None,
+            "no text/plain part: no text body either"
+        );
+        let (links, codes) = fixture(raw);
+        assert_eq!(
+            codes,
+            vec![code(
+                "739104",
+                "Hi Jordan, use this verification code to finish signing in: 739104",
+                Html
+            )],
+            "only the code: not the CSS colours or the token in the style comment, not the \
+             order number (no keyword near it), the date, the time, the phone number or the \
+             year after ©"
+        );
+        assert_eq!(
+            links,
+            vec![
+                link(
+                    "https://acme.example/orders/58302174?utm_source=otp&utm_medium=email",
+                    "Track your order",
+                    &[Html]
+                ),
+                link("https://acme.example/help", "acme.example/help", &[Html]),
+                link(
+                    "https://acme.example/settings/notifications",
+                    "Notification settings",
+                    &[Html]
+                ),
+            ],
+            "the anchors of the HTML body"
+        );
+    }
+
+    #[test]
+    fn links_are_deduplicated_keeping_order_and_the_first_anchor_text() {
+        let html = r#"<p>See https://example.com/docs then <a href="https://example.com/docs">Docs</a>
+            <a href="https://example.com/a">A</a> <a href="https://example.com/docs">Other</a></p>"#;
+        let text = "https://example.com/a and https://example.com/b";
+        assert_eq!(
+            links(Some(text), Some(html)),
+            vec![
+                link("https://example.com/docs", "Docs", &[Html]),
+                link("https://example.com/a", "A", &[Html, Text]),
+                link("https://example.com/b", "", &[Text]),
+            ],
+            "a bare URL's empty text is filled by a later anchor's; a later anchor's text does \
+             not replace it"
+        );
+    }
+
+    #[test]
+    fn entities_are_decoded_in_hrefs_and_anchor_texts() {
+        let html = "<a href=\"https://x.example/p?a=1&amp;b=2&#38;c=&#x33;&amp\">Tom &amp; \
+                    Jerry&nbsp;&lt;3&gt; &quot;hi&quot; &#39;x&#39; caf&#233; &#x1F600; &bogus; \
+                    &AMP;</a>";
+        assert_eq!(
+            links(None, Some(html)),
+            vec![link(
+                "https://x.example/p?a=1&b=2&c=3&amp",
+                "Tom & Jerry <3> \"hi\" 'x' café 😀 &bogus; &",
+                &[Html]
+            )],
+            "named, decimal and hex references decode; unknown or unterminated ones stay"
+        );
+    }
+
+    #[test]
+    fn bare_urls_lose_trailing_punctuation_and_unbalanced_brackets() {
+        let text = "See https://example.com/a. Or (https://example.com/b), \
+                    https://en.wikipedia.org/wiki/Rust_(programming_language)! \
+                    <https://example.com/c> \"https://example.com/d?x=1\"; \
+                    [https://example.com/e] 'www.example.org/f', HTTPS://EXAMPLE.COM/G?! \
+                    not: xhttps://nope.example, www., http://, a.www.nope.example";
+        assert_eq!(
+            urls(&links(Some(text), None)),
+            vec![
+                "https://example.com/a",
+                "https://example.com/b",
+                "https://en.wikipedia.org/wiki/Rust_(programming_language)",
+                "https://example.com/c",
+                "https://example.com/d?x=1",
+                "https://example.com/e",
+                "www.example.org/f",
+                "HTTPS://EXAMPLE.COM/G",
+            ]
+        );
+    }
+
+    #[test]
+    fn script_data_cid_and_fragment_hrefs_are_skipped_mailto_and_tel_are_kept() {
+        let html = "<a href=\"javascript:alert(1)\">x</a><a href=' JavaScript:void(0)'>x</a>\
+                    <a href=\"java&#x09;script:alert(1)\">x</a><a href=\"&#106;avascript:x\">x</a>\
+                    <a href=\"data:text/html,hi\">x</a><a href=\"cid:logo@x\">x</a>\
+                    <a href=\"#top\">x</a><a href=\"\">x</a><a name=\"anchor\">x</a>\
+                    <a href=\"mailto:a@example.com\">Mail</a><a href=\"tel:+15550100\">Call</a>";
+        assert_eq!(
+            links(None, Some(html)),
+            vec![
+                link("mailto:a@example.com", "Mail", &[Html]),
+                link("tel:+15550100", "Call", &[Html]),
+            ]
+        );
+    }
+
+    #[test]
+    fn attributes_may_be_unquoted_single_quoted_uppercase_and_spread_over_lines() {
+        let html = "<A\n  class=btn\n  title='a > b'\n  HREF=https://example.com/1>One</A>\
+                    <a data-x=\"href=https://wrong.example\" href='https://example.com/2'\n>Two\n\n  lines</a>\
+                    <map><AREA SHAPE=rect HREF=\"https://example.com/3\" ALT=\"Three\"></map>\
+                    <a href=https://example.com/4/>Four</a>";
+        assert_eq!(
+            links(None, Some(html)),
+            vec![
+                link("https://example.com/1", "One", &[Html]),
+                link("https://example.com/2", "Two lines", &[Html]),
+                link("https://example.com/3", "Three", &[Html]),
+                link("https://example.com/4/", "Four", &[Html]),
+            ]
+        );
+    }
+
+    #[test]
+    fn bare_urls_in_html_text_count_but_not_in_attributes_styles_scripts_or_comments() {
+        let html = "<html><head><title>https://title.example</title>\
+                    <style>a{background:url(https://css.example/x.png)}</style></head>\
+                    <body><script>var u='https://script.example'</script>\
+                    <!-- https://comment.example --><img src=\"https://img.example/p.gif\">\
+                    <p>Visit www.example.com/start&amp;go today.</p></body></html>";
+        assert_eq!(
+            links(None, Some(html)),
+            vec![link("www.example.com/start&go", "", &[Html])]
+        );
+    }
+
+    #[test]
+    fn codes_after_a_keyword_are_found() {
+        for (text, want) in [
+            ("Your code is 482913.", "482913"),
+            ("PIN: 1234", "1234"),
+            ("PIN:1234", "1234"),
+            ("Your verification code: A7K-92Q", "A7K-92Q"),
+            ("Enter the code 123 456 to continue", "123 456"),
+            (
+                "Your one-time passcode (OTP) is 55-1234 no; it is 551234",
+                "551234",
+            ),
+            ("482913 is your Google verification code.", "482913"),
+            ("G-482913 is your Google verification code.", "G-482913"),
+            ("Use security code 90210X9 to sign in", "90210X9"),
+            ("Your 2FA token:\n\n  a7k9x2\n", "a7k9x2"),
+            ("Ihr Bestätigungscode lautet 583920.", "583920"),
+            ("Tu código de verificación es 204815", "204815"),
+            ("Ваш код: 739215", "739215"),
+            ("验证码：839201，5分钟内有效。", "839201"),
+            ("認証コードは 552190 です。", "552190"),
+            (
+                "Login code for Acme - 6 digits - valid today: 6613 4402",
+                "6613 4402",
+            ),
+        ] {
+            assert_eq!(code_strings(text), vec![want], "in {text:?}");
+        }
+    }
+
+    #[test]
+    fn a_code_keeps_the_sentence_it_came_from_as_context() {
+        let text = "Hello!\nWelcome back. Your Acme verification code is 482913. It expires \
+                    soon.\nThanks";
+        assert_eq!(
+            codes(Some(text), None),
+            vec![code(
+                "482913",
+                "Your Acme verification code is 482913.",
+                Text
+            )]
+        );
+        let long = format!("Your code is 482913 {}", "and more words ".repeat(40));
+        let context = &codes(Some(&long), None)[0].context;
+        assert!(
+            context.starts_with("Your code is 482913 and more") && context.ends_with('…'),
+            "a long sentence is cut after the code: {context}"
+        );
+        assert!(
+            context.chars().count() <= MAX_TEXT_CHARS,
+            "context is bounded: {}",
+            context.chars().count()
+        );
+    }
+
+    #[test]
+    fn numbers_that_are_no_codes_are_not_taken() {
+        for text in [
+            "Order #20261201 shipped",
+            "Order 20261201 shipped yesterday, thanks for shopping with us",
+            "Your code expires on 2026-12-01 at 12:30.",
+            "Promo code SAVE2026 saves 20%",
+            "Verification fee: $1234, or €5678, or 9012€.",
+            "Questions about your code? Call +1 (415) 555-0132 or 1-800-555-0199",
+            "Your code is 12345678901 (too long)",
+            "Verification for user123 on h264 streams at 10AM, 2.5GB, 1,234 and 3.14159",
+            "Your code: https://example.com/verify?code=482913 or a482913@example.com",
+            "code red #aabbcc #123456 color",
+            "Your password was changed in 2026. © 2026 Acme. Copyright 2019",
+            "PIN codes are words like WORD or ABCDEF, not numbers",
+        ] {
+            assert_eq!(code_strings(text), Vec::<String>::new(), "in {text:?}");
+        }
+        assert_eq!(
+            code_strings("Your PIN: 2019"),
+            vec!["2019"],
+            "a year-like number right after its keyword is a code"
+        );
+    }
+
+    #[test]
+    fn a_keyword_far_away_does_not_make_a_number_a_code() {
+        let text = "Use this code to sign in. It is valid for ten minutes and only once, so \
+                    keep it to yourself.\nYour order 58302174 has shipped.";
+        assert_eq!(code_strings(text), Vec::<String>::new());
+        let near = "Your code for order 58302174 is below.";
+        assert_eq!(
+            code_strings(near),
+            vec!["58302174"],
+            "within a few words of a keyword, any code-shaped number is taken"
+        );
+    }
+
+    #[test]
+    fn codes_are_deduplicated_and_html_only_text_is_read() {
+        let text = "Your code is 482913. Again: code 482913, and PIN 7710.";
+        let html = "<p>Your code is <b>482913</b></p><p>Backup <i>code</i>: see your settings; \
+                    <span style=\"color:#112233\">code</span> <td>665544</td></p>";
+        assert_eq!(
+            codes(Some(text), Some(html))
+                .into_iter()
+                .map(|c| (c.code, c.source))
+                .collect::<Vec<_>>(),
+            vec![
+                ("482913".to_string(), Text),
+                ("7710".to_string(), Text),
+                ("665544".to_string(), Html),
+            ]
+        );
+        assert_eq!(
+            codes(
+                None,
+                Some("<div>Your code</div><div>&nbsp;</div><div>3&#56;2910</div>")
+            ),
+            vec![code("382910", "Your code 382910", Html)],
+            "an HTML body alone is read, entities decoded, cells on separate lines"
+        );
+    }
+
+    #[test]
+    fn multibyte_text_around_urls_and_codes_never_panics() {
+        let text = "日本語https://example.com/パス😀を見て。😀www.example.org/ü😀 \
+                    验证码：839201。认证码😀123456 é1234é ©2026 日本語";
+        assert_eq!(
+            urls(&links(Some(text), None)),
+            vec!["https://example.com/", "www.example.org/ü"],
+            "CJK and emoji end a URL, other letters do not"
+        );
+        assert_eq!(code_strings(text), vec!["839201", "123456"]);
+        let html = format!("<p title='日本'>{text}</p><a href=\"https://例え.jp/😀\">リンク😀</a>");
+        for s in [text, html.as_str()] {
+            for (i, _) in s.char_indices() {
+                let (head, tail) = s.split_at(i);
+                for part in [head, tail] {
+                    links(Some(part), Some(part));
+                    codes(Some(part), Some(part));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_ten_megabyte_bodies_finish_and_links_are_capped() {
+        // A code in every row, and numbers that are no codes: dates, times, a phone number,
+        // an order number and a link's number, all far enough from the keyword.
+        let unit = "<tr><td style=\"color:#123456\"><a href='https://example.com/N?a=1&amp;b=2'>\
+                    link N</a> www.example.com/N. Order 58302174 on 2026-01-02 12:30, call (415) \
+                    555-0132 日本語😀</td></tr><tr><td>Your code <b>1234 5678</b>. Thanks for \
+                    reading this, we hope to see you again very soon.</td></tr>\n";
+        let mut html = String::with_capacity(10 * 1024 * 1024 + unit.len() * 2);
+        let mut n = 0;
+        while html.len() < 10 * 1024 * 1024 {
+            html.push_str(&unit.replace('N', &n.to_string()));
+            n += 1;
+        }
+        let found = links(None, Some(&html));
+        assert_eq!(found.len(), MAX_LINKS, "at most {MAX_LINKS} links");
+        assert_eq!(
+            found[1],
+            link("www.example.com/0", "", &[Html]),
+            "anchors and bare URLs in document order"
+        );
+        assert_eq!(
+            codes(None, Some(&html))
+                .into_iter()
+                .map(|c| c.code)
+                .collect::<Vec<_>>(),
+            vec!["1234 5678"],
+            "the one code, once, out of 10 MB"
+        );
+        // Unclosed comments, quotes and raw-text elements, reference and bracket floods.
+        for pathological in [
+            "<".repeat(1 << 20),
+            "<!--".repeat(1 << 18),
+            "<a href='".repeat(1 << 17),
+            "&".repeat(1 << 20),
+            "&#x1F600".repeat(1 << 17),
+            "http://".repeat(1 << 17) + &")".repeat(1 << 17),
+            "www.((".repeat(1 << 17),
+            "1234 ".repeat(1 << 16),
+            "code 12345 ".repeat(1 << 16),
+            "<style>".repeat(1 << 17),
+            "a".repeat(1 << 20),
+            "日本語😀".repeat(1 << 16),
+        ] {
+            links(Some(&pathological), Some(&pathological));
+            codes(Some(&pathological), Some(&pathological));
+        }
+    }
 }
