@@ -3,7 +3,7 @@
 
 use super::files::{eml_file_name, fallback_part_name, safe_file_name};
 use super::{blocking, CommandError, Result};
-use crate::message::{normalize_tag, part_bytes};
+use crate::message::{extract, normalize_tag, part_bytes};
 use crate::model::{
     Checksums, Code, Counts, Inbox, InboxKey, InboxKind, Link, ListQuery, MessageDetail,
     MessageFilter, MessageId, MessagePage, MessageSummary,
@@ -101,20 +101,24 @@ pub async fn get_message(store: &Store, id: MessageId) -> Result<MessageDetail> 
 
 /// Every link in a message's HTML and text bodies, each once, with its anchor text.
 pub async fn links(store: &Store, id: MessageId) -> Result<Vec<Link>> {
-    let d = get_message(store, id).await?;
-    Ok(crate::message::extract::links(
-        d.text.as_deref(),
-        d.html.as_deref(),
-    ))
+    blocking(store, move |s| {
+        let raw = s.raw(id)?;
+        let msg = mail_parser::MessageParser::default().parse(&raw);
+        let (text, html) = msg.as_ref().map(extract::bodies).unwrap_or_default();
+        Ok(extract::links(text, html))
+    })
+    .await
 }
 
 /// The one-time codes in a message (verification codes, PINs), each with its sentence.
 pub async fn codes(store: &Store, id: MessageId) -> Result<Vec<Code>> {
-    let d = get_message(store, id).await?;
-    Ok(crate::message::extract::codes(
-        d.text.as_deref(),
-        d.html.as_deref(),
-    ))
+    blocking(store, move |s| {
+        let raw = s.raw(id)?;
+        let msg = mail_parser::MessageParser::default().parse(&raw);
+        let (text, html) = msg.as_ref().map(extract::bodies).unwrap_or_default();
+        Ok(extract::codes(text, html))
+    })
+    .await
 }
 
 /// The exact bytes stored.
