@@ -60,6 +60,8 @@ impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> ApiError {
         let status = if e.is_not_found() {
             StatusCode::NOT_FOUND
+        } else if matches!(e, CommandError::TooLarge { .. }) {
+            StatusCode::PAYLOAD_TOO_LARGE
         } else if e.is_bad_request() {
             StatusCode::BAD_REQUEST
         } else {
@@ -122,6 +124,27 @@ where
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Params(q.0))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// `axum::extract::Path` whose rejection (`/api/v1/message/%FF`) is our JSON 400.
+pub struct Segments<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Segments<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Segments(p.0))
             .map_err(|e| ApiError::bad_request(e.body_text()))
     }
 }

@@ -1,14 +1,14 @@
 //! The links and one-time codes in a message, for tests that must follow a confirmation
 //! link or type a code.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use pigeonhole_core::commands;
 use pigeonhole_core::model::{Code, Link};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody, Segments};
 use crate::mailpit::resolve;
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = Vec<Link>), (status = 404, body = ErrorBody)))]
 async fn links(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> ApiResult<Json<Vec<Link>>> {
     let id = resolve(&state, &id).await?;
     Ok(Json(commands::links(state.store(), id).await?))
@@ -37,7 +37,7 @@ async fn links(
     responses((status = 200, body = Vec<Code>), (status = 404, body = ErrorBody)))]
 async fn codes(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> ApiResult<Json<Vec<Code>>> {
     let id = resolve(&state, &id).await?;
     Ok(Json(commands::codes(state.store(), id).await?))

@@ -32,6 +32,13 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 fn check(access: &Access, headers: &HeaderMap) -> Result<(), ApiError> {
+    for name in [header::HOST, header::ORIGIN] {
+        if headers.get(&name).is_some_and(|v| v.to_str().is_err()) {
+            return Err(ApiError::bad_request(format!(
+                "the {name} header is not ASCII"
+            )));
+        }
+    }
     match &access.token {
         Some(token) => {
             if !token_matches(token, headers) {

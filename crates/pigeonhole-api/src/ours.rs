@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult, ErrorBody, Params};
+use crate::error::{ApiError, ApiResult, ErrorBody, Params, Segments};
 use crate::mailpit::{resolve, utc_offset};
 use crate::state::AppState;
 
@@ -100,7 +100,7 @@ fn session_id(id: &str) -> ApiResult<i64> {
     responses((status = 200, body = SessionSummary), (status = 404, body = ErrorBody)))]
 async fn session(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> ApiResult<Json<SessionSummary>> {
     Ok(Json(
         commands::session(state.store(), session_id(&id)?).await?,
@@ -113,7 +113,7 @@ async fn session(
     responses((status = 200, body = Transcript), (status = 404, body = ErrorBody)))]
 async fn session_transcript(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> ApiResult<Json<Transcript>> {
     Ok(Json(
         commands::transcript(state.store(), session_id(&id)?).await?,
@@ -136,7 +136,7 @@ struct MessageTranscript {
     responses((status = 200, body = MessageTranscript), (status = 404, body = ErrorBody)))]
 async fn message_transcript(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> ApiResult<Json<MessageTranscript>> {
     let id = resolve(&state, &id).await?;
     let detail = commands::get_message(state.store(), id).await?;
@@ -193,7 +193,7 @@ pub fn parse_timeout(s: &str) -> Option<Duration> {
         return ms.trim().parse::<u64>().ok().map(Duration::from_millis);
     }
     if let Ok(secs) = s.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return Duration::try_from_secs_f64(secs).ok();
     }
     pigeonhole_core::search::parse_duration(s)
 }
@@ -233,7 +233,12 @@ async fn wait(State(state): State<AppState>, Params(p): Params<WaitParams>) -> A
         timeout,
     };
     let engine = state.engine();
-    let result: WaitResult = commands::wait(&engine.store, &engine.bus, w).await?;
+    let result: WaitResult = tokio::select! {
+        r = commands::wait(&engine.store, &engine.bus, w) => r?,
+        _ = state.events().closed() => {
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down"));
+        }
+    };
     let status = match result.outcome {
         WaitOutcome::Found | WaitOutcome::NoneArrived => StatusCode::OK,
         WaitOutcome::Timeout => StatusCode::REQUEST_TIMEOUT,
@@ -276,5 +281,11 @@ mod tests {
         assert_eq!(parse_timeout("1.5"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_timeout("soon"), None);
         assert_eq!(parse_timeout("-1"), None);
+        assert_eq!(
+            parse_timeout("1e20"),
+            None,
+            "too big for a Duration: no panic"
+        );
+        assert_eq!(parse_timeout("NaN"), None);
     }
 }

@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{Stream, StreamExt};
-use pigeonhole_core::event::Event;
+use pigeonhole_core::event::{names, Event};
 use pigeonhole_core::{commands, Engine};
 use serde_json::json;
 use tokio::sync::broadcast;
@@ -24,6 +24,10 @@ use crate::error::{ApiError, Params};
 use crate::guard::origin_allowed;
 use crate::mailpit::types::Summary;
 use crate::state::AppState;
+
+/// More messages than this in one change are announced as one reload (`prune`,
+/// `store://changed`), as Mailpit does above 200.
+const BULK: usize = 200;
 
 /// How many events a reconnecting SSE client can catch up on.
 const LOG_LEN: usize = 2048;
@@ -123,8 +127,13 @@ impl EventLog {
             return None;
         }
         let recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
-        let oldest = recent.front().map(|e| e.id).unwrap_or(id + 1);
-        if id + 1 < oldest {
+        let newest = recent.back().map(|e| e.id).unwrap_or(0);
+        let oldest = recent
+            .front()
+            .map(|e| e.id)
+            .unwrap_or(newest.saturating_add(1));
+        // Older than what is held, or an id this process never gave: start over.
+        if id.saturating_add(1) < oldest || id > newest {
             return None;
         }
         Some(recent.iter().filter(|e| e.id > id).cloned().collect())
@@ -155,15 +164,25 @@ impl EventLog {
             }
             Event::MessagesDeleted(ids) => {
                 stats.deleted.fetch_add(ids.len() as u64, Ordering::Relaxed);
-                ids.iter()
-                    .map(|id| frame("delete", json!({"ID": id.to_string()})))
-                    .collect()
+                if ids.len() > BULK {
+                    vec![frame("prune", serde_json::Value::Null)]
+                } else {
+                    ids.iter()
+                        .map(|id| frame("delete", json!({"ID": id.to_string()})))
+                        .collect()
+                }
             }
             Event::Cleared => vec![frame("truncate", serde_json::Value::Null)],
+            Event::MessagesRead { ids, .. } if ids.len() > BULK => {
+                vec![frame("prune", serde_json::Value::Null)]
+            }
             Event::MessagesRead { ids, read } => ids
                 .iter()
                 .map(|id| frame("update", json!({"ID": id.to_string(), "Read": read})))
                 .collect(),
+            Event::MessagesUpdated(list) if list.len() > BULK => {
+                vec![frame("prune", serde_json::Value::Null)]
+            }
             Event::MessagesUpdated(list) => list
                 .iter()
                 .map(|m| {
@@ -186,7 +205,17 @@ impl EventLog {
             event,
             Event::MessagesIndexed(_) | Event::SessionClosed(_) | Event::MessagesUpdated(_)
         );
-        self.push(event.name(), Some(sse_json(event)), ws);
+        // A bulk change is one "reload" for SSE too, not megabytes of ids held in the log.
+        let sse = match event {
+            Event::MessagesDeleted(ids) | Event::MessagesRead { ids, .. } if ids.len() > BULK => {
+                (names::STORE_CHANGED, sse_json(&Event::StoreChanged))
+            }
+            Event::MessagesUpdated(list) if list.len() > BULK => {
+                (names::STORE_CHANGED, sse_json(&Event::StoreChanged))
+            }
+            _ => (event.name(), sse_json(event)),
+        };
+        self.push(sse.0, Some(sse.1), ws);
         changes_totals
     }
 
@@ -301,8 +330,11 @@ pub async fn sse(
     let (tx, events) = tokio::sync::mpsc::channel::<SseEvent>(64);
     let closed = log.closed();
     tokio::spawn(async move {
+        let gone = tx.clone();
         tokio::select! {
             _ = closed => {}
+            // The client went away: stop now, not at the next event.
+            _ = gone.closed() => {}
             _ = feed(log, rx, tx, replay, reset, last) => {}
         }
     });
@@ -405,6 +437,8 @@ pub async fn websocket(
     };
     let rx = state.events().subscribe();
     let closed = state.events().closed();
+    // Clients only ping and close: a few KiB is plenty.
+    let ws = ws.max_message_size(4096).max_frame_size(4096);
     ws.on_upgrade(move |socket| async move {
         tokio::select! {
             _ = closed => {}

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,7 +22,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult, ErrorBody, Params};
+use crate::error::{ApiError, ApiResult, ErrorBody, Params, Segments};
 use crate::state::AppState;
 use types::*;
 
@@ -53,10 +53,36 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A message id as Mailpit clients send it: the number we gave, or `latest`.
 pub async fn resolve(state: &AppState, id: &str) -> ApiResult<MessageId> {
+    resolve_in(state, id, &LatestParams::default()).await
+}
+
+/// `latest` may be narrowed, as in Mailpit: `/api/v1/message/latest?query=to:ann@x`
+/// is the newest message that query matches.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct LatestParams {
+    /// With the id `latest`: the newest message this query matches.
+    query: String,
+    tz: Option<String>,
+}
+
+pub async fn resolve_in(state: &AppState, id: &str, latest: &LatestParams) -> ApiResult<MessageId> {
     if id.eq_ignore_ascii_case("latest") {
-        return commands::latest(state.store(), MessageFilter::default())
+        let filter = MessageFilter {
+            inbox: None,
+            query: latest.query.clone(),
+            utc_offset_minutes: utc_offset(latest.tz.as_deref())?,
+        };
+        return commands::latest(state.store(), filter)
             .await?
-            .ok_or_else(|| ApiError::not_found("there are no messages, so none is the latest"));
+            .ok_or_else(|| {
+                ApiError::not_found(if latest.query.trim().is_empty() {
+                    "there are no messages, so none is the latest".to_string()
+                } else {
+                    format!("no message matches \"{}\"", latest.query)
+                })
+            });
     }
     match id.parse::<MessageId>() {
         Ok(n) if n > 0 => Ok(n),
@@ -83,8 +109,64 @@ pub fn body<T: DeserializeOwned + Default>(raw: Result<Bytes, BytesRejection>) -
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(&raw)
-        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    let mut value: serde_json::Value = serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+    canonical_keys(&mut value);
+    // The request types deny unknown fields: a body we do not understand is a 400, never
+    // "no ids given, so everything".
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))
+}
+
+/// Every field name Mailpit's request bodies use.
+const FIELDS: &[&str] = &[
+    "IDs",
+    "Read",
+    "Search",
+    "Tags",
+    "Name",
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "ReplyTo",
+    "Subject",
+    "Text",
+    "HTML",
+    "Attachments",
+    "Headers",
+    "Email",
+    "Content",
+    "Filename",
+    "ContentType",
+    "ContentID",
+];
+
+/// Mailpit's server is written in Go, whose JSON decoder matches field names ignoring case
+/// and reads `null` as empty: keys are renamed to their canonical spelling and nulls
+/// dropped, so `{"ids": ["5"]}` deletes message 5 here too. Header names (the keys
+/// under `Headers`) are data and stay as they are.
+fn canonical_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let old = std::mem::take(map);
+            for (key, mut v) in old {
+                if v.is_null() {
+                    continue;
+                }
+                let key = FIELDS
+                    .iter()
+                    .find(|f| f.eq_ignore_ascii_case(&key))
+                    .map(|f| f.to_string())
+                    .unwrap_or(key);
+                if key != "Headers" {
+                    canonical_keys(&mut v);
+                }
+                map.insert(key, v);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(canonical_keys),
+        _ => {}
+    }
 }
 
 fn ok() -> Response {
@@ -190,6 +272,7 @@ async fn page(
         unread: totals.unread,
         messages_count: matched.total,
         messages_unread: matched.unread,
+        count: list.messages.len() as u64,
         start,
         tags: all_tags(state).await?,
         messages: list.messages.iter().map(Summary::from).collect(),
@@ -382,13 +465,14 @@ async fn delete_search(
 
 /// One message in full; marks it read, as Mailpit does.
 #[utoipa::path(get, path = "/api/v1/message/{ID}", tag = "mailpit",
-    params(("ID" = String, Path, description = "Message id, or latest")),
+    params(("ID" = String, Path, description = "Message id, or latest"), LatestParams),
     responses((status = 200, body = Message), (status = 404, body = ErrorBody)))]
 async fn message(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
+    Params(latest): Params<LatestParams>,
 ) -> ApiResult<Json<Message>> {
-    let id = resolve(&state, &id).await?;
+    let id = resolve_in(&state, &id, &latest).await?;
     let mut detail = commands::get_message(state.store(), id).await?;
     if !detail.summary.read {
         commands::mark_read(state.store(), vec![id], true).await?;
@@ -412,38 +496,98 @@ async fn message(
 
 /// Every header: name -> values, names in alphabetical order.
 #[utoipa::path(get, path = "/api/v1/message/{ID}/headers", tag = "mailpit",
-    params(("ID" = String, Path, description = "Message id, or latest")),
+    params(("ID" = String, Path, description = "Message id, or latest"), LatestParams),
     responses((status = 200, body = BTreeMap<String, Vec<String>>), (status = 404, body = ErrorBody)))]
 async fn message_headers(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
+    Params(latest): Params<LatestParams>,
 ) -> ApiResult<Json<BTreeMap<String, Vec<String>>>> {
-    let id = resolve(&state, &id).await?;
+    let id = resolve_in(&state, &id, &latest).await?;
     let detail = commands::get_message(state.store(), id).await?;
     Ok(Json(headers(&detail)))
 }
 
 /// The message exactly as received.
 #[utoipa::path(get, path = "/api/v1/message/{ID}/raw", tag = "mailpit",
-    params(("ID" = String, Path, description = "Message id, or latest")),
+    params(("ID" = String, Path, description = "Message id, or latest"), RawParams),
     responses((status = 200, description = "the stored bytes", content_type = "text/plain"), (status = 404, body = ErrorBody)))]
-async fn message_raw(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let id = resolve(&state, &id).await?;
+async fn message_raw(
+    State(state): State<AppState>,
+    Segments(id): Segments<String>,
+    Params(p): Params<RawParams>,
+) -> ApiResult<Response> {
+    let latest = LatestParams {
+        query: p.query,
+        tz: p.tz,
+    };
+    let id = resolve_in(&state, &id, &latest).await?;
+    if p.dl.as_deref().is_some_and(|d| d == "1" || d == "true") {
+        let file = commands::raw_file(state.store(), id).await?;
+        let mut r = file.bytes.into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("message/rfc822"),
+        );
+        r.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            disposition("attachment", &file.file_name),
+        );
+        return Ok(r);
+    }
     let raw = commands::raw(state.store(), id).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], raw).into_response())
 }
 
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+struct RawParams {
+    /// With the id `latest`: the newest message this query matches.
+    query: String,
+    tz: Option<String>,
+    /// `1`: download as a `.eml` file named after the subject.
+    dl: Option<String>,
+}
+
+/// `attachment; filename="report.pdf"; filename*=UTF-8''report.pdf`: the quoted name in
+/// ASCII for old clients, the exact one percent-encoded (RFC 6266) for the rest.
+fn disposition(kind: &str, name: &str) -> HeaderValue {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    HeaderValue::from_str(&format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
 /// One MIME part's decoded bytes (an attachment, say), with its type and file name.
 #[utoipa::path(get, path = "/api/v1/message/{ID}/part/{PartID}", tag = "mailpit",
-    params(("ID" = String, Path, description = "Message id, or latest"), ("PartID" = String, Path, description = "Part id such as 2 or 1.2")),
+    params(("ID" = String, Path, description = "Message id, or latest"), ("PartID" = String, Path, description = "Part id such as 2 or 1.2"), LatestParams),
     responses((status = 200, description = "the part's bytes"), (status = 404, body = ErrorBody)))]
 async fn message_part(
     State(state): State<AppState>,
-    Path((id, part)): Path<(String, String)>,
+    Segments((id, part)): Segments<(String, String)>,
+    Params(latest): Params<LatestParams>,
 ) -> ApiResult<Response> {
-    let id = resolve(&state, &id).await?;
+    let id = resolve_in(&state, &id, &latest).await?;
     let file = commands::part(state.store(), id, part).await?;
-    let disposition = format!("inline; filename=\"{}\"", file.file_name.replace('"', ""));
     let mut r = file.bytes.into_response();
     let h = r.headers_mut();
     h.insert(
@@ -451,9 +595,10 @@ async fn message_part(
         HeaderValue::from_str(&file.content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        disposition("inline", &file.file_name),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -526,8 +671,14 @@ async fn send(
     }
     let mut attachments = Vec::with_capacity(req.attachments.len());
     for (i, a) in req.attachments.iter().enumerate() {
+        // Mailpit also takes a data: URL, keeping what follows the comma.
+        let content = a.content.trim();
+        let content = match content.strip_prefix("data:") {
+            Some(rest) => rest.rsplit_once(',').map(|(_, b)| b).unwrap_or(rest),
+            None => content,
+        };
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(a.content.trim())
+            .decode(content)
             .map_err(|e| {
                 ApiError::bad_request(format!("Attachments[{i}].Content is not base64: {e}"))
             })?;
@@ -554,6 +705,7 @@ async fn send(
     let id = commands::send(
         state.store(),
         compose,
+        state.engine().config().max_message_size,
         peer.to_string(),
         "HTTP POST /api/v1/send".into(),
         API_LISTENER.into(),
@@ -591,7 +743,7 @@ async fn set_tags(
     responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
 async fn rename_tag(
     State(state): State<AppState>,
-    Path(tag): Path<String>,
+    Segments(tag): Segments<String>,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let req: RenameTag = body(raw)?;
@@ -603,22 +755,57 @@ async fn rename_tag(
 #[utoipa::path(delete, path = "/api/v1/tags/{Tag}", tag = "mailpit",
     params(("Tag" = String, Path, description = "The tag")),
     responses((status = 200, description = "ok", body = String), (status = 400, body = ErrorBody)))]
-async fn delete_tag(State(state): State<AppState>, Path(tag): Path<String>) -> ApiResult<Response> {
+async fn delete_tag(
+    State(state): State<AppState>,
+    Segments(tag): Segments<String>,
+) -> ApiResult<Response> {
     commands::delete_tag(state.store(), &tag).await?;
     Ok(ok())
+}
+
+/// `cid:NAME` references replaced by the inline images' data: URLs, in one pass: a name
+/// is the longest run of characters a Content-ID can have, so `cid:1` never rewrites
+/// the start of `cid:10`.
+fn inline_cids(html: &str, images: &BTreeMap<String, String>) -> String {
+    if images.is_empty() {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("cid:") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 4..];
+        let end = after
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ')' | '>' | '<'))
+            .unwrap_or(after.len());
+        match images.get(&after[..end]) {
+            Some(url) => out.push_str(url),
+            None => {
+                out.push_str("cid:");
+                out.push_str(&after[..end]);
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `/view/{ID}.html` (the HTML part, images inlined, no script can run), `/view/{ID}.txt`
 /// (the text part); `{ID}` may be `latest`.
 #[utoipa::path(get, path = "/view/{File}", tag = "mailpit",
-    params(("File" = String, Path, description = "{ID}.html, {ID}.txt or {ID}")),
+    params(("File" = String, Path, description = "{ID}.html, {ID}.txt or {ID}"), LatestParams),
     responses((status = 200, description = "the message's HTML or text"), (status = 404, body = ErrorBody)))]
-async fn view(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+async fn view(
+    State(state): State<AppState>,
+    Segments(file): Segments<String>,
+    Params(latest): Params<LatestParams>,
+) -> ApiResult<Response> {
     let (id, ext) = match file.rsplit_once('.') {
         Some((id, ext)) => (id.to_string(), ext.to_ascii_lowercase()),
         None => (file.clone(), "html".to_string()),
     };
-    let id = resolve(&state, &id).await?;
+    let id = resolve_in(&state, &id, &latest).await?;
     let detail = commands::get_message(state.store(), id).await?;
     match ext.as_str() {
         "txt" => Ok((
@@ -627,14 +814,12 @@ async fn view(State(state): State<AppState>, Path(file): Path<String>) -> ApiRes
         )
             .into_response()),
         "html" => {
-            let Some(mut html) = detail.html.clone() else {
+            let Some(html) = detail.html.clone() else {
                 return Err(ApiError::not_found(format!(
                     "message {id} has no HTML part"
                 )));
             };
-            for (cid, url) in &detail.inline_images {
-                html = html.replace(&format!("cid:{cid}"), url);
-            }
+            let html = inline_cids(&html, &detail.inline_images);
             let mut r =
                 ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
             let h = r.headers_mut();
@@ -656,5 +841,57 @@ async fn view(State(state): State<AppState>, Path(file): Path<String>) -> ApiRes
         _ => Err(ApiError::not_found(format!(
             "/view/{file}: use {{ID}}.html or {{ID}}.txt"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cid_references_are_replaced_whole_in_one_pass() {
+        let images: BTreeMap<String, String> = [
+            ("1".to_string(), "data:one".to_string()),
+            ("10".to_string(), "data:ten".to_string()),
+        ]
+        .into();
+        let html = r#"<img src="cid:1"><img src='cid:10'><img src="cid:2"> cid:1"#;
+        assert_eq!(
+            inline_cids(html, &images),
+            r#"<img src="data:one"><img src='data:ten'><img src="cid:2"> data:one"#
+        );
+    }
+
+    #[test]
+    fn body_keys_match_ignoring_case_and_nulls_are_empty() {
+        let req: DeleteMessages = body(Ok(Bytes::from_static(br#"{"ids":["5"]}"#))).unwrap();
+        assert_eq!(req.ids, ["5"]);
+        let req: SetTags = body(Ok(Bytes::from_static(br#"{"IDs":null,"tags":null}"#))).unwrap();
+        assert!(req.ids.is_empty() && req.tags.is_empty());
+        let e = body::<DeleteMessages>(Ok(Bytes::from_static(br#"{"Idz":["5"]}"#))).unwrap_err();
+        assert_eq!(
+            e.status,
+            axum::http::StatusCode::BAD_REQUEST,
+            "an unknown field is refused"
+        );
+        let req: SendRequest = body(Ok(Bytes::from_static(
+            br#"{"from":{"email":"a@x.test"},"headers":{"x-custom":"1"}}"#,
+        )))
+        .unwrap();
+        assert_eq!(req.from.email, "a@x.test");
+        assert!(
+            req.headers.contains_key("x-custom"),
+            "header names are data, kept as given"
+        );
+    }
+
+    #[test]
+    fn offsets_and_zone_names_are_read() {
+        assert_eq!(utc_offset(Some("+02:00")).unwrap(), Some(120));
+        assert_eq!(utc_offset(Some("-0530")).unwrap(), Some(-330));
+        assert_eq!(utc_offset(Some("UTC")).unwrap(), Some(0));
+        assert!(utc_offset(Some("Europe/Berlin")).unwrap().is_some());
+        assert!(utc_offset(Some("Mars/Olympus")).is_err());
+        assert_eq!(utc_offset(None).unwrap(), None);
     }
 }

@@ -99,6 +99,8 @@ pub struct MessagesSummary {
     /// Messages the query matches (all of them, not only this page).
     pub messages_count: u64,
     pub messages_unread: u64,
+    /// Messages on this page (Mailpit's older field).
+    pub count: u64,
     pub start: u64,
     /// Every tag in use.
     pub tags: Vec<String>,
@@ -359,7 +361,7 @@ pub struct WebUiConfiguration {
 
 /// `PUT /api/v1/messages`: set read status by ids, by search, or (neither) for all.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 pub struct SetReadStatus {
     #[serde(rename = "IDs")]
     pub ids: Vec<String>,
@@ -369,14 +371,14 @@ pub struct SetReadStatus {
 
 /// `DELETE /api/v1/messages`: these ids, or (none) everything.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 pub struct DeleteMessages {
     #[serde(rename = "IDs")]
     pub ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 pub struct SetTags {
     #[serde(rename = "IDs")]
     pub ids: Vec<String>,
@@ -384,13 +386,13 @@ pub struct SetTags {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 pub struct RenameTag {
     pub name: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 pub struct SendAddress {
     pub email: String,
     pub name: String,
@@ -406,7 +408,7 @@ impl SendAddress {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 pub struct SendAttachment {
     /// Base64 of the file's bytes.
     pub content: String,
@@ -418,7 +420,7 @@ pub struct SendAttachment {
 
 /// `POST /api/v1/send`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "PascalCase", default)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
 pub struct SendRequest {
     pub from: SendAddress,
     pub to: Vec<SendAddress>,

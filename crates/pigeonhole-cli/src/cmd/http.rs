@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use crate::error::{CliError, Result};
 
+/// The most of an answer this client reads (a wait answers at most a page of summaries).
+const MAX_BODY: usize = 256 * 1024 * 1024;
+
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
@@ -115,7 +118,9 @@ pub fn get(
             line.clear();
             reader.read_line(&mut line).map_err(read_err)?;
             let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-                .map_err(|_| CliError::Api("a malformed chunked answer".into()))?;
+                .ok()
+                .filter(|n| body.len().saturating_add(*n) <= MAX_BODY)
+                .ok_or_else(|| CliError::Api("a malformed or oversized chunked answer".into()))?;
             if size == 0 {
                 break;
             }
@@ -126,10 +131,18 @@ pub fn get(
             reader.read_line(&mut line).map_err(read_err)?;
         }
     } else if let Some(n) = length {
+        if n > MAX_BODY {
+            return Err(CliError::Api(format!(
+                "the API's answer is {n} bytes, more than this client reads"
+            )));
+        }
         body.resize(n, 0);
         reader.read_exact(&mut body).map_err(read_err)?;
     } else {
-        reader.read_to_end(&mut body).map_err(read_err)?;
+        reader
+            .take(MAX_BODY as u64)
+            .read_to_end(&mut body)
+            .map_err(read_err)?;
     }
     Ok(Response { status, body })
 }

@@ -109,15 +109,23 @@ pub async fn inject(store: &Store, inj: Injection) -> Result<MessageId> {
 }
 
 /// Builds a message from fields and stores it (`inject`); a field that cannot be used is
-/// `CommandError::Invalid`, naming it.
+/// `CommandError::Invalid`, naming it, and a message over `max_size` bytes (the SMTP
+/// limit) is `CommandError::TooLarge`.
 pub async fn send(
     store: &Store,
     message: Compose,
+    max_size: usize,
     peer: String,
     via: String,
     listener: String,
 ) -> Result<MessageId> {
     let (envelope, raw) = compose(&message).map_err(|e| CommandError::Invalid(e.to_string()))?;
+    if raw.len() > max_size {
+        return Err(CommandError::TooLarge {
+            size: raw.len(),
+            max: max_size,
+        });
+    }
     inject(
         store,
         Injection {

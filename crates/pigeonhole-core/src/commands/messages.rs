@@ -16,6 +16,10 @@ pub const DEFAULT_PAGE: u64 = 100;
 /// The most one page returns; a caller wanting more pages through with `offset`.
 pub const MAX_PAGE: u64 = 10_000;
 
+/// Offsets beyond this are treated as this (past any store's end; SQLite's integers are
+/// signed).
+const MAX_OFFSET: u64 = 1 << 53;
+
 /// Bytes to save or open, with the file name to give them and their type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileData {
@@ -52,7 +56,7 @@ pub async fn list(store: &Store, query: ListQuery) -> Result<MessagePage> {
         n => n.min(MAX_PAGE),
     };
     let filter = compile(&query.filter())?;
-    let offset = query.offset;
+    let offset = query.offset.min(MAX_OFFSET);
     blocking(store, move |s| Ok(s.list(&filter, offset, limit)?)).await
 }
 
@@ -64,6 +68,7 @@ pub async fn ids(
     limit: u64,
 ) -> Result<Vec<MessageId>> {
     let filter = compile(&filter)?;
+    let offset = offset.min(MAX_OFFSET);
     blocking(store, move |s| Ok(s.ids(&filter, offset, limit)?)).await
 }
 
@@ -169,18 +174,19 @@ pub async fn checksums(
     }
     blocking(store, move |s| {
         let raw = s.raw(id)?;
-        Ok(part_ids
-            .into_iter()
-            .filter_map(|p| {
-                let (bytes, _, _) = part_bytes(&raw, &p)?;
-                let sums = Checksums {
-                    md5: hex(&md5::Md5::digest(&bytes)),
-                    sha1: hex(&sha1::Sha1::digest(&bytes)),
-                    sha256: hex(&sha2::Sha256::digest(&bytes)),
-                };
-                Some((p, sums))
-            })
-            .collect())
+        let mut sums = std::collections::BTreeMap::new();
+        // One parse for every part: a message may have thousands.
+        crate::message::each_part_bytes(&raw, &part_ids, |path, bytes| {
+            sums.insert(
+                path.to_string(),
+                Checksums {
+                    md5: hex(&md5::Md5::digest(bytes)),
+                    sha1: hex(&sha1::Sha1::digest(bytes)),
+                    sha256: hex(&sha2::Sha256::digest(bytes)),
+                },
+            );
+        });
+        Ok(sums)
     })
     .await
 }
@@ -251,14 +257,7 @@ pub async fn latest(store: &Store, filter: MessageFilter) -> Result<Option<Messa
 
 /// Every tag in use, with how many messages carry it, by name.
 pub async fn tags(store: &Store) -> Result<Vec<(String, u64)>> {
-    let mut tags: Vec<(String, u64)> = inboxes(store)
-        .await?
-        .into_iter()
-        .filter(|i| i.kind == InboxKind::Tag)
-        .map(|i| (i.key, i.total))
-        .collect();
-    tags.sort();
-    Ok(tags)
+    blocking(store, |s| Ok(s.tags()?)).await
 }
 
 fn tagged(tag: &str) -> Result<(String, MessageFilter)> {

@@ -46,6 +46,9 @@ pub enum CommandError {
     /// recipient; the message names the field.
     #[error("{0}")]
     Invalid(String),
+    /// More than the configured maximum message size (HTTP 413).
+    #[error("the message is {size} bytes, more than the {max} bytes allowed (max_message_size)")]
+    TooLarge { size: usize, max: usize },
     #[error(transparent)]
     Store(StoreError),
     #[error("a background task failed: {0}")]

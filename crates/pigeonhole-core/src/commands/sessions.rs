@@ -16,6 +16,7 @@ pub async fn sessions(
     limit: u64,
 ) -> Result<Vec<SessionSummary>> {
     let limit = limit.clamp(1, MAX_SESSIONS_PAGE);
+    let offset = offset.min(1 << 53);
     blocking(store, move |s| Ok(s.sessions(&filter, offset, limit)?)).await
 }
 

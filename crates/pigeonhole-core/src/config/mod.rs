@@ -428,6 +428,13 @@ impl Config {
                 }
             }
         }
+        if self.api_token.is_empty() && self.cors_origins.iter().any(|o| o.trim() == "*") {
+            err(
+                "cors_origins",
+                "\"*\" lets any web page read your mail: list the origins, or set api_token too"
+                    .into(),
+            );
+        }
         for (i, o) in self.cors_origins.iter().enumerate() {
             let o = o.trim();
             let ok = o == "*"

@@ -16,6 +16,21 @@ pub struct ComposeError {
     pub message: String,
 }
 
+/// Headers the fields themselves write; giving one again would contradict the envelope or
+/// break the MIME structure.
+const PROTECTED: &[&str] = &[
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Reply-To",
+    "Date",
+    "Subject",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "MIME-Version",
+];
+
 fn bad(field: &str, message: impl Into<String>) -> ComposeError {
     ComposeError {
         field: field.into(),
@@ -154,9 +169,25 @@ pub fn compose(c: &Compose) -> Result<(Envelope, Vec<u8>), ComposeError> {
         if value.contains(['\r', '\n']) {
             return Err(bad(&field, "a header value cannot contain a line break"));
         }
-        let header = HeaderName::new_from_ascii(name.trim().to_string())
+        // RFC 5322 §3.6.8: printable ASCII but the colon. lettre checks less than that.
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| (33..=126).contains(&b) && b != b':') {
+            return Err(bad(
+                &field,
+                "is not a header name (printable ASCII without a colon)",
+            ));
+        }
+        if PROTECTED.iter().any(|p| p.eq_ignore_ascii_case(name))
+            || (!c.tags.is_empty() && name.eq_ignore_ascii_case("X-Tags"))
+        {
+            return Err(bad(
+                &field,
+                "is set from its own field and cannot be given as a header",
+            ));
+        }
+        let header = HeaderName::new_from_ascii(name.to_string())
             .map_err(|_| bad(&field, "is not a header name"))?;
-        has_message_id |= name.trim().eq_ignore_ascii_case("message-id");
+        has_message_id |= name.eq_ignore_ascii_case("message-id");
         b = b.raw_header(HeaderValue::new(header, value.clone()));
     }
     if !c.tags.is_empty() {
@@ -263,5 +294,15 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(compose(&c).unwrap_err().field, "headers.X-Evil");
+        for name in ["X-A\r\nBcc", "X-A\r\n\r\nbody", "X A", "Content-Type", "to"] {
+            let c = Compose {
+                from: Some(addr("a@example.test")),
+                to: vec![addr("b@example.test")],
+                headers: vec![(name.into(), "x@example.test".into())],
+                ..Default::default()
+            };
+            let e = compose(&c).expect_err(name);
+            assert!(e.field.starts_with("headers."), "{name}: {e}");
+        }
     }
 }

@@ -165,20 +165,41 @@ fn part_tree(msg: &Message, index: usize, id: String, paths: &mut Vec<String>) -
 
 /// Decoded bytes of the part at `path` ("1.2"), for saving attachments.
 pub fn part_bytes(raw: &[u8], path: &str) -> Option<(Vec<u8>, String, Option<String>)> {
-    let msg = MessageParser::default().parse(raw)?;
-    let mut paths = vec![String::new(); msg.parts.len()];
-    part_tree(&msg, 0, "1".into(), &mut paths);
-    let index = paths.iter().position(|p| p == path)?;
-    let part = &msg.parts[index];
-    let bytes = match &part.body {
+    let mut found = None;
+    each_part(raw, &[path.to_string()], |_, part| {
+        found = Some((
+            part_contents(part),
+            content_type_of(part),
+            part.attachment_name().map(str::to_string),
+        ))
+    });
+    found
+}
+
+/// Calls `f` with the decoded bytes of each part `paths` names that exists, parsing the
+/// message once however many there are.
+pub fn each_part_bytes(raw: &[u8], paths: &[String], mut f: impl FnMut(&str, &[u8])) {
+    each_part(raw, paths, |path, part| f(path, &part_contents(part)));
+}
+
+fn part_contents(part: &mail_parser::MessagePart) -> Vec<u8> {
+    match &part.body {
         PartType::Message(m) => m.raw_message().to_vec(),
         _ => part.contents().to_vec(),
+    }
+}
+
+fn each_part(raw: &[u8], wanted: &[String], mut f: impl FnMut(&str, &mail_parser::MessagePart)) {
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return;
     };
-    Some((
-        bytes,
-        content_type_of(part),
-        part.attachment_name().map(str::to_string),
-    ))
+    let mut paths = vec![String::new(); msg.parts.len()];
+    part_tree(&msg, 0, "1".into(), &mut paths);
+    for (index, path) in paths.iter().enumerate() {
+        if wanted.iter().any(|w| w == path) {
+            f(path, &msg.parts[index]);
+        }
+    }
 }
 
 fn headers(msg: &Message) -> Vec<Header> {

@@ -7,7 +7,7 @@ pub mod extract;
 pub mod index;
 mod tags;
 
-pub use detail::part_bytes;
+pub use detail::{each_part_bytes, part_bytes};
 pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 
 use chrono::{DateTime, TimeZone, Utc};

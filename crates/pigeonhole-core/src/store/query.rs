@@ -185,6 +185,18 @@ impl Store {
     /// Every inbox with its counts: per envelope recipient, per AUTH user, per listener
     /// and per tag, each kind sorted by key. Listeners are listed only when mail came in on
     /// more than the default one.
+    /// Every tag in use with how many messages carry it, by name: one pass over the tag
+    /// table's primary key, not the inboxes' scan of every recipient.
+    pub(crate) fn tags(&self) -> Result<Vec<(String, u64)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT tag, COUNT(*) FROM message_tags GROUP BY tag ORDER BY tag",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     pub(crate) fn inboxes(&self) -> Result<Vec<Inbox>> {
         self.read(|c| {
             let inbox = |kind| {
