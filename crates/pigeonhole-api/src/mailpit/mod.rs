@@ -382,6 +382,9 @@ async fn set_read_status(
 ) -> ApiResult<Response> {
     let req: SetReadStatus = body(raw)?;
     let store = state.store();
+    if !req.ids.is_empty() && !req.search.trim().is_empty() {
+        return Err(ApiError::bad_request("give IDs or Search, not both"));
+    }
     if !req.ids.is_empty() {
         let ids = ids(&req.ids)?;
         commands::mark_read(store, ids, req.read).await?;
