@@ -192,11 +192,13 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
 }
 
+/// A header's value as sent (unfolded). Not the decoded form: for List-Unsubscribe that
+/// drops the angle brackets its links are found by, and Mailpit shows the header as sent.
 fn header<'a>(d: &'a MessageDetail, name: &str) -> Option<&'a str> {
     d.headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.decoded.trim())
+        .map(|h| h.raw.trim())
 }
 
 /// The `<…>` links of a List-Unsubscribe header: at most one mailto: and one http(s).
