@@ -29,7 +29,9 @@ fn send(server: &TestServer, to: &str, subject: &str, body: &str) {
         .subject(subject)
         .body(body.to_string())
         .expect("message builds");
-    mailer(server).send(&email).expect("the server accepts the message");
+    mailer(server)
+        .send(&email)
+        .expect("the server accepts the message");
 }
 
 /// Polls a future once, so an `async` wait has subscribed and made its first query
@@ -135,14 +137,22 @@ async fn stop_tells_open_sessions_421_closes_the_ports_and_removes_the_store() {
     }
     server.stop().await;
     line.clear();
-    reader.read_line(&mut line).expect("a reply to the shutdown");
+    reader
+        .read_line(&mut line)
+        .expect("a reply to the shutdown");
     assert!(
         line.starts_with("421 "),
         "an open session is told 421 on stop, got {line:?}"
     );
     assert!(!dir.exists(), "the temp dir {} is removed", dir.display());
-    assert!(refuses_connections(smtp), "SMTP {smtp} is closed after stop");
-    assert!(refuses_connections(http), "the API {http} is closed after stop");
+    assert!(
+        refuses_connections(smtp),
+        "SMTP {smtp} is closed after stop"
+    );
+    assert!(
+        refuses_connections(http),
+        "the API {http} is closed after stop"
+    );
 }
 
 #[tokio::test]
@@ -155,7 +165,10 @@ async fn the_api_can_be_turned_off() {
     assert_eq!(server.http_addr(), None, "no API address when it is off");
     assert_eq!(server.http_url(), None, "no API URL when it is off");
     send(&server, "ann@example.com", "No API", "hi");
-    server.wait_for("subject:API").await.expect("SMTP still works");
+    server
+        .wait_for("subject:API")
+        .await
+        .expect("SMTP still works");
 }
 
 #[tokio::test]
@@ -258,7 +271,10 @@ async fn a_wait_started_before_the_mail_is_sent_sees_it() {
         .await
         .expect("the wait ends")
         .expect("found");
-    assert_eq!(m.subject, "Late arrival", "the wait saw the message sent after it started");
+    assert_eq!(
+        m.subject, "Late arrival",
+        "the wait saw the message sent after it started"
+    );
 }
 
 #[tokio::test]
@@ -342,7 +358,12 @@ async fn expect_none_fails_with_the_message_that_broke_it() {
         poll_once(watch.as_mut()).is_pending(),
         "nothing for Bob yet"
     );
-    send(&server, "bob@example.com", "Oops", "should not have been sent");
+    send(
+        &server,
+        "bob@example.com",
+        "Oops",
+        "should not have been sent",
+    );
     let started = Instant::now();
     let err = tokio::time::timeout(Duration::from_secs(10), watch)
         .await
@@ -354,7 +375,8 @@ async fn expect_none_fails_with_the_message_that_broke_it() {
     };
     assert_eq!(u.message.subject, "Oops", "the error carries the message");
     assert!(
-        err.to_string().contains("\"Oops\" from <app@example.com> to <bob@example.com>"),
+        err.to_string()
+            .contains("\"Oops\" from <app@example.com> to <bob@example.com>"),
         "the error names the message: {err}"
     );
 }
@@ -363,10 +385,7 @@ async fn expect_none_fails_with_the_message_that_broke_it() {
 async fn a_bad_query_fails_at_once_with_its_position() {
     let server = TestServer::start().await.expect("server starts");
     let started = Instant::now();
-    let err = server
-        .wait_for("subject:(")
-        .await
-        .expect_err("a bad query");
+    let err = server.wait_for("subject:(").await.expect_err("a bad query");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "a bad query does not wait"
@@ -381,7 +400,10 @@ async fn a_bad_query_fails_at_once_with_its_position() {
 async fn transcript_is_the_whole_smtp_session_of_the_message() {
     let server = TestServer::start().await.expect("server starts");
     send(&server, "ann@example.com", "Transcribed", "hi");
-    let m = server.wait_for("subject:Transcribed").await.expect("stored");
+    let m = server
+        .wait_for("subject:Transcribed")
+        .await
+        .expect("stored");
     let t = server.transcript(m.id).await.expect("transcript");
     assert_eq!(t.session.id, m.session_id, "the message's own session");
     assert!(t.session.ended_at.is_some(), "the session has ended");
@@ -423,7 +445,12 @@ async fn links_codes_and_test_inboxes_come_from_core() {
         server.smtp_addr().port(),
         "the inbox names this server"
     );
-    send(&server, "ann@example.com", "Someone else's", "not for the inbox");
+    send(
+        &server,
+        "ann@example.com",
+        "Someone else's",
+        "not for the inbox",
+    );
     send(
         &server,
         &inbox.address,

@@ -1,0 +1,14 @@
+//! The HTTP API against a real capture server (`pigeonhole-test`): every endpoint, its
+//! errors, the access checks, the event streams, and the OpenAPI document's completeness.
+//!
+//! Most requests go through the router in process (`tower::ServiceExt::oneshot`) over the
+//! test server's engine; the WebSocket and SSE tests use the server's real HTTP listener.
+//! Mail always arrives over real SMTP (lettre), so what the API shows is what a client sent.
+
+mod access;
+mod errors;
+mod events;
+mod mailpit;
+mod openapi;
+mod ours;
+mod support;
