@@ -582,3 +582,41 @@ async fn a_large_delete_by_query_goes_in_slices_and_spares_pins() {
         2
     );
 }
+
+/// Read-your-writes: a search run right after a message's 250 finds it, with no wait for
+/// the index's idle flush (Mailpit clients search once, without polling).
+#[tokio::test]
+async fn a_search_right_after_the_250_finds_the_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), EventBus::new(), StoreOptions::default()).expect("store");
+    for i in 0..20 {
+        let raw = format!("From: a@example.test\r\nSubject: arrival{i}\r\n\r\nbody {i}\r\n");
+        seed(
+            &store,
+            Seed {
+                raw,
+                ..Default::default()
+            },
+        )
+        .await;
+        let q = format!("subject:arrival{i}");
+        assert_eq!(
+            count(&store, MessageFilter::query(q.clone()))
+                .await
+                .expect("count")
+                .total,
+            1,
+            "message {i} is found at once by count"
+        );
+        let page = list(
+            &store,
+            ListQuery {
+                query: format!("arrival{i} body"),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("list");
+        assert_eq!(page.messages.len(), 1, "and by list");
+    }
+}

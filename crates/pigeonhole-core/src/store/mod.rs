@@ -374,6 +374,15 @@ impl Store {
         self.send(Op::SetTagRules(rules))
     }
 
+    /// Resolves once every message acknowledged so far is in the search index (at once on
+    /// a store without a writer: another process's server indexes its own mail).
+    pub(crate) async fn sync_index(&self) -> Result<()> {
+        if self.inner.writer.is_none() {
+            return Ok(());
+        }
+        self.request(|done| Op::SyncIndex { done }).await
+    }
+
     /// While the guard lives, new mail is indexed (and announced) right after its commit
     /// rather than at the next quiet moment: a client waiting for a message hears of it
     /// within a commit, not 100 ms later.

@@ -92,7 +92,10 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             Ok(Outcome::Updated(ids.clone()))
         }
         // Applied to the connection before the transaction opened (`Writer::apply_settings`).
-        Op::SetRetention(_) | Op::SetTagRules(_) | Op::SetDurability { .. } => Ok(Outcome::Nothing),
+        Op::SetRetention(_)
+        | Op::SetTagRules(_)
+        | Op::SetDurability { .. }
+        | Op::SyncIndex { .. } => Ok(Outcome::Nothing),
         #[cfg(test)]
         Op::Synchronous { .. } => Ok(Outcome::Synchronous(tx.pragma_query_value(
             None,

@@ -105,6 +105,11 @@ pub(crate) enum Op {
         done: Done<()>,
     },
     SetRetention(Retention),
+    /// Answered once every message acknowledged before it is in the search index, so a
+    /// search right after a 250 finds that message.
+    SyncIndex {
+        done: Done<()>,
+    },
     /// (filter, tag): each newly indexed message a filter matches gets the tag.
     SetTagRules(Vec<(Filter, String)>),
     /// Changes `PRAGMA synchronous` on the write connection, from this batch's commit on;
@@ -310,10 +315,12 @@ impl Writer {
     fn commit_batch(&mut self, mut batch: Vec<Op>) {
         self.apply_settings(&mut batch);
         // An operation by query sees what has been acknowledged: index what waits first.
-        if batch
-            .iter()
-            .any(|op| matches!(op, Op::DeleteMatching { .. } | Op::MarkMatching { .. }))
-        {
+        if batch.iter().any(|op| {
+            matches!(
+                op,
+                Op::DeleteMatching { .. } | Op::MarkMatching { .. } | Op::SyncIndex { .. }
+            )
+        }) {
             self.flush_index();
         }
         let result = (|| -> rusqlite::Result<Vec<Outcome>> {
@@ -427,6 +434,9 @@ impl Writer {
             }
             (Op::MarkRead { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
+            }
+            (Op::SyncIndex { done }, outcome) => {
+                let _ = done.send(outcome.map(|_| ()));
             }
             #[cfg(test)]
             (Op::Synchronous { done }, Ok(Outcome::Synchronous(level))) => {
