@@ -253,10 +253,12 @@ pub async fn set_paused(
     Ok(crate::bridge::emit_status(&app).await)
 }
 
-/// Tries the listeners again (after the port was freed); the status says how it went.
+/// Tries the listeners again (after the port was freed), and the HTTP API if it failed
+/// too; the status says how it went.
 #[tauri::command]
 pub async fn retry_listen(app: AppHandle, state: State<'_, AppState>) -> CmdResult<ServerStatus> {
     // A failure is recorded in the status, which is what the window shows.
     let _ = state.engine.listen().await;
+    state.api.retry().await;
     Ok(crate::bridge::emit_status(&app).await)
 }

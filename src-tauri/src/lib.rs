@@ -1,6 +1,8 @@
 //! Pigeonhole's desktop shell. It runs the core engine in the background and shows it:
 //!
 //! - `state`: the core `Engine` and the window's own settings, shared by everything below.
+//! - `api`: the HTTP API (Mailpit compatible) served beside the engine, on by default on
+//!   loopback; restarted when its settings change, its failures shown, never fatal.
 //! - `commands`: the IPC commands the UI calls (contract in ui/IPC.md), one-line adapters
 //!   over core's `commands` and `Engine`; `error`: how they fail.
 //! - `bridge`: core events -> window events, in batches; also drives `tray` and `notify`.
@@ -12,6 +14,7 @@
 //! with scripts off, and the capability file grants the window nothing but our commands and
 //! event listening.
 
+mod api;
 mod args;
 mod bridge;
 #[cfg(test)]
@@ -171,7 +174,10 @@ pub fn run(args: DesktopArgs) {
             tauri::async_runtime::spawn(bridge::run(handle.clone()));
             tauri::async_runtime::spawn(async move {
                 // A failure (port in use) is in the status; the window offers another port.
-                let _ = handle.state::<AppState>().engine.listen().await;
+                let state = handle.state::<AppState>();
+                let _ = state.engine.listen().await;
+                // The same for the API: 8025 taken (Mailpit) shows in the status bar.
+                state.api.start().await;
                 bridge::emit_status(&handle).await;
             });
             Ok(())
@@ -195,7 +201,10 @@ pub fn run(args: DesktopArgs) {
         .run(|app, event| {
             if let RunEvent::Exit = event {
                 if let Some(state) = app.try_state::<AppState>() {
-                    tauri::async_runtime::block_on(state.engine.shutdown());
+                    tauri::async_runtime::block_on(async {
+                        state.api.stop().await;
+                        state.engine.shutdown().await;
+                    });
                 }
             }
         });

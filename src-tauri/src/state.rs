@@ -1,25 +1,34 @@
-//! The desktop app's state: the core `Engine` (store, bus, listeners, pause) and the
-//! window's own settings. The engine's configuration lives in the engine only.
+//! The desktop app's state: the core `Engine` (store, bus, listeners, pause), the HTTP API
+//! served beside it, and the window's own settings. The engine's configuration lives in
+//! the engine only.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use pigeonhole_core::config::FieldError;
+use pigeonhole_core::config::{Config, FieldError};
 use pigeonhole_core::Engine;
 use serde_json::Value;
 
+use crate::api::HttpApi;
 use crate::settings::{DesktopSettings, UiSettings};
 
 pub struct AppState {
-    pub engine: Engine,
+    pub engine: Arc<Engine>,
+    /// The HTTP API; it reports where it serves (or why not) through `engine.status()`.
+    pub api: HttpApi,
     /// The window's part of the settings; the engine's part is `engine.config()`.
     ui: Mutex<UiSettings>,
+    /// Held through a save, so two saves never interleave their rebinds and rollbacks.
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
     pub fn new(engine: Engine, ui: UiSettings) -> AppState {
+        let engine = Arc::new(engine);
         AppState {
+            api: HttpApi::new(engine.clone()),
             engine,
             ui: Mutex::new(ui),
+            saving: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -39,16 +48,27 @@ impl AppState {
     }
 
     /// Applies settings sent by the form: core validates every field, the engine rebinds
-    /// what changed, and only then is the file written. On any error nothing changes: a
-    /// failed save puts the engine back as it was.
+    /// what changed, the API restarts if its settings changed, and only then is the file
+    /// written. On any error nothing changes: a failed save puts the engine and the API
+    /// back as they were.
     pub async fn apply_settings(&self, form: Value) -> Result<DesktopSettings, Vec<FieldError>> {
+        let _one_save_at_a_time = self.saving.lock().await;
         let current = self.settings();
         let new = DesktopSettings::from_form(&current, form)?;
         let engine = self.engine.apply(new.engine).await?;
-        let applied = DesktopSettings { engine, ui: new.ui };
+        if let Err(errs) = self.api.apply(&current.engine, &engine).await {
+            self.restore_engine(current.engine).await;
+            self.api.restore().await;
+            return Err(errs);
+        }
+        let applied = DesktopSettings {
+            engine: engine.clone(),
+            ui: new.ui,
+        };
         if let Err(e) = applied.save(self.engine.data_dir()) {
-            if let Err(errs) = self.engine.apply(current.engine).await {
-                tracing::error!(?errs, "could not restore the previous settings");
+            self.restore_engine(current.engine.clone()).await;
+            if let Err(errs) = self.api.apply(&engine, &current.engine).await {
+                tracing::error!(?errs, "could not restore the previous API settings");
             }
             return Err(vec![FieldError {
                 field: "data_dir".into(),
@@ -59,5 +79,11 @@ impl AppState {
             *ui = applied.ui.clone();
         }
         Ok(applied)
+    }
+
+    async fn restore_engine(&self, previous: Config) {
+        if let Err(errs) = self.engine.apply(previous).await {
+            tracing::error!(?errs, "could not restore the previous settings");
+        }
     }
 }

@@ -27,10 +27,11 @@ def free_port() -> int:
 
 def settings(port: int, engine: dict | None = None, ui: dict | None = None) -> dict:
     """A settings.json in the window's layout, `{"engine": {...}, "ui": {...}}`, listening
-    on `port`. Only the fields given are written: core fills in its own defaults for the
-    rest, so no default is copied here."""
+    on `port`, with the HTTP API on a port of its own choosing (port 0), so neither the
+    tests nor a Mailpit on 8025 collide. Only the fields given are written: core fills in
+    its own defaults for the rest, so no default is copied here."""
     return {
-        "engine": {"smtp_addr": f"127.0.0.1:{port}", **(engine or {})},
+        "engine": {"smtp_addr": f"127.0.0.1:{port}", "http_addr": "127.0.0.1:0", **(engine or {})},
         "ui": dict(ui or {}),
     }
 
@@ -74,11 +75,12 @@ class App:
         return json.loads(out.stdout)
 
 
-def launch(port: int) -> App:
-    """Starts the app on a fresh data dir whose settings say to listen on `port`."""
+def launch(port: int, engine: dict | None = None) -> App:
+    """Starts the app on a fresh data dir whose settings say to listen on `port` (and
+    whatever else `engine` sets)."""
     data_dir = tempfile.mkdtemp(prefix="pigeonhole-e2e-")
     with open(os.path.join(data_dir, "settings.json"), "w") as f:
-        json.dump(settings(port), f)
+        json.dump(settings(port, engine), f)
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
     opts.set_capability("tauri:options", {"application": APP, "args": ["--data-dir", data_dir]})

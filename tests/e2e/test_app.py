@@ -1,16 +1,19 @@
 """End-to-end: real SMTP clients against the real desktop app in WebKit."""
 
+import json
 import os
+import re
 import smtplib
 import socket
 import time
+import urllib.request
 from email.message import EmailMessage
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import ARTIFACTS, launch
+from conftest import ARTIFACTS, free_port, launch
 
 
 def send(port: int, subject: str, *, html: str | None = None, attachment: bytes | None = None,
@@ -267,6 +270,55 @@ def test_a_port_taken_at_launch_is_explained_and_can_be_changed():
                          "capturing on the newly chosen port")
         send(free, "After choosing a port")
         app.wait_rows(1)
+    finally:
+        app.driver.quit()
+        blocker.close()
+
+
+def api_url(app, timeout=15) -> str:
+    """The API address the status bar shows, once it shows one."""
+    return app.wait(timeout).until(
+        lambda d: app.find("api-url").get_attribute("textContent").strip() or False, "the status bar shows the API URL")
+
+
+def test_the_status_bar_shows_the_api_url_and_the_api_answers(app):
+    url = api_url(app)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url) and not url.endswith(":0"), \
+        f"the bound loopback address with its real port, not the asked-for 0: {url!r}"
+    with urllib.request.urlopen(f"{url}/api/v1/info", timeout=10) as r:
+        assert r.status == 200, f"info answers 200, not {r.status}"
+        assert r.headers.get_content_type() == "application/json", f"JSON: {r.headers.get('Content-Type')}"
+        info = json.load(r)
+    assert info.get("Version"), f"info names the version, as Mailpit's does: {info}"
+
+
+def test_an_api_port_taken_at_launch_is_shown_and_a_new_address_in_settings_serves():
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    taken = blocker.getsockname()[1]
+    port = free_port()
+    app = launch(port, engine={"http_addr": f"127.0.0.1:{taken}"})
+    try:
+        api = app.wait(30).until(
+            lambda d: (e := app.find("api-status")).get_attribute("data-state") == "error" and e, "the API failure shows")
+        assert "in use" in api.get_attribute("textContent"), f"says the port is in use: {api.get_attribute('textContent')}"
+        assert str(taken) in api.get_attribute("title"), f"the whole reason on hover: {api.get_attribute('title')}"
+        assert str(port) in app.find("status-pill").get_attribute("textContent"), "mail is still captured"
+
+        api.click()
+        field = app.wait_for("settings-http-addr")
+        err = app.wait().until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="field-error"][data-field="http_addr"]'))
+        assert str(taken) in err.text and "in use" in err.text, f"Settings says it beside the address: {err.text}"
+        field.clear()
+        field.send_keys("127.0.0.1:0")
+        app.find("settings-save").click()
+        app.wait_for("settings-saved")
+        url = api_url(app)
+        with urllib.request.urlopen(f"{url}/api/v1/info", timeout=10) as r:
+            assert json.load(r).get("Version"), "the API serves on the new address"
+        assert not app.find_all("field-error"), "the failure is gone from Settings"
     finally:
         app.driver.quit()
         blocker.close()

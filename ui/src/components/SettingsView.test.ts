@@ -176,4 +176,85 @@ describe("settings form", () => {
     await flush();
     expect(document.documentElement.getAttribute("data-theme")).toBe("dark");
   });
+
+  describe("HTTP API section", () => {
+    test("the address, token and origins are sent as typed, the origins one per line", async () => {
+      shell(null);
+      render(SettingsView);
+      await type(screen.getByTestId("settings-http-addr"), " 0.0.0.0:9025 ");
+      await type(screen.getByTestId("settings-api-token"), "a-token-of-sixteen-plus");
+      await type(screen.getByTestId("settings-cors-origins"), "http://localhost:3000\n\n  https://app.test  \n");
+      await save();
+      expect(saves).toHaveLength(1);
+      expect(saves[0].engine.http_addr).toBe("0.0.0.0:9025");
+      expect(saves[0].engine.api_token).toBe("a-token-of-sixteen-plus");
+      expect(saves[0].engine.cors_origins, "empty lines are dropped").toEqual(["http://localhost:3000", "https://app.test"]);
+      expect(store.settings!.engine.cors_origins).toEqual(["http://localhost:3000", "https://app.test"]);
+    });
+
+    test("an emptied address is sent as empty, which turns the API off", async () => {
+      shell(null);
+      render(SettingsView);
+      await type(screen.getByTestId("settings-http-addr"), "");
+      await save();
+      expect(saves[0].engine.http_addr).toBe("");
+    });
+
+    test("the token is hidden until shown, and Generate makes a new 32-character one and shows it", async () => {
+      shell(null);
+      store.settings = settings({ engine: { api_token: "an-old-token-0000000" } });
+      render(SettingsView);
+      const token = screen.getByTestId("settings-api-token") as HTMLInputElement;
+      expect(token.type, "a password field").toBe("password");
+      await fireEvent.click(screen.getByTestId("settings-api-token-show"));
+      expect(token.type, "the eye shows it").toBe("text");
+      await fireEvent.click(screen.getByTestId("settings-api-token-show"));
+      expect(token.type, "and hides it again").toBe("password");
+
+      await fireEvent.click(screen.getByTestId("settings-api-token-generate"));
+      expect(token.value).toMatch(/^[A-Za-z0-9]{32}$/);
+      expect(token.value).not.toBe("an-old-token-0000000");
+      expect(token.type, "a new token is shown so it can be copied").toBe("text");
+      await save();
+      expect(saves[0].engine.api_token).toBe(token.value);
+    });
+
+    test("core's verdicts appear beside the address, the token and the origin they name", async () => {
+      shell([
+        { field: "http_addr", message: "0.0.0.0:8025 is reachable from other machines: set api_token" },
+        { field: "api_token", message: "must be at least 16 characters" },
+        { field: "cors_origins[1]", message: '"localhost:3000" is not an origin' },
+      ]);
+      render(SettingsView);
+      const addr = await type(screen.getByTestId("settings-http-addr"), "0.0.0.0:8025");
+      const token = await type(screen.getByTestId("settings-api-token"), "short");
+      const origins = await type(screen.getByTestId("settings-cors-origins"), "https://ok.test\nlocalhost:3000");
+      await save();
+      expect(errorBeside(addr)?.textContent).toContain("reachable from other machines");
+      expect(errorBeside(token)?.textContent).toContain("at least 16 characters");
+      const originError = errorBeside(origins);
+      expect(originError?.dataset.field).toBe("cors_origins[1]");
+      expect(originError?.textContent, "says which origin, counting from 1").toContain('Origin 2: "localhost:3000" is not an origin');
+      expect(
+        screen.getAllByTestId("field-error").map((e) => e.dataset.field),
+        "each once, beside its field, none at the top as an unknown field",
+      ).toEqual(["http_addr", "api_token", "cors_origins[1]"]);
+      expect(origins.value, "what was typed stays").toBe("https://ok.test\nlocalhost:3000");
+    });
+
+    test("an API that could not bind says so beside the address; one that serves says where", () => {
+      shell(null);
+      store.status = status({ api_url: null, api_error: "127.0.0.1:8025 is already in use (is Mailpit or another Pigeonhole running?)" });
+      const { unmount } = render(SettingsView);
+      const addr = screen.getByTestId("settings-http-addr");
+      expect(errorBeside(addr)?.textContent).toContain("Not serving: 127.0.0.1:8025 is already in use");
+      expect(screen.queryByTestId("settings-api-url")).toBeNull();
+      unmount();
+
+      store.status = status({ api_url: "http://127.0.0.1:41234" });
+      render(SettingsView);
+      expect(errorBeside(screen.getByTestId("settings-http-addr"))).toBeNull();
+      expect(screen.getByTestId("settings-api-url").textContent).toContain("http://127.0.0.1:41234");
+    });
+  });
 });

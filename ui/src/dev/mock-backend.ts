@@ -1,6 +1,7 @@
 // A fake shell for previewing the UI in a plain browser (`npm run dev:mock`).
 // Only imported when VITE_MOCK_IPC=1, so it never reaches a real build.
-// URL switches: ?empty (no mail), ?porterror (listener failed), ?count=N, ?theme=dark,
+// URL switches: ?empty (no mail), ?porterror (listener failed), ?apierror (the HTTP API's
+// port is taken, as when Mailpit runs), ?count=N, ?theme=dark,
 // ?open=ID, ?tab=NAME, ?page=settings, ?fielderror (every settings save is refused, to show errors),
 // ?q=QUERY (typed into the search box), ?searchhelp (the search syntax popover),
 // ?live=SECONDS (a message arrives that often).
@@ -103,6 +104,8 @@ function sample(id: number, at: Date, read: boolean): MessageSummary {
     tags: TAGS.filter((_, t) => id % (t + 5) === 0).sort(),
     auth_user: id % 3 === 0 ? "app" : null,
     listener: id % 8 === 0 ? "staging" : "default",
+    message_id: `${1000 + id}.${id * 7919}@${address.split("@")[1]}`,
+    reply_to: id % 6 === 0 ? [{ name: "Support", address: "support@acme.test" }] : [],
   };
 }
 
@@ -124,6 +127,9 @@ export function installMockBackend() {
 
   // With ?porterror the first address is taken; choosing another port clears it.
   const takenAddr = params.has("porterror") ? settings.engine.smtp_addr : null;
+  // With ?apierror the API's first address is taken the same way.
+  const takenApiAddr = params.has("apierror") ? settings.engine.http_addr : null;
+  const apiServes = () => settings.engine.http_addr !== "" && settings.engine.http_addr !== takenApiAddr;
   const status = (): ServerStatus => ({
     listening: settings.engine.smtp_addr !== takenAddr,
     paused: false,
@@ -134,6 +140,11 @@ export function installMockBackend() {
     unread: messages.filter((m) => !m.read).length,
     data_dir: DATA_DIR,
     listeners: [{ name: "staging", addr: "127.0.0.1:2626" }],
+    api_url: apiServes() ? `http://${settings.engine.http_addr}` : null,
+    api_error:
+      settings.engine.http_addr !== "" && settings.engine.http_addr === takenApiAddr
+        ? `${takenApiAddr} is already in use (is Mailpit or another Pigeonhole running?)`
+        : null,
   });
 
   // Every kind of inbox, as core lists them: listeners only once mail came in on more than one.

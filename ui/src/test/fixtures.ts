@@ -31,6 +31,8 @@ export function summary(id: number, over: Partial<MessageSummary> = {}): Message
     tags: [],
     auth_user: null,
     listener: "default",
+    message_id: `${id}@example.com`,
+    reply_to: [],
     ...over,
   };
 }
@@ -76,6 +78,8 @@ export function status(over: Partial<ServerStatus> = {}): ServerStatus {
     unread: 0,
     data_dir: "/tmp/pigeonhole-test",
     listeners: [],
+    api_url: "http://127.0.0.1:8025",
+    api_error: null,
     ...over,
   };
 }

@@ -51,7 +51,11 @@ auth_user: string | null,
 /**
  * The name of the listener that took it (`default` for the main one).
  */
-listener: string, };
+listener: string, 
+/**
+ * The Message-ID header without angle brackets.
+ */
+message_id: string | null, reply_to: Array<Address>, };
 
 export type InboxKind = "recipient" | "user" | "listener" | "tag";
 
@@ -74,9 +78,18 @@ query: string, offset: number,
  * Page size; 0 means the default page, and larger than the maximum is clamped
  * (`commands::MAX_PAGE`).
  */
-limit: number, };
+limit: number, 
+/**
+ * The zone dates in the query are read in, as minutes east of UTC; `None` is the
+ * system's.
+ */
+utc_offset_minutes?: number, };
 
-export type MessageFilter = { inbox: InboxKey | null, query: string, };
+export type MessageFilter = { inbox: InboxKey | null, query: string, 
+/**
+ * As in `ListQuery`.
+ */
+utc_offset_minutes?: number, };
 
 export type MessagePage = { 
 /**
@@ -245,7 +258,21 @@ listeners: Array<ListenerConfig>,
 /**
  * Tags given at ingest to the messages a query matches.
  */
-tag_rules: Array<TagRule>, };
+tag_rules: Array<TagRule>, 
+/**
+ * The HTTP API (Mailpit v1 compatible, WebSocket, SSE), `host:port`; empty turns it off.
+ */
+http_addr: string, 
+/**
+ * Bearer token the API requires (also accepted as a Basic-auth password). Required
+ * when `http_addr` is not loopback; empty means none.
+ */
+api_token: string, 
+/**
+ * Web origins allowed to call the API from a browser (CORS and the WebSocket's
+ * `Origin` check), e.g. `http://localhost:3000`; `*` allows any. Empty: same origin only.
+ */
+cors_origins: Array<string>, };
 
 export type FieldError = { field: string, message: string, };
 
@@ -276,7 +303,15 @@ data_dir: string,
 /**
  * Named listeners beside the main one, with their bound (or configured) addresses.
  */
-listeners: Array<ListenerAddr>, };
+listeners: Array<ListenerAddr>, 
+/**
+ * The HTTP API's bound address (`http://…`), when it is serving.
+ */
+api_url: string | null, 
+/**
+ * Why the API is not serving although it is configured.
+ */
+api_error: string | null, };
 
 /** The engine's defaults, from `Config::default()`. */
 export const CONFIG_DEFAULTS: Config = {
@@ -297,7 +332,10 @@ export const CONFIG_DEFAULTS: Config = {
   "show_passwords": false,
   "durability": "process",
   "listeners": [],
-  "tag_rules": []
+  "tag_rules": [],
+  "http_addr": "127.0.0.1:8025",
+  "api_token": "",
+  "cors_origins": []
 };
 
 /** Names of the store's events, from `event::names`. */
