@@ -503,7 +503,7 @@ click 66 84 1.5            # Sessions
 click 400 150 1.5          # the failed session (newest first)
 shoot screenshot-sessions
 
-click 62 753 1.5           # Settings
+click 62 729 1.5           # Settings
 shoot screenshot-settings
 stop_app
 

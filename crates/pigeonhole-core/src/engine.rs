@@ -201,6 +201,10 @@ impl Engine {
             retention_age: old.retention_age.clone(),
             durability: old.durability,
             tag_rules: old.tag_rules.clone(),
+            // The API is a front end's listener, restarted by that front end.
+            http_addr: old.http_addr.clone(),
+            api_token: old.api_token.clone(),
+            cors_origins: old.cors_origins.clone(),
             ..new.clone()
         } != old;
         let rebound = listeners_differ || lock(&self.listen_error).is_some();

@@ -155,7 +155,7 @@ async fn a_rebind_on_the_same_port_keeps_the_pause_and_applies_the_new_name() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn durability_and_retention_apply_without_a_rebind() {
+async fn durability_retention_and_api_settings_apply_without_a_rebind() {
     let dir = tempfile::tempdir().expect("temp dir");
     let e = engine(&dir).await;
     let running = smtp(&e);
@@ -163,6 +163,10 @@ async fn durability_and_retention_apply_without_a_rebind() {
         .apply(Config {
             durability: Durability::PowerLoss,
             retention: 10,
+            // The API is restarted by its front end; SMTP sessions must not get a 421.
+            http_addr: "127.0.0.1:0".into(),
+            api_token: "t".repeat(24),
+            cors_origins: vec!["http://localhost:3000".into()],
             ..e.config()
         })
         .await

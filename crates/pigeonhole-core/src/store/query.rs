@@ -182,9 +182,6 @@ impl Store {
         })
     }
 
-    /// Every inbox with its counts: per envelope recipient, per AUTH user, per listener
-    /// and per tag, each kind sorted by key. Listeners are listed only when mail came in on
-    /// more than the default one.
     /// Every tag in use with how many messages carry it, by name: one pass over the tag
     /// table's primary key, not the inboxes' scan of every recipient.
     pub(crate) fn tags(&self) -> Result<Vec<(String, u64)>> {
@@ -197,6 +194,9 @@ impl Store {
         })
     }
 
+    /// Every inbox with its counts: per envelope recipient, per AUTH user, per listener
+    /// and per tag, each kind sorted by key. Listeners are listed only when mail came in on
+    /// more than the default one.
     pub(crate) fn inboxes(&self) -> Result<Vec<Inbox>> {
         self.read(|c| {
             let inbox = |kind| {

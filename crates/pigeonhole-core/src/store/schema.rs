@@ -34,6 +34,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0007_summary_ids",
         include_str!("migrations/0007_summary_ids.sql"),
     ),
+    (
+        "0008_count_index",
+        include_str!("migrations/0008_count_index.sql"),
+    ),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches
