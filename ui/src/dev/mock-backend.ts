@@ -98,6 +98,7 @@ function sample(id: number, at: Date, read: boolean): MessageSummary {
     date: null,
     size: 1800 + ((id * 7919) % 90_000),
     has_attachments: id % 3 === 0,
+    attachments: id % 3 === 0 ? 1 : 0,
     snippet: "Hi there, thanks for using Acme. Here is the summary of your account activity this week…",
     read,
     pinned: id % 17 === 0,

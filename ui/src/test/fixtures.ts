@@ -25,6 +25,7 @@ export function summary(id: number, over: Partial<MessageSummary> = {}): Message
     date: null,
     size: 1234,
     has_attachments: false,
+    attachments: 0,
     snippet: "Hello there",
     read: false,
     pinned: false,

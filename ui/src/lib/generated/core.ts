@@ -35,7 +35,11 @@ date: string | null,
 /**
  * Size of the raw message in bytes.
  */
-size: number, has_attachments: boolean, snippet: string, read: boolean, 
+size: number, has_attachments: boolean, 
+/**
+ * How many attachments (`has_attachments` is `attachments > 0`).
+ */
+attachments: number, snippet: string, read: boolean, 
 /**
  * Survives retention and Clear all.
  */
