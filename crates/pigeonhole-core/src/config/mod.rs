@@ -101,7 +101,8 @@ pub struct Config {
     /// when `http_addr` is not loopback; empty means none.
     pub api_token: String,
     /// Web origins allowed to call the API from a browser (CORS and the WebSocket's
-    /// `Origin` check), e.g. `http://localhost:3000`; `*` allows any. Empty: same origin only.
+    /// `Origin` check), e.g. `http://localhost:3000`; `*` allows any (only with a token).
+    /// Empty: same origin only.
     pub cors_origins: Vec<String>,
 }
 

@@ -274,7 +274,8 @@ http_addr: string,
 api_token: string, 
 /**
  * Web origins allowed to call the API from a browser (CORS and the WebSocket's
- * `Origin` check), e.g. `http://localhost:3000`; `*` allows any. Empty: same origin only.
+ * `Origin` check), e.g. `http://localhost:3000`; `*` allows any (only with a token).
+ * Empty: same origin only.
  */
 cors_origins: Array<string>, };
 
