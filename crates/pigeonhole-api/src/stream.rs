@@ -66,6 +66,9 @@ struct LogInner {
     stats: Stats,
     /// Set when the API stops: every event stream ends.
     closed: tokio::sync::watch::Sender<bool>,
+    /// WebSocket clients connected now: Mailpit frames are built only while there are any
+    /// (the WebSocket replays nothing), so mail costs no JSON for a client no one runs.
+    ws_clients: Arc<AtomicU64>,
 }
 
 impl EventLog {
@@ -88,6 +91,7 @@ impl EventLog {
                 tx,
                 stats: Stats::default(),
                 closed: tokio::sync::watch::channel(false).0,
+                ws_clients: Arc::new(AtomicU64::new(0)),
             }),
         };
         let bus = engine.bus.subscribe();
@@ -155,12 +159,17 @@ impl EventLog {
     fn record(&self, event: &Event) -> bool {
         let frame = |t: &str, data: serde_json::Value| json!({"Type": t, "Data": data}).to_string();
         let stats = &self.inner.stats;
+        let watched = self.inner.ws_clients.load(Ordering::Relaxed) > 0;
         let ws = match event {
             Event::MessageReceived(m) => {
                 stats.accepted.fetch_add(1, Ordering::Relaxed);
                 stats.accepted_size.fetch_add(m.size, Ordering::Relaxed);
-                let summary = serde_json::to_value(Summary::from(m)).unwrap_or_default();
-                vec![frame("new", summary)]
+                if watched {
+                    let summary = serde_json::to_value(Summary::from(m)).unwrap_or_default();
+                    vec![frame("new", summary)]
+                } else {
+                    Vec::new()
+                }
             }
             Event::MessagesDeleted(ids) => {
                 stats.deleted.fetch_add(ids.len() as u64, Ordering::Relaxed);
@@ -255,6 +264,10 @@ async fn follow(
             Some(Err(broadcast::error::RecvError::Closed)) => return,
             None if stats_due => {
                 stats_due = false;
+                // Only the WebSocket sends totals; with no client, no count.
+                if log.inner.ws_clients.load(Ordering::Relaxed) == 0 {
+                    continue;
+                }
                 let Some(engine) = engine.upgrade() else {
                     return;
                 };
@@ -435,16 +448,35 @@ pub async fn websocket(
                 .into_response()
         }
     };
+    // Counted before subscribing, so no event after the subscription lacks its frame.
+    let watching = WsClient::new(&state.events().inner.ws_clients);
     let rx = state.events().subscribe();
     let closed = state.events().closed();
     // Clients only ping and close: a few KiB is plenty.
     let ws = ws.max_message_size(4096).max_frame_size(4096);
     ws.on_upgrade(move |socket| async move {
+        let _watching = watching;
         tokio::select! {
             _ = closed => {}
             _ = forward(socket, rx) => {}
         }
     })
+}
+
+/// One connected WebSocket client, counted while it lives.
+struct WsClient(Arc<AtomicU64>);
+
+impl WsClient {
+    fn new(count: &Arc<AtomicU64>) -> WsClient {
+        count.fetch_add(1, Ordering::Relaxed);
+        WsClient(count.clone())
+    }
+}
+
+impl Drop for WsClient {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 async fn forward(mut socket: WebSocket, mut rx: broadcast::Receiver<Arc<Logged>>) {
