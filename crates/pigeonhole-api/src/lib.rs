@@ -30,6 +30,7 @@ use axum::http::{header, HeaderValue, Method};
 use axum::response::IntoResponse;
 use axum::{middleware, Json, Router};
 use pigeonhole_core::engine::ApiState;
+use pigeonhole_core::smtp::ServerError;
 use pigeonhole_core::Engine;
 use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -171,27 +172,16 @@ impl ApiServer {
         config: &pigeonhole_core::Config,
         wanted: &[SocketAddr],
     ) -> Result<ApiServer, StartError> {
-        let mut listeners = Vec::with_capacity(wanted.len());
-        for (i, addr) in wanted.iter().enumerate() {
-            // Port 0 on a name with several addresses: the rest share the first's port.
-            let addr = match (i, addr.port(), listeners.first()) {
-                (1.., 0, Some(first)) => {
-                    let first: &tokio::net::TcpListener = first;
-                    let port = first.local_addr().map(|a| a.port()).unwrap_or(0);
-                    SocketAddr::new(addr.ip(), port)
-                }
-                _ => *addr,
-            };
-            match tokio::net::TcpListener::bind(addr).await {
-                Ok(l) => listeners.push(l),
-                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                    return Err(StartError::AddrInUse { addr })
-                }
-                // ::1 on a machine without IPv6: serve the others.
-                Err(_) if i > 0 && addr.is_ipv6() => continue,
-                Err(source) => return Err(StartError::Bind { addr, source }),
-            }
-        }
+        let listeners = pigeonhole_core::smtp::bind_all(wanted)
+            .await
+            .map_err(|e| match e {
+                ServerError::AddrInUse { addr } => StartError::AddrInUse { addr },
+                ServerError::Bind { addr, source } => StartError::Bind { addr, source },
+                other => StartError::Bind {
+                    addr: wanted[0],
+                    source: std::io::Error::other(other.to_string()),
+                },
+            })?;
         let addrs: Vec<SocketAddr> = listeners
             .iter()
             .filter_map(|l| l.local_addr().ok())

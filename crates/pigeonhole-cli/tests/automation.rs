@@ -5,11 +5,10 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Server, BIN};
+use common::{cli, Server, BIN};
 
 fn send(server: &Server, rcpt: &str, raw: &str) {
     common::send(server, &[(rcpt, raw.to_string())]);
@@ -21,15 +20,6 @@ fn wait(server: &Server, args: &[&str]) -> Output {
         .args(args)
         .arg("--api")
         .arg(format!("http://{}", server.http))
-        .output()
-        .expect("runs")
-}
-
-fn cli(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
         .output()
         .expect("runs")
 }

@@ -5,19 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{send, Server, BIN};
-
-fn cli(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .output()
-        .expect("runs")
-}
+use common::{cli, send, Server};
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let out = cli(dir, args);

@@ -133,3 +133,13 @@ pub fn send(server: &Server, messages: &[(&str, String)]) {
     }
     w.write_all(b"QUIT\r\n").unwrap();
 }
+
+/// Runs a read or edit command (`list`, `count`, `get`, …) on `dir`.
+pub fn cli(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .expect("runs")
+}

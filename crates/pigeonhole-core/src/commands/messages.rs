@@ -122,22 +122,25 @@ pub async fn get_message(store: &Store, id: MessageId) -> Result<MessageDetail> 
 
 /// Every link in a message's HTML and text bodies, each once, with its anchor text.
 pub async fn links(store: &Store, id: MessageId) -> Result<Vec<Link>> {
-    blocking(store, move |s| {
-        let raw = s.raw(id)?;
-        let msg = mail_parser::MessageParser::default().parse(&raw);
-        let (text, html) = msg.as_ref().map(extract::bodies).unwrap_or_default();
-        Ok(extract::links(text, html))
-    })
-    .await
+    from_bodies(store, id, extract::links).await
 }
 
 /// The one-time codes in a message (verification codes, PINs), each with its sentence.
 pub async fn codes(store: &Store, id: MessageId) -> Result<Vec<Code>> {
+    from_bodies(store, id, extract::codes).await
+}
+
+/// `f` over the message's own text and HTML parts (`extract::bodies`).
+async fn from_bodies<T: Send + 'static>(
+    store: &Store,
+    id: MessageId,
+    f: fn(Option<&str>, Option<&str>) -> T,
+) -> Result<T> {
     blocking(store, move |s| {
         let raw = s.raw(id)?;
         let msg = mail_parser::MessageParser::default().parse(&raw);
         let (text, html) = msg.as_ref().map(extract::bodies).unwrap_or_default();
-        Ok(extract::codes(text, html))
+        Ok(f(text, html))
     })
     .await
 }

@@ -13,6 +13,7 @@ pub mod tls;
 pub mod transcript;
 
 pub use server::{
-    BoundServer, NamedListener, ServerError, ServerHandle, ServerOptions, DEFAULT_LISTENER,
+    bind_all, BoundServer, NamedListener, ServerError, ServerHandle, ServerOptions,
+    DEFAULT_LISTENER,
 };
 pub use session::{Session, SessionConfig};

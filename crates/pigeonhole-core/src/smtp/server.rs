@@ -98,8 +98,9 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {
 
 /// Binds every address. Port 0 on the first picks a free port, which the others then use,
 /// so `localhost:0` is one port on both loopbacks. An address after the first that this
-/// machine does not have (no IPv6 loopback) is skipped with a warning.
-async fn bind_all(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, ServerError> {
+/// machine does not have (no IPv6 loopback) is skipped with a warning. The HTTP API binds
+/// its addresses with it too.
+pub async fn bind_all(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, ServerError> {
     let mut listeners: Vec<TcpListener> = Vec::with_capacity(addrs.len());
     for &asked in addrs {
         let addr = match listeners.first().and_then(|l| l.local_addr().ok()) {
