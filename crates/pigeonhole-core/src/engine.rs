@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Mutex as AsyncMutex;
 
@@ -13,6 +13,7 @@ use crate::commands;
 use crate::config::{parse_addrs, Config, ConfigError, FieldError};
 use crate::event::EventBus;
 use crate::model::{ListenerAddr, ServerStatus};
+use crate::rules::Faults;
 use crate::smtp::{BoundServer, ServerError, ServerHandle};
 use crate::store::{Clock, Filter, Store, StoreError};
 
@@ -44,6 +45,9 @@ pub struct Engine {
     paused: AtomicBool,
     /// What the HTTP API (a front end, started beside the engine) reports about itself.
     api: Mutex<ApiState>,
+    /// The fault rules in force: the config's at start and after `apply` changes them,
+    /// or what a front end set since (`commands::set_rules`), for every listener.
+    faults: Arc<Faults>,
 }
 
 /// The HTTP API's state as its front end reports it (`Engine::set_api_state`).
@@ -67,7 +71,19 @@ impl Engine {
         let bus = EventBus::new();
         let store = Store::open(&data_dir, bus.clone(), config.store_options())?;
         store.set_tag_rules(compile_rules(&config))?;
+        // `validate` has checked the rules, so this cannot fail.
+        let faults = Faults::new(config.rule_set()).map_err(|errs| {
+            ConfigError::Invalid(
+                errs.into_iter()
+                    .map(|message| FieldError {
+                        field: "rules".into(),
+                        message,
+                    })
+                    .collect(),
+            )
+        })?;
         Ok(Engine {
+            faults: Arc::new(faults),
             store,
             bus,
             data_dir,
@@ -130,7 +146,7 @@ impl Engine {
 
     async fn bind(&self, config: &Config) -> Result<BoundServer, EngineError> {
         let opts = config.server_options()?;
-        Ok(BoundServer::bind(opts, self.store.clone()).await?)
+        Ok(BoundServer::bind(opts, self.store.clone(), self.faults.clone()).await?)
     }
 
     fn install(&self, slot: &mut Option<ServerHandle>, bound: BoundServer) {
@@ -205,6 +221,9 @@ impl Engine {
             http_addr: old.http_addr.clone(),
             api_token: old.api_token.clone(),
             cors_origins: old.cors_origins.clone(),
+            // Rules change in place, for sessions already open too.
+            rules: old.rules.clone(),
+            fail_fast: old.fail_fast,
             ..new.clone()
         } != old;
         let rebound = listeners_differ || lock(&self.listen_error).is_some();
@@ -221,8 +240,17 @@ impl Engine {
             }
             return Err(errors);
         }
+        if old.rule_set() != new.rule_set() {
+            // Checked by `validate` above.
+            let _ = self.faults.set(new.rule_set());
+        }
         *lock(&self.config) = new.clone();
         Ok(new)
+    }
+
+    /// The fault rules every listener's sessions ask.
+    pub fn faults(&self) -> &Arc<Faults> {
+        &self.faults
     }
 
     async fn apply_store_settings(

@@ -33,6 +33,7 @@ pub mod engine;
 pub mod event;
 pub mod message;
 pub mod model;
+pub mod rules;
 pub mod search;
 pub mod smtp;
 pub mod store;

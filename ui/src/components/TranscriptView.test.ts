@@ -21,6 +21,7 @@ const transcript: Transcript = {
     aborted_messages: 0,
     tls_failed: false,
     auth_failures: 0,
+    faults: 0,
   },
   lines: [
     { ts: "2024-05-01T10:00:00.000Z", dir: "out", text: "220 ready" },

@@ -196,6 +196,7 @@ export function installMockBackend() {
     aborted_messages: 0,
     tls_failed: false,
     auth_failures: id % 11 === 0 ? 1 : 0,
+    faults: id % 13 === 0 ? 1 : 0,
   });
 
   const detail = (id: number): MessageDetail => {

@@ -18,6 +18,7 @@ export function session(id: number, over: Partial<SessionSummary> = {}): Session
     aborted_messages: 0,
     tls_failed: false,
     auth_failures: 0,
+    faults: 0,
     ...over,
   };
 }

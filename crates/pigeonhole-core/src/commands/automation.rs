@@ -80,6 +80,7 @@ pub async fn inject(store: &Store, inj: Injection) -> Result<MessageId> {
         aborted_messages: 0,
         tls_failed: false,
         auth_failures: 0,
+        faults: 0,
     };
     let n = lines.len();
     let id = store

@@ -46,6 +46,7 @@ pub(super) async fn seed(store: &Store, s: Seed<'_>) -> MessageId {
         aborted_messages: 0,
         tls_failed: false,
         auth_failures: 0,
+        faults: 0,
     };
     let envelope = Envelope {
         mail_from: s.mail_from.into(),

@@ -189,6 +189,7 @@ fn stored_session(
         aborted_messages: 0,
         tls_failed: false,
         auth_failures: 0,
+        faults: 0,
     };
     edit(&mut s);
     let id = s.id;

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use ts_rs::TS;
 
 use crate::model::Durability;
+use crate::rules::{Rule, RuleSet};
 use crate::smtp::auth::AuthPolicy;
 use crate::smtp::{NamedListener, ServerOptions, SessionConfig};
 use crate::store::StoreOptions;
@@ -104,6 +105,11 @@ pub struct Config {
     /// `Origin` check), e.g. `http://localhost:3000`; `*` allows any (only with a token).
     /// Empty: same origin only.
     pub cors_origins: Vec<String>,
+    /// SMTP fault rules (`[[rules]]`), checked in order at every stage of every session.
+    #[serde(deserialize_with = "crate::rules::deserialize_rules")]
+    pub rules: Vec<Rule>,
+    /// Close a session after the first rule that refuses something.
+    pub fail_fast: bool,
 }
 
 impl Default for Config {
@@ -132,6 +138,8 @@ impl Default for Config {
             http_addr: DEFAULT_HTTP_ADDR.into(),
             api_token: String::new(),
             cors_origins: Vec::new(),
+            rules: Vec::new(),
+            fail_fast: false,
         }
     }
 }
@@ -396,10 +404,23 @@ impl Config {
                 );
             }
         }
+        if let Err(problems) = crate::rules::check_rules(&self.rules) {
+            for p in problems {
+                err("rules", p);
+            }
+        }
         if errs.is_empty() {
             Ok(())
         } else {
             Err(errs)
+        }
+    }
+
+    /// The fault rules and their switch, as the engine runs them.
+    pub fn rule_set(&self) -> RuleSet {
+        RuleSet {
+            fail_fast: self.fail_fast,
+            rules: self.rules.clone(),
         }
     }
 

@@ -48,6 +48,10 @@ pub struct SessionSummary {
     /// AUTH exchanges that ended refused: bad credentials, an undecodable or cancelled
     /// response, an unknown mechanism or AUTH out of sequence.
     pub auth_failures: u32,
+    /// Fault rules (`rules`) that fired; the Sessions view marks them. A rule's refusal
+    /// also counts in `refusals`, as the client saw it.
+    #[serde(default)]
+    pub faults: u32,
 }
 
 impl SessionSummary {

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::session::{Delivery, Output, Session, SessionConfig};
 use crate::message::summarize;
 use crate::model::{SessionSummary, TlsInfo};
+use crate::rules::Faults;
 use crate::store::{NewMessage, Store};
 
 /// Transcript lines are written once this many are waiting, when the connection has been
@@ -33,7 +34,13 @@ pub struct ConnContext {
     pub cancel: CancellationToken,
     /// Present when STARTTLS or implicit TLS is available.
     pub tls: Option<TlsAcceptor>,
+    /// The fault rules in force, shared by every listener.
+    pub faults: Arc<Faults>,
 }
+
+/// A TLS fatal alert record (TLS 1.2 framing, level fatal, handshake_failure), sent
+/// instead of a ServerHello when a rule fails the handshake.
+const TLS_HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
 
 /// Per-connection facts recorded with the session.
 struct Facts {
@@ -46,6 +53,8 @@ struct Facts {
 enum End {
     Closed,
     StartTls,
+    /// A rule fails the handshake the client is about to start.
+    FailTls,
 }
 
 /// How the connection begins.
@@ -74,7 +83,12 @@ pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
         local,
         started_at: Utc::now(),
     };
-    let mut session = Session::new(ctx.cfg.clone());
+    let client = tcp
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let mut session =
+        Session::new(ctx.cfg.clone()).with_faults(ctx.faults.clone(), ctx.listener.clone(), client);
     session.note(format!("connection from {} to {}", facts.peer, facts.local));
     if let Err(e) = run(tcp, &ctx, &facts, &mut session, start).await {
         session.note(format!("connection error: {e}"));
@@ -101,24 +115,37 @@ async fn run(
             return tcp.shutdown().await;
         }
         Start::ImplicitTls => {
+            if session.implicit_tls_refused() {
+                return fail_tls(&mut tcp, session).await;
+            }
             let mut tls = handshake(ctx, tcp, session).await?;
-            let greeting = session.greeting();
-            tls.write_all(greeting.to_wire().as_bytes()).await?;
+            session.open();
             drive(&mut tls, ctx, facts, session).await?;
             return tls.shutdown().await;
         }
         Start::Plain => {}
     }
-    let greeting = session.greeting();
-    tcp.write_all(greeting.to_wire().as_bytes()).await?;
+    session.open();
     match drive(&mut tcp, ctx, facts, session).await? {
         End::Closed => tcp.shutdown().await,
+        End::FailTls => fail_tls(&mut tcp, session).await,
         End::StartTls => {
             let mut tls = handshake(ctx, tcp, session).await?;
             drive(&mut tls, ctx, facts, session).await?;
             tls.shutdown().await
         }
     }
+}
+
+/// Answers a TLS ClientHello with a fatal alert, as a server without a usable certificate
+/// would, and closes.
+async fn fail_tls(tcp: &mut TcpStream, session: &mut Session) -> io::Result<()> {
+    session.note("TLS handshake failed by a rule: sent a handshake_failure alert");
+    // Read what the client sent first, briefly, so it sees the alert rather than a reset.
+    let mut hello = [0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_secs(2), tcp.read(&mut hello)).await;
+    tcp.write_all(&TLS_HANDSHAKE_FAILURE).await?;
+    tcp.shutdown().await
 }
 
 async fn handshake(
@@ -168,15 +195,34 @@ where
     let mut out = String::with_capacity(1024);
     loop {
         while let Some(output) = session.advance(&mut buf) {
+            let throttle = session.throttle();
             match output {
                 Output::Reply(r) => out.push_str(&r.to_wire()),
+                Output::Delay(d) => {
+                    flush(io, &mut out, throttle).await?;
+                    tokio::select! {
+                        _ = tokio::time::sleep(d) => {}
+                        _ = ctx.cancel.cancelled() => {}
+                    }
+                }
+                Output::CutReply(r) => {
+                    flush(io, &mut out, throttle).await?;
+                    let wire = r.to_wire();
+                    io.write_all(&wire.as_bytes()[..wire.len() / 2]).await?;
+                    io.flush().await?;
+                    return Ok(End::Closed);
+                }
+                Output::FailTls => {
+                    flush(io, &mut out, throttle).await?;
+                    return Ok(End::FailTls);
+                }
                 Output::Deliver(delivery) => {
-                    flush(io, &mut out).await?;
+                    flush(io, &mut out, session.throttle()).await?;
                     let result = deliver(ctx, facts, session, delivery).await;
                     session.delivered(result);
                 }
                 Output::StartTls => {
-                    flush(io, &mut out).await?;
+                    flush(io, &mut out, session.throttle()).await?;
                     if !buf.is_empty() {
                         // Pipelined bytes after STARTTLS were sent in the clear and could be
                         // injected (CVE-2011-0411): they must not be executed under TLS.
@@ -189,12 +235,12 @@ where
                     return Ok(End::StartTls);
                 }
                 Output::Close => {
-                    flush(io, &mut out).await?;
+                    flush(io, &mut out, session.throttle()).await?;
                     return Ok(End::Closed);
                 }
             }
         }
-        flush(io, &mut out).await?;
+        flush(io, &mut out, session.throttle()).await?;
         if session.is_closed() {
             return Ok(End::Closed);
         }
@@ -203,13 +249,14 @@ where
         } else {
             idle_deadline.min(tokio::time::Instant::now() + TRANSCRIPT_QUIET)
         };
+        let throttle = session.throttle();
         tokio::select! {
             _ = ctx.cancel.cancelled() => {
                 let r = session.close_with("4.3.2", "Service shutting down, closing connection");
                 io.write_all(r.to_wire().as_bytes()).await?;
                 return Ok(End::Closed);
             }
-            read = tokio::time::timeout_at(wake, io.read_buf(&mut buf)) => match read {
+            read = tokio::time::timeout_at(wake, read_some(io, &mut buf, throttle)) => match read {
                 Err(_) if tokio::time::Instant::now() >= idle_deadline => {
                     let r = session.close_with("4.4.2", "Idle timeout, closing connection");
                     io.write_all(r.to_wire().as_bytes()).await?;
@@ -226,20 +273,64 @@ where
                     session.note("client disconnected");
                     return Ok(End::Closed);
                 }
-                Ok(Ok(_)) => idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout,
+                Ok(Ok(n)) => {
+                    pace(n, session.throttle()).await;
+                    idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
+                }
                 Ok(Err(e)) => return Err(e),
             }
         }
     }
 }
 
-async fn flush<S: AsyncWrite + Unpin>(io: &mut S, out: &mut String) -> io::Result<()> {
-    if !out.is_empty() {
-        io.write_all(out.as_bytes()).await?;
-        io.flush().await?;
-        out.clear();
+/// Writes the replies waiting in `out`; with a throttle, a slice every tenth of a second.
+async fn flush<S: AsyncWrite + Unpin>(
+    io: &mut S,
+    out: &mut String,
+    throttle: Option<u64>,
+) -> io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
     }
+    match throttle {
+        None => io.write_all(out.as_bytes()).await?,
+        Some(bps) => {
+            let slice = (bps / 10).max(1) as usize;
+            for part in out.as_bytes().chunks(slice) {
+                io.write_all(part).await?;
+                io.flush().await?;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    io.flush().await?;
+    out.clear();
     Ok(())
+}
+
+/// Reads what has arrived; with a throttle, at most a tenth of a second's worth.
+async fn read_some<S: AsyncRead + Unpin>(
+    io: &mut S,
+    buf: &mut BytesMut,
+    throttle: Option<u64>,
+) -> io::Result<usize> {
+    match throttle {
+        None => io.read_buf(buf).await,
+        Some(bps) => {
+            let mut part = vec![0u8; (bps / 10).clamp(1, 16 * 1024) as usize];
+            let n = io.read(&mut part).await?;
+            buf.extend_from_slice(&part[..n]);
+            Ok(n)
+        }
+    }
+}
+
+/// With a throttle, reads are paced too: after `n` bytes, wait as long as they take at
+/// the throttled rate.
+async fn pace(n: usize, throttle: Option<u64>) {
+    if let Some(bps) = throttle.filter(|_| n > 0) {
+        tokio::time::sleep(Duration::from_secs_f64(n as f64 / bps as f64)).await;
+    }
 }
 
 fn summarize_session(facts: &Facts, session: &Session) -> SessionSummary {
@@ -259,6 +350,7 @@ fn summarize_session(facts: &Facts, session: &Session) -> SessionSummary {
         aborted_messages: problems.aborted_messages,
         tls_failed: problems.tls_failed,
         auth_failures: problems.auth_failures,
+        faults: problems.faults,
     }
 }
 

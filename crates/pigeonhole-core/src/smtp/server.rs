@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::connection::{self, ConnContext, Start};
 use super::session::SessionConfig;
 use super::tls::{self, TlsError};
+use crate::rules::Faults;
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +123,12 @@ pub async fn bind_all(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, ServerEr
 }
 
 impl BoundServer {
-    pub async fn bind(opts: ServerOptions, store: Store) -> Result<BoundServer, ServerError> {
+    /// Binds every listener of `opts`; their sessions ask `faults` at every stage.
+    pub async fn bind(
+        opts: ServerOptions,
+        store: Store,
+        faults: Arc<Faults>,
+    ) -> Result<BoundServer, ServerError> {
         let needs_tls = opts.session.starttls
             || !opts.smtps.is_empty()
             || opts.listeners.iter().any(|l| l.session.starttls);
@@ -147,6 +153,7 @@ impl BoundServer {
                 idle_timeout: opts.idle_timeout,
                 cancel: cancel.clone(),
                 tls: tls.clone(),
+                faults: faults.clone(),
             };
             named.push((bound, ctx));
         }
@@ -157,6 +164,7 @@ impl BoundServer {
             idle_timeout: opts.idle_timeout,
             cancel,
             tls,
+            faults,
         };
         Ok(BoundServer {
             smtp,

@@ -313,7 +313,7 @@ impl Store {
 const SESSION_SELECT: &str =
     "SELECT id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher, \
      auth_mechanism, auth_user, message_count, last_code, refusals, aborted_messages, \
-     tls_failed, auth_failures FROM sessions";
+     tls_failed, auth_failures, faults FROM sessions";
 
 /// A session filter as a `WHERE` clause (empty when it matches everything) and its
 /// arguments, in order. User text only ever travels as an argument.
@@ -382,6 +382,7 @@ fn session_from_row(r: &Row) -> rusqlite::Result<SessionSummary> {
         aborted_messages: r.get::<_, i64>(13)? as u32,
         tls_failed: r.get(14)?,
         auth_failures: r.get::<_, i64>(15)? as u32,
+        faults: r.get::<_, i64>(16)? as u32,
     })
 }
 

@@ -38,6 +38,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0008_count_index",
         include_str!("migrations/0008_count_index.sql"),
     ),
+    (
+        "0009_session_faults",
+        include_str!("migrations/0009_session_faults.sql"),
+    ),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches

@@ -136,7 +136,12 @@ tls_failed: boolean,
  * AUTH exchanges that ended refused: bad credentials, an undecodable or cancelled
  * response, an unknown mechanism or AUTH out of sequence.
  */
-auth_failures: number, };
+auth_failures: number, 
+/**
+ * Fault rules (`rules`) that fired; the Sessions view marks them. A rule's refusal
+ * also counts in `refusals`, as the client saw it.
+ */
+faults: number, };
 
 export type SessionShow = "all" | "errors" | "messages";
 
@@ -222,6 +227,99 @@ export type AuthMode = "any" | "users";
 
 export type AuthUser = { username: string, password: string, };
 
+export type Stage = "connect" | "helo" | "mail" | "rcpt" | "data" | "bdat" | "end_of_data" | "auth" | "starttls" | "quit" | "rset" | "other";
+
+export type Action = "reply" | "delay" | "throttle" | "drop" | "drop_mid_reply" | "fail_tls" | "discard" | "tempfail";
+
+export type CounterScope = "rule" | "listener" | "client";
+
+export type Rule = { 
+/**
+ * Shown in the transcript when it fires; unique in a rule set.
+ */
+name: string, enabled: boolean, 
+/**
+ * The stage it applies at; none means every stage (and for `discard`/`tempfail` the
+ * end of data, for `fail_tls` STARTTLS).
+ */
+stage?: Stage, 
+/**
+ * The address the command carries: MAIL FROM at `mail`, RCPT TO at `rcpt`; at `data`,
+ * `bdat` and `end_of_data` any address of the envelope. Exact (any case), a glob with
+ * `*` and `?`, or a regular expression between slashes (`/^bounce-.*@/`).
+ */
+address?: string, 
+/**
+ * The client's HELO/EHLO name, same pattern forms.
+ */
+helo?: string, 
+/**
+ * The user the client authenticated as, same pattern forms.
+ */
+auth_user?: string, 
+/**
+ * The client's IP address, same pattern forms (`127.0.0.*`).
+ */
+client?: string, 
+/**
+ * The listener's name (`default`, or a `[[listeners]]` name).
+ */
+listener?: string, 
+/**
+ * Only the Nth matching occurrence (1 is the first).
+ */
+nth?: number, 
+/**
+ * Every Nth matching occurrence (the Nth, 2Nth, ...).
+ */
+every?: number, 
+/**
+ * Only the first N matching occurrences.
+ */
+first?: number, 
+/**
+ * What `nth`, `every` and `first` count per.
+ */
+per: CounterScope, 
+/**
+ * Fire on this fraction (0 to 1) of matching occurrences, chosen by `seed`: the same
+ * seed and the same traffic fire on the same occurrences every run.
+ */
+probability?: number, seed?: number, action: Action, 
+/**
+ * The reply code for `reply` (200-599).
+ */
+code?: number, 
+/**
+ * The enhanced status code (RFC 3463), e.g. `4.5.3`; its class must match the code's.
+ */
+enhanced?: string, text?: string, 
+/**
+ * Wait this long before replying; with `delay` it is the whole action.
+ */
+delay_ms?: number, 
+/**
+ * For `throttle`.
+ */
+bytes_per_second?: number, 
+/**
+ * For `tempfail`: how many tries are refused before one is accepted.
+ */
+attempts?: number, 
+/**
+ * Close the connection after the reply.
+ */
+close: boolean, };
+
+export type RuleSet = { 
+/**
+ * Close the session after the first rule that refuses something (go-smtp-mock's
+ * fail-fast).
+ */
+fail_fast: boolean, rules: Array<Rule>, };
+
+export type RuleStats = { name: string, matched: number, fired: number, };
+
 export type ListenerConfig = { name: string, 
 /**
  * `host:port`.
@@ -277,7 +375,15 @@ api_token: string,
  * `Origin` check), e.g. `http://localhost:3000`; `*` allows any (only with a token).
  * Empty: same origin only.
  */
-cors_origins: Array<string>, };
+cors_origins: Array<string>, 
+/**
+ * SMTP fault rules (`[[rules]]`), checked in order at every stage of every session.
+ */
+rules: Array<Rule>, 
+/**
+ * Close a session after the first rule that refuses something.
+ */
+fail_fast: boolean, };
 
 export type FieldError = { field: string, message: string, };
 
@@ -340,7 +446,9 @@ export const CONFIG_DEFAULTS: Config = {
   "tag_rules": [],
   "http_addr": "127.0.0.1:8025",
   "api_token": "",
-  "cors_origins": []
+  "cors_origins": [],
+  "rules": [],
+  "fail_fast": false
 };
 
 /** Names of the store's events, from `event::names`. */

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{AuthStep, Mode, Session, Stage};
+use super::{AuthStep, Mode, Session, Stage, Subject};
 use crate::model::{AuthInfo, Direction};
 use crate::smtp::auth::{self as sasl, Credentials, Mechanism, SaslError};
 use crate::smtp::reply::Reply;
@@ -13,8 +13,8 @@ const LOGIN_PASSWORD_PROMPT: &str = "UGFzc3dvcmQ6";
 
 impl Session {
     pub(super) fn auth_start(&mut self, mechanism: &str, initial: Option<String>) {
-        if let Some(r) = self.hook(Stage::Auth) {
-            return self.reply(r);
+        if self.intercept(Stage::Auth, Subject::default()) {
+            return;
         }
         if !self.helo.as_ref().is_some_and(|(_, e)| *e) {
             return self.reply(Reply::bad_sequence("Send EHLO before AUTH"));

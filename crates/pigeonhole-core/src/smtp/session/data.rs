@@ -1,14 +1,15 @@
 //! DATA and BDAT: receive the message body, then hand it to the caller to commit.
 
-use super::{Delivery, Mode, Output, Session, Stage};
+use super::{Delivery, Hooked, Mode, Output, Session, Stage, Subject};
 use crate::model::{Direction, Envelope};
 use crate::smtp::data::DataReceiver;
 use crate::smtp::reply::{code, Reply};
 
 impl Session {
     pub(super) fn data(&mut self) {
-        if let Some(r) = self.hook(Stage::Data) {
-            return self.reply(r);
+        let addresses = self.envelope_addresses();
+        if self.intercept(Stage::Data, Subject::addresses(&addresses)) {
+            return;
         }
         let Some(txn) = self.txn.as_ref() else {
             return self.reply(Reply::bad_sequence("Need MAIL before DATA"));
@@ -42,7 +43,13 @@ impl Session {
 
     pub(super) fn bdat(&mut self, size: u64, last: bool) {
         // The chunk follows the command whatever we answer, so it is always consumed.
-        let reject = self.hook(Stage::Bdat).or_else(|| match self.txn.as_mut() {
+        let addresses = self.envelope_addresses();
+        let hooked = match self.hook(Stage::Bdat, Subject::addresses(&addresses)) {
+            Hooked::Reply(r) => Some(r),
+            Hooked::Handled => return,
+            _ => None,
+        };
+        let reject = hooked.or_else(|| match self.txn.as_mut() {
             None => Some(Reply::bad_sequence("Need MAIL before BDAT")),
             Some(txn) if txn.rcpt_to.is_empty() => {
                 Some(Reply::bad_sequence("Need RCPT before BDAT"))
@@ -96,10 +103,21 @@ impl Session {
 
     /// Ends the transaction with its message and waits for the caller to commit it.
     fn deliver(&mut self, raw: Vec<u8>) {
+        let addresses = self.envelope_addresses();
         let Some(txn) = self.txn.take() else { return };
-        if let Some(r) = self.hook(Stage::EndOfData) {
+        let key = crate::rules::message_key(&addresses, &raw);
+        match self.hook(Stage::EndOfData, Subject::message(&addresses, &key)) {
+            Hooked::Pass | Hooked::FailTls => {}
             // Refused like a 552: the transaction is over either way.
-            return self.reply(r);
+            Hooked::Reply(r) => return self.reply(r),
+            Hooked::Handled => return,
+            Hooked::Discard => {
+                self.note(format!(
+                    "message of {} bytes discarded by a rule: not stored",
+                    raw.len()
+                ));
+                return self.reply(Reply::ok("Ok: discarded"));
+            }
         }
         let delivery = Delivery {
             envelope: Envelope {

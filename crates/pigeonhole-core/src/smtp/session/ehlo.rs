@@ -1,13 +1,13 @@
 //! HELO and EHLO: greet the client, reset any transaction, and advertise the extensions.
 
-use super::{Session, Stage};
+use super::{Session, Stage, Subject};
 use crate::smtp::auth::MECHANISMS;
 use crate::smtp::reply::Reply;
 
 impl Session {
     pub(super) fn helo(&mut self, name: String) {
-        if let Some(r) = self.hook(Stage::Helo) {
-            return self.reply(r);
+        if self.intercept(Stage::Helo, Subject::helo(&name)) {
+            return;
         }
         self.txn = None;
         let r = Reply::hello(&self.cfg.hostname, &name);
@@ -16,8 +16,8 @@ impl Session {
     }
 
     pub(super) fn ehlo(&mut self, name: String) {
-        if let Some(r) = self.hook(Stage::Helo) {
-            return self.reply(r);
+        if self.intercept(Stage::Helo, Subject::helo(&name)) {
+            return;
         }
         self.txn = None;
         let mut lines = vec![format!("{} Hello {}", self.cfg.hostname, name)];

@@ -1,13 +1,13 @@
 //! MAIL FROM: start a transaction and check its ESMTP parameters (RFC 5321 §4.1.1.2).
 
-use super::{Session, Stage, Transaction};
+use super::{Session, Stage, Subject, Transaction};
 use crate::smtp::command::Param;
 use crate::smtp::reply::Reply;
 
 impl Session {
     pub(super) fn mail(&mut self, address: String, params: Vec<Param>) {
-        if let Some(r) = self.hook(Stage::Mail) {
-            return self.reply(r);
+        if self.intercept(Stage::Mail, Subject::address(&address)) {
+            return;
         }
         let Some((_, extended)) = &self.helo else {
             return self.reply(Reply::bad_sequence("Send HELO or EHLO first"));

@@ -7,7 +7,9 @@
 //!
 //! This file holds the state and the dispatch; each verb family has its own file
 //! (`ehlo`, `mail`, `rcpt`, `data`, `auth`, `starttls`, `other`), and every handler starts
-//! by calling `hook` with its `Stage`, the one place fault rules will plug in.
+//! by calling `hook` with its `Stage`, the one place fault rules (`crate::rules`) plug in.
+//! A rule's delay is an `Output::Delay` the connection loop carries out, so no test of
+//! this machine ever sleeps.
 
 mod auth;
 mod data;
@@ -15,13 +17,13 @@ mod ehlo;
 mod mail;
 mod other;
 mod rcpt;
-mod stage;
 mod starttls;
 #[cfg(test)]
 mod tests;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 
@@ -31,8 +33,9 @@ use super::data::DataReceiver;
 use super::reply::{code, Reply};
 use super::transcript::Recorder;
 use crate::model::{AuthInfo, Direction, Envelope, Recipient, TlsInfo};
+use crate::rules::{Effect, Event, Faults};
 
-pub use stage::Stage;
+pub use crate::rules::Stage;
 
 /// AUTH lines may be far longer than commands (RFC 4954 §4 allows 12288 octets).
 const AUTH_LINE_LIMIT: usize = 12_288;
@@ -89,6 +92,71 @@ pub enum Output {
     StartTls,
     /// Flush replies and close the connection.
     Close,
+    /// Flush replies, then wait this long before going on (a fault rule's delay).
+    Delay(Duration),
+    /// Send the first half of this reply, then close the connection (a fault rule).
+    CutReply(Reply),
+    /// Flush replies, then answer the client's TLS handshake with a fatal alert and close
+    /// (a fault rule).
+    FailTls,
+}
+
+/// What a stage's hook is about: the command's address or the envelope's, the HELO name
+/// a HELO/EHLO is giving, and at the end of data the key of a retried message.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Subject<'a> {
+    addresses: &'a [String],
+    helo: Option<&'a str>,
+    message_key: Option<&'a str>,
+}
+
+impl<'a> Subject<'a> {
+    fn address(a: &'a String) -> Self {
+        Subject {
+            addresses: std::slice::from_ref(a),
+            ..Default::default()
+        }
+    }
+    fn addresses(a: &'a [String]) -> Self {
+        Subject {
+            addresses: a,
+            ..Default::default()
+        }
+    }
+    fn helo(name: &'a str) -> Self {
+        Subject {
+            helo: Some(name),
+            ..Default::default()
+        }
+    }
+    fn message(a: &'a [String], key: &'a str) -> Self {
+        Subject {
+            addresses: a,
+            message_key: Some(key),
+            ..Default::default()
+        }
+    }
+}
+
+/// What the rules decided at a stage, for its handler.
+enum Hooked {
+    /// Go on as normal.
+    Pass,
+    /// Answer this instead.
+    Reply(Reply),
+    /// The hook has queued what happens (a dropped connection); the handler stops.
+    Handled,
+    /// Fail the TLS handshake (STARTTLS only).
+    FailTls,
+    /// Accept the message without storing it (end of data only).
+    Discard,
+}
+
+/// The fault rules a session asks at every stage, and who it is asking for.
+struct RuleContext {
+    faults: Arc<Faults>,
+    listener: Arc<str>,
+    client: String,
 }
 
 #[derive(Debug)]
@@ -147,6 +215,13 @@ pub struct Session {
     /// An AUTH command is awaiting its final reply: the next reply other than a 334
     /// challenge decides whether it failed.
     auth_pending: bool,
+    rules: Option<RuleContext>,
+    /// A rule asked to close the connection after the next reply.
+    close_after_reply: bool,
+    /// A rule asked to cut the next reply in half and close.
+    cut_next_reply: bool,
+    /// A rule throttled the connection to this many bytes per second.
+    throttle: Option<u64>,
     /// Every stage `hook` was called with, in order, so tests can see that each is reached.
     #[cfg(test)]
     stages: Vec<Stage>,
@@ -168,18 +243,59 @@ impl Session {
             messages: 0,
             problems: Problems::default(),
             auth_pending: false,
+            rules: None,
+            close_after_reply: false,
+            cut_next_reply: false,
+            throttle: None,
             #[cfg(test)]
             stages: Vec::new(),
         }
     }
 
-    /// The 220 greeting. Record it before anything else.
-    pub fn greeting(&mut self) -> Reply {
-        let r = self
-            .hook(Stage::Connect)
-            .unwrap_or_else(|| Reply::greeting(&self.cfg.hostname));
-        self.record_reply(&r);
-        r
+    /// Asks `faults` at every stage, for a client at `client` (its IP) on `listener`.
+    pub fn with_faults(
+        mut self,
+        faults: Arc<Faults>,
+        listener: Arc<str>,
+        client: impl Into<String>,
+    ) -> Self {
+        self.rules = Some(RuleContext {
+            faults,
+            listener,
+            client: client.into(),
+        });
+        self
+    }
+
+    /// Queues the 220 greeting (or what a rule at `connect` says instead); `advance`
+    /// yields it. Call it before anything else.
+    pub fn open(&mut self) {
+        match self.hook(Stage::Connect, Subject::default()) {
+            Hooked::Reply(r) => self.reply(r),
+            Hooked::Handled => {}
+            _ => {
+                let r = Reply::greeting(&self.cfg.hostname);
+                self.reply(r);
+            }
+        }
+    }
+
+    /// Before an implicit-TLS handshake: true when a rule fails it (or drops the
+    /// connection), and the caller must close instead of handshaking.
+    pub fn implicit_tls_refused(&mut self) -> bool {
+        match self.hook(Stage::StartTls, Subject::default()) {
+            Hooked::FailTls => {
+                self.problems.tls_failed = true;
+                true
+            }
+            Hooked::Handled => true,
+            _ => false,
+        }
+    }
+
+    /// The rate a rule throttled this connection to, in bytes per second.
+    pub fn throttle(&self) -> Option<u64> {
+        self.throttle
     }
 
     /// A 421 that ends the session (shutdown, idle timeout, too many connections, paused).
@@ -353,7 +469,22 @@ impl Session {
 
     fn reply(&mut self, r: Reply) {
         self.record_reply(&r);
+        if std::mem::take(&mut self.cut_next_reply) {
+            let wire = r.to_wire().len();
+            self.note(format!(
+                "reply cut after {} of {wire} bytes by a rule; connection dropped",
+                wire / 2
+            ));
+            self.pending.push_back(Output::CutReply(r));
+            self.mode = Mode::Closed;
+            return;
+        }
         self.pending.push_back(Output::Reply(r));
+        if std::mem::take(&mut self.close_after_reply) {
+            self.note("connection closed by a rule after its reply");
+            self.pending.push_back(Output::Close);
+            self.mode = Mode::Closed;
+        }
     }
 
     fn record_reply(&mut self, r: &Reply) {
@@ -372,14 +503,90 @@ impl Session {
         }
     }
 
-    /// Where fault rules will plug in: every verb handler calls this first with its stage,
-    /// and a `Some` reply is sent instead of what the handler would have answered. No rules
-    /// exist yet, so it always returns `None`.
-    fn hook(&mut self, stage: Stage) -> Option<Reply> {
+    /// Where fault rules plug in: every verb handler calls this (or `intercept`) first
+    /// with its stage. Notes what fired in the transcript, queues a delay, sets a throttle.
+    fn hook(&mut self, stage: Stage, subject: Subject<'_>) -> Hooked {
         #[cfg(test)]
         self.stages.push(stage);
-        let _ = stage; // Read by no rule yet.
-        None
+        let Some(rules) = &self.rules else {
+            return Hooked::Pass;
+        };
+        let addresses: Vec<&str> = subject.addresses.iter().map(String::as_str).collect();
+        let event = Event {
+            stage,
+            listener: &rules.listener,
+            client: &rules.client,
+            helo: subject.helo.or(self.helo.as_ref().map(|(n, _)| n.as_str())),
+            auth_user: self.auth.as_ref().map(|a| a.user.as_str()),
+            addresses: &addresses,
+            message_key: subject.message_key,
+        };
+        let Some(verdict) = rules.faults.check(&event) else {
+            return Hooked::Pass;
+        };
+        self.problems.faults += verdict.fired;
+        for n in verdict.notes {
+            self.note(n);
+        }
+        if verdict.delay_ms > 0 {
+            self.pending
+                .push_back(Output::Delay(Duration::from_millis(verdict.delay_ms)));
+        }
+        if verdict.throttle.is_some() {
+            self.throttle = verdict.throttle;
+        }
+        if verdict.close {
+            self.close_after_reply = true;
+        }
+        match verdict.effect {
+            Effect::Pass => Hooked::Pass,
+            Effect::Reply {
+                code,
+                enhanced,
+                text,
+            } => Hooked::Reply(Reply::plain(
+                code,
+                match enhanced {
+                    Some(e) => format!("{e} {text}"),
+                    None => text,
+                },
+            )),
+            Effect::Drop => {
+                self.note("connection dropped by a rule, without a reply");
+                self.pending.push_back(Output::Close);
+                self.mode = Mode::Closed;
+                Hooked::Handled
+            }
+            Effect::CutReply => {
+                self.cut_next_reply = true;
+                Hooked::Pass
+            }
+            Effect::FailTls => Hooked::FailTls,
+            Effect::Discard => Hooked::Discard,
+        }
+    }
+
+    /// `hook` for handlers with nothing special to do: true when a rule answered (or
+    /// dropped the connection) and the handler must stop.
+    fn intercept(&mut self, stage: Stage, subject: Subject<'_>) -> bool {
+        match self.hook(stage, subject) {
+            Hooked::Reply(r) => {
+                self.reply(r);
+                true
+            }
+            Hooked::Handled => true,
+            Hooked::Pass | Hooked::FailTls | Hooked::Discard => false,
+        }
+    }
+
+    /// The open transaction's sender and recipients, for rules at the data stages.
+    fn envelope_addresses(&self) -> Vec<String> {
+        match &self.txn {
+            None => Vec::new(),
+            Some(t) => std::iter::once(t.mail_from.clone())
+                .chain(t.rcpt_to.iter().map(|r| r.address.clone()))
+                .collect(),
+        }
     }
 
     /// Records a command line (AUTH secrets masked), parses it and runs its handler.
@@ -434,6 +641,8 @@ pub struct Problems {
     pub aborted_messages: u32,
     pub tls_failed: bool,
     pub auth_failures: u32,
+    /// Fault rules that fired.
+    pub faults: u32,
 }
 
 enum LineRead {

@@ -1,29 +1,29 @@
 //! The commands that carry no mail: RSET, NOOP, QUIT, VRFY, EXPN, HELP and the refused ones.
 
-use super::{Mode, Output, Session, Stage};
+use super::{Mode, Output, Session, Stage, Subject};
 use crate::smtp::auth::MECHANISMS;
 use crate::smtp::command::Refused;
 use crate::smtp::reply::Reply;
 
 impl Session {
     pub(super) fn rset(&mut self) {
-        if let Some(r) = self.hook(Stage::Rset) {
-            return self.reply(r);
+        if self.intercept(Stage::Rset, Subject::default()) {
+            return;
         }
         self.txn = None;
         self.reply(Reply::ok("Reset OK"));
     }
 
     pub(super) fn noop(&mut self) {
-        if let Some(r) = self.hook(Stage::Other) {
-            return self.reply(r);
+        if self.intercept(Stage::Other, Subject::default()) {
+            return;
         }
         self.reply(Reply::ok("OK"));
     }
 
     pub(super) fn quit(&mut self) {
-        if let Some(r) = self.hook(Stage::Quit) {
-            return self.reply(r);
+        if self.intercept(Stage::Quit, Subject::default()) {
+            return;
         }
         self.reply(Reply::closing(&self.cfg.hostname));
         self.pending.push_back(Output::Close);
@@ -31,8 +31,8 @@ impl Session {
     }
 
     pub(super) fn vrfy(&mut self) {
-        if let Some(r) = self.hook(Stage::Other) {
-            return self.reply(r);
+        if self.intercept(Stage::Other, Subject::default()) {
+            return;
         }
         self.reply(Reply::cannot_vrfy());
     }
@@ -40,8 +40,8 @@ impl Session {
     /// EXPN: 502. A catcher has no mailing lists to expand, and 252 would promise a
     /// delivery attempt that EXPN does not imply. Documented in the README.
     pub(super) fn expn(&mut self) {
-        if let Some(r) = self.hook(Stage::Other) {
-            return self.reply(r);
+        if self.intercept(Stage::Other, Subject::default()) {
+            return;
         }
         self.reply(Reply::not_implemented(
             "EXPN is not supported: Pigeonhole has no mailing lists to expand",
@@ -49,8 +49,8 @@ impl Session {
     }
 
     pub(super) fn help(&mut self, topic: Option<String>) {
-        if let Some(r) = self.hook(Stage::Other) {
-            return self.reply(r);
+        if self.intercept(Stage::Other, Subject::default()) {
+            return;
         }
         let lines = match topic.as_deref().map(str::to_ascii_uppercase).as_deref() {
             None => vec![
@@ -73,8 +73,8 @@ impl Session {
 
     /// Commands RFC 5321 retired or that need a relay we are not: 502 with the reason.
     pub(super) fn refused(&mut self, which: Refused) {
-        if let Some(r) = self.hook(Stage::Other) {
-            return self.reply(r);
+        if self.intercept(Stage::Other, Subject::default()) {
+            return;
         }
         let text = match which {
             Refused::Turn => {

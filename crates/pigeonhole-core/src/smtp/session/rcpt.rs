@@ -1,14 +1,14 @@
 //! RCPT TO: add a recipient to the open transaction and check its DSN parameters.
 
-use super::{Session, Stage};
+use super::{Session, Stage, Subject};
 use crate::model::Recipient;
 use crate::smtp::command::Param;
 use crate::smtp::reply::Reply;
 
 impl Session {
     pub(super) fn rcpt(&mut self, address: String, params: Vec<Param>) {
-        if let Some(r) = self.hook(Stage::Rcpt) {
-            return self.reply(r);
+        if self.intercept(Stage::Rcpt, Subject::address(&address)) {
+            return;
         }
         let extended = self.helo.as_ref().is_some_and(|(_, e)| *e);
         let Some(txn) = self.txn.as_ref() else {

@@ -1,13 +1,24 @@
 //! STARTTLS (RFC 3207): ask the caller for a handshake, then forget the plaintext session.
 
-use super::{Mode, Output, Session, Stage};
+use super::{Hooked, Mode, Output, Session, Stage, Subject};
 use crate::model::TlsInfo;
 use crate::smtp::reply::Reply;
 
 impl Session {
     pub(super) fn starttls(&mut self) {
-        if let Some(r) = self.hook(Stage::StartTls) {
-            return self.reply(r);
+        match self.hook(Stage::StartTls, Subject::default()) {
+            Hooked::Pass | Hooked::Discard => {}
+            Hooked::Reply(r) => return self.reply(r),
+            Hooked::Handled => return,
+            Hooked::FailTls => {
+                // The client is told to go ahead, then gets a TLS alert instead of a
+                // ServerHello.
+                self.reply(Reply::tls_ready());
+                self.problems.tls_failed = true;
+                self.pending.push_back(Output::FailTls);
+                self.mode = Mode::Closed;
+                return;
+            }
         }
         if self.tls.is_some() {
             return self.reply(Reply::bad_sequence("TLS is already active"));

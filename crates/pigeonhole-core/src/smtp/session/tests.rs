@@ -20,6 +20,21 @@ struct Run {
     envelopes: Vec<crate::model::Envelope>,
     starttls: bool,
     closed: bool,
+    /// Delays fault rules asked for, in order.
+    delays: Vec<std::time::Duration>,
+    /// A reply a rule cut in half (the wire text of the whole reply).
+    cut: Option<String>,
+    failed_tls: bool,
+}
+
+/// Opens the session and takes its greeting.
+fn greet(s: &mut Session) {
+    s.open();
+    let out = s.advance(&mut BytesMut::new());
+    assert!(
+        matches!(&out, Some(Output::Reply(r)) if r.code == 220),
+        "the greeting comes first: {out:?}"
+    );
 }
 
 fn cfg() -> SessionConfig {
@@ -61,6 +76,15 @@ fn drive(session: &mut Session, input: &[u8], run: &mut Run) {
                 });
             }
             Output::Close => run.closed = true,
+            Output::Delay(d) => run.delays.push(d),
+            Output::CutReply(r) => {
+                run.cut = Some(r.to_wire());
+                run.closed = true;
+            }
+            Output::FailTls => {
+                run.failed_tls = true;
+                run.closed = true;
+            }
         }
     }
 }
@@ -68,7 +92,7 @@ fn drive(session: &mut Session, input: &[u8], run: &mut Run) {
 fn talk_with(config: SessionConfig, input: &[u8]) -> Run {
     let mut s = Session::new(Arc::new(config));
     let mut run = Run::default();
-    s.greeting();
+    greet(&mut s);
     drive(&mut s, input, &mut run);
     run
 }
@@ -660,7 +684,7 @@ fn passwords_are_masked_in_the_transcript_unless_asked() {
 #[test]
 fn transcript_has_every_line_and_summarises_data() {
     let mut s = Session::new(Arc::new(cfg()));
-    s.greeting();
+    greet(&mut s);
     drive(
         &mut s,
         &message(b"Subject: x\r\n\r\nhello\r\n.\r\n"),
@@ -797,7 +821,7 @@ fn every_stage_is_hooked_where_its_command_arrives() {
     let mut seen = Vec::new();
     for case in &cases {
         let mut s = Session::new(Arc::new(cfg()));
-        s.greeting();
+        greet(&mut s);
         let mut run = Run::default();
         for read in &case.reads {
             drive(&mut s, read, &mut run);
@@ -839,6 +863,7 @@ const fn problems(refusals: u32, aborted_messages: u32, auth_failures: u32) -> P
         aborted_messages,
         tls_failed: false,
         auth_failures,
+        faults: 0,
     }
 }
 
@@ -941,7 +966,7 @@ fn problem_counter_table() {
         let mut config = cfg();
         config.auth = AuthPolicy::Users(vec![("alice".into(), "pw".into())]);
         let mut s = Session::new(Arc::new(config));
-        s.greeting();
+        greet(&mut s);
         drive(&mut s, case.input, &mut Run::default());
         match case.ending {
             Ending::Disconnect => s.end(),
@@ -957,7 +982,7 @@ fn problem_counter_table() {
 #[test]
 fn a_failed_tls_handshake_is_marked_and_noted() {
     let mut s = Session::new(Arc::new(cfg()));
-    s.greeting();
+    greet(&mut s);
     drive(&mut s, b"EHLO c\r\n", &mut Run::default());
     s.tls_failed("received corrupt message");
     s.end();

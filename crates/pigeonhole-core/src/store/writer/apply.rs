@@ -159,15 +159,16 @@ fn upsert_session(
     let mut stmt = tx.prepare_cached(
         "INSERT INTO sessions (id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher,
                                auth_mechanism, auth_user, message_count, last_code, line_count,
-                               refusals, aborted_messages, tls_failed, auth_failures)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                               refusals, aborted_messages, tls_failed, auth_failures, faults)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT(id) DO UPDATE SET ended_at = excluded.ended_at, helo = excluded.helo,
              tls_version = excluded.tls_version, tls_cipher = excluded.tls_cipher,
              auth_mechanism = excluded.auth_mechanism, auth_user = excluded.auth_user,
              message_count = excluded.message_count, last_code = excluded.last_code,
              line_count = MAX(line_count, excluded.line_count),
              refusals = excluded.refusals, aborted_messages = excluded.aborted_messages,
-             tls_failed = excluded.tls_failed, auth_failures = excluded.auth_failures",
+             tls_failed = excluded.tls_failed, auth_failures = excluded.auth_failures,
+             faults = excluded.faults",
     )?;
     stmt.execute(params![
         s.id,
@@ -187,6 +188,7 @@ fn upsert_session(
         s.aborted_messages,
         s.tls_failed,
         s.auth_failures,
+        s.faults,
     ])?;
     if !lines.is_empty() {
         tx.prepare_cached("INSERT OR REPLACE INTO transcript_chunks (session_id, first_line, lines) VALUES (?1, ?2, ?3)")?

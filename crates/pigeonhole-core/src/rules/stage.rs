@@ -1,8 +1,12 @@
 //! The points in a session where a fault rule can step in, one per verb family.
 
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
 /// Where the session is when it calls its hook. A stage is reached only by a command that
 /// parsed: a malformed MAIL is answered by the parser's 501 before `Stage::Mail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// The connection is open and the greeting is about to go out.
     Connect,
@@ -20,6 +24,8 @@ pub enum Stage {
     EndOfData,
     /// The AUTH command, before any SASL exchange.
     Auth,
+    /// The STARTTLS command, and the handshake of an implicit-TLS listener.
+    #[serde(rename = "starttls")]
     StartTls,
     Quit,
     Rset,
@@ -43,4 +49,22 @@ impl Stage {
         Stage::Other,
         Stage::Quit,
     ];
+
+    /// The name used in config files, the API and transcripts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Connect => "connect",
+            Stage::Helo => "helo",
+            Stage::Mail => "mail",
+            Stage::Rcpt => "rcpt",
+            Stage::Data => "data",
+            Stage::Bdat => "bdat",
+            Stage::EndOfData => "end_of_data",
+            Stage::Auth => "auth",
+            Stage::StartTls => "starttls",
+            Stage::Quit => "quit",
+            Stage::Rset => "rset",
+            Stage::Other => "other",
+        }
+    }
 }
