@@ -21,6 +21,9 @@ pub struct ErrorBody {
     pub position: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<usize>,
+    /// Every problem, one per line, when there are several (bad fault rules).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -28,6 +31,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub position: Option<(usize, usize)>,
+    pub errors: Vec<String>,
 }
 
 impl ApiError {
@@ -36,6 +40,7 @@ impl ApiError {
             status,
             message: message.into(),
             position: None,
+            errors: Vec::new(),
         }
     }
 
@@ -72,10 +77,15 @@ impl From<CommandError> for ApiError {
             CommandError::Query(p) => Some((p.pos, p.len)),
             _ => None,
         };
+        let errors = match &e {
+            CommandError::BadRules(list) => list.clone(),
+            _ => Vec::new(),
+        };
         ApiError {
             status,
             message: e.to_string(),
             position,
+            errors,
         }
     }
 }
@@ -92,6 +102,7 @@ impl IntoResponse for ApiError {
             message: self.message,
             position: self.position.map(|p| p.0),
             length: self.position.map(|p| p.1),
+            errors: self.errors,
         };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {

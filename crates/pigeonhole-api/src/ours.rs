@@ -1,19 +1,22 @@
 //! Pigeonhole's own endpoints, beside Mailpit's under `/api/v1/`: status, sessions and
 //! transcripts, inboxes and a private address per test, a wait on the server, and the
-//! links and one-time codes in a message.
+//! links and one-time codes in a message, and the SMTP fault rules.
 
 use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use pigeonhole_core::commands::{self, WaitFor, MAX_WAIT};
+use pigeonhole_core::commands::{self, RulesView, WaitFor, MAX_WAIT};
 use pigeonhole_core::config::AuthMode;
 use pigeonhole_core::model::{
     Inbox, MessageFilter, ServerStatus, SessionFilter, SessionShow, SessionSummary, TestInbox,
     Transcript, TranscriptLine, WaitOutcome, WaitResult,
 };
+use pigeonhole_core::rules::RuleSet;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -32,6 +35,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(message_transcript))
         .routes(routes!(inboxes, new_inbox))
         .routes(routes!(wait))
+        .routes(routes!(get_rules, put_rules, delete_rules))
+        .routes(routes!(reset_rules))
         .routes(routes!(livez))
         .routes(routes!(readyz))
 }
@@ -288,4 +293,44 @@ mod tests {
         );
         assert_eq!(parse_timeout("NaN"), None);
     }
+}
+
+/// The fault rules in force, with how often each matched and fired.
+#[utoipa::path(get, path = "/api/v1/rules", tag = "pigeonhole",
+    responses((status = 200, body = RulesView)))]
+async fn get_rules(State(state): State<AppState>) -> Json<RulesView> {
+    Json(commands::rules(state.engine().faults()))
+}
+
+/// Replaces the fault rules: a list of rules, or `{"fail_fast": bool, "rules": [...]}`.
+/// Counters start over. A set with a bad rule is refused whole (400, each problem in
+/// `errors`, naming the rule and the field) and the old set stays. Lasts until restart.
+#[utoipa::path(put, path = "/api/v1/rules", tag = "pigeonhole",
+    request_body(content = RuleSet, description = "the rules, or a bare list of them"),
+    responses((status = 200, body = RulesView), (status = 400, body = ErrorBody)))]
+async fn put_rules(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<RulesView>> {
+    let raw = raw.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+    let value: serde_json::Value = serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+    Ok(Json(commands::set_rules_json(
+        state.engine().faults(),
+        &value,
+    )?))
+}
+
+/// Removes every fault rule.
+#[utoipa::path(delete, path = "/api/v1/rules", tag = "pigeonhole",
+    responses((status = 200, body = RulesView)))]
+async fn delete_rules(State(state): State<AppState>) -> Json<RulesView> {
+    Json(commands::clear_rules(state.engine().faults()))
+}
+
+/// Starts every rule's occurrence counters (and tempfail's memory of tries) over.
+#[utoipa::path(post, path = "/api/v1/rules/reset", tag = "pigeonhole",
+    responses((status = 200, body = RulesView)))]
+async fn reset_rules(State(state): State<AppState>) -> Json<RulesView> {
+    Json(commands::reset_rule_counters(state.engine().faults()))
 }

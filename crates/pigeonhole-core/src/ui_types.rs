@@ -84,6 +84,7 @@ pub fn core_module() -> String {
         export::<crate::rules::Rule>(),
         export::<crate::rules::RuleSet>(),
         export::<crate::rules::RuleStats>(),
+        export::<crate::commands::RulesView>(),
         export::<ListenerConfig>(),
         export::<TagRule>(),
         export::<Config>(),

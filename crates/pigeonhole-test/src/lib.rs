@@ -61,7 +61,10 @@ pub use server::TestServer;
 
 /// The engine's crate, for the types the answers come in and any command not wrapped here.
 pub use pigeonhole_core;
+pub use pigeonhole_core::commands::RulesView;
 pub use pigeonhole_core::model::{
     Code, Link, MessageDetail, MessageSummary, TestInbox, Transcript,
 };
+/// Fault rules for `TestServer::set_rules`: `Rule`, `Stage`, `Action`, `CounterScope`.
+pub use pigeonhole_core::rules;
 pub use pigeonhole_core::Config;

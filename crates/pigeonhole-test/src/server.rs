@@ -6,13 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pigeonhole_core::commands::{self, WaitFor, MAX_PAGE};
+use pigeonhole_core::commands::{self, RulesView, WaitFor, MAX_PAGE};
 use pigeonhole_core::config::AuthMode;
 use pigeonhole_core::event::Event;
 use pigeonhole_core::model::{
     Code, Link, ListQuery, MessageDetail, MessageFilter, MessageId, MessageSummary, TestInbox,
     Transcript, WaitOutcome, WaitResult,
 };
+use pigeonhole_core::rules::{Rule, RuleSet};
 use pigeonhole_core::{Engine, Store};
 use tempfile::TempDir;
 use tokio::sync::broadcast::error::RecvError;
@@ -239,6 +240,42 @@ impl TestServer {
     /// The one-time codes in the message (verification codes, PINs).
     pub async fn codes(&self, id: MessageId) -> Result<Vec<Code>> {
         Ok(commands::codes(self.store(), id).await?)
+    }
+
+    /// Replaces the SMTP fault rules (counters start over): the next sessions, and those
+    /// already open, get what the rules say. A bad rule is an error naming the rule and
+    /// the field, and the old rules stay.
+    ///
+    /// ```no_run
+    /// # async fn f(server: &pigeonhole_test::TestServer) -> pigeonhole_test::Result<()> {
+    /// use pigeonhole_test::rules::{Action, Rule, Stage};
+    /// server.set_rules(vec![Rule {
+    ///     stage: Some(Stage::Rcpt),
+    ///     nth: Some(2),
+    ///     code: Some(452),
+    ///     enhanced: Some("4.5.3".into()),
+    ///     ..Rule::new("second recipient is over quota", Action::Reply)
+    /// }])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_rules(&self, rules: Vec<Rule>) -> Result<RulesView> {
+        let fail_fast = self.engine.faults().get().fail_fast;
+        self.set_rule_set(RuleSet { fail_fast, rules })
+    }
+
+    /// `set_rules` with the fail-fast switch (close a session at its first refusal).
+    pub fn set_rule_set(&self, set: RuleSet) -> Result<RulesView> {
+        Ok(commands::set_rules(self.engine.faults(), set)?)
+    }
+
+    /// The rules in force, with how often each matched and fired.
+    pub fn rules(&self) -> RulesView {
+        commands::rules(self.engine.faults())
+    }
+
+    /// Starts every rule's counters over (and tempfail's memory of tries).
+    pub fn reset_rule_counters(&self) -> RulesView {
+        commands::reset_rule_counters(self.engine.faults())
     }
 
     /// A fresh address no other test shares, with the query that selects only its mail

@@ -139,6 +139,11 @@ const FIELDS: &[&str] = &[
     "Filename",
     "ContentType",
     "ContentID",
+    "Authentication",
+    "Recipient",
+    "Sender",
+    "ErrorCode",
+    "Probability",
 ];
 
 /// Mailpit's server is written in Go, whose JSON decoder matches field names ignoring case
@@ -336,7 +341,8 @@ async fn webui() -> Json<WebUiConfiguration> {
             preserve_message_ids: false,
         },
         spam_assassin: false,
-        chaos_enabled: false,
+        // Always on: the chaos triggers are fault rules.
+        chaos_enabled: true,
         duplicates_ignored: false,
         hide_delete_all_button: false,
     })
@@ -654,8 +660,27 @@ not_implemented!(
     "/api/v1/message/{ID}/release",
     "releasing a message to a real server"
 );
-not_implemented!(chaos, get, "/api/v1/chaos", "Chaos (SMTP fault rules)");
-not_implemented!(set_chaos, put, "/api/v1/chaos", "Chaos (SMTP fault rules)");
+/// Mailpit's chaos triggers, read from the fault rules `chaos:authentication`,
+/// `chaos:sender` and `chaos:recipient` (see `/api/v1/rules` for everything rules can do).
+#[utoipa::path(get, path = "/api/v1/chaos", tag = "mailpit",
+    responses((status = 200, body = ChaosTriggers)))]
+async fn chaos(State(state): State<AppState>) -> Json<ChaosTriggers> {
+    Json(commands::chaos(state.engine().faults()).into())
+}
+
+/// Sets Mailpit's chaos triggers as seeded fault rules, keeping every other rule; a
+/// trigger left out is turned off.
+#[utoipa::path(put, path = "/api/v1/chaos", tag = "mailpit", request_body = ChaosTriggers,
+    responses((status = 200, body = ChaosTriggers), (status = 400, body = ErrorBody)))]
+async fn set_chaos(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<ChaosTriggers>> {
+    let triggers: ChaosTriggers = body(raw)?;
+    Ok(Json(
+        commands::set_chaos(state.engine().faults(), triggers.into())?.into(),
+    ))
+}
 
 /// Stores a message described as JSON, as if it had come over SMTP (it is filed under
 /// the listener `api`).

@@ -471,3 +471,61 @@ mod tests {
         assert!(unsubscribe_links("garbage").is_empty());
     }
 }
+
+/// One of Mailpit's chaos triggers: refuse with `ErrorCode` on `Probability` percent of
+/// the commands at its stage. Here each is a seeded fault rule, so a run repeats.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
+pub struct ChaosTrigger {
+    /// 400-599.
+    pub error_code: u16,
+    /// 0-100; 0 turns the trigger off.
+    pub probability: u8,
+}
+
+impl Default for ChaosTrigger {
+    fn default() -> Self {
+        // Mailpit's default code for a trigger that is off.
+        ChaosTrigger {
+            error_code: 451,
+            probability: 0,
+        }
+    }
+}
+
+/// `GET/PUT /api/v1/chaos`. A trigger left out of a PUT is turned off, as in Mailpit.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
+pub struct ChaosTriggers {
+    pub authentication: ChaosTrigger,
+    pub recipient: ChaosTrigger,
+    pub sender: ChaosTrigger,
+}
+
+impl From<pigeonhole_core::commands::Chaos> for ChaosTriggers {
+    fn from(c: pigeonhole_core::commands::Chaos) -> Self {
+        let t = |t: pigeonhole_core::commands::ChaosTrigger| ChaosTrigger {
+            error_code: if t.error_code == 0 { 451 } else { t.error_code },
+            probability: t.probability,
+        };
+        ChaosTriggers {
+            authentication: t(c.authentication),
+            recipient: t(c.recipient),
+            sender: t(c.sender),
+        }
+    }
+}
+
+impl From<ChaosTriggers> for pigeonhole_core::commands::Chaos {
+    fn from(c: ChaosTriggers) -> Self {
+        let t = |t: ChaosTrigger| pigeonhole_core::commands::ChaosTrigger {
+            error_code: t.error_code,
+            probability: t.probability,
+        };
+        pigeonhole_core::commands::Chaos {
+            authentication: t(c.authentication),
+            sender: t(c.sender),
+            recipient: t(c.recipient),
+        }
+    }
+}

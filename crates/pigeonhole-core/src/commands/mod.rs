@@ -11,11 +11,16 @@
 //! - `files`: file names made safe from what a hostile message says.
 
 mod automation;
+mod faults;
 mod files;
 mod messages;
 mod sessions;
 
 pub use automation::{inject, send, test_inbox, wait, Injection, WaitFor, MAX_WAIT, TEST_DOMAIN};
+pub use faults::{
+    chaos, clear_rules, reset_rule_counters, rules, set_chaos, set_rules, set_rules_json, Chaos,
+    ChaosTrigger, RulesView,
+};
 pub use files::{eml_file_name, safe_file_name};
 pub use messages::{
     check_query, checksums, clear, codes, count, counts, delete, delete_matching, delete_tag,
@@ -46,6 +51,9 @@ pub enum CommandError {
     /// recipient; the message names the field.
     #[error("{0}")]
     Invalid(String),
+    /// Fault rules that cannot be used as given (HTTP 400); each names the rule and field.
+    #[error("{}", .0.join("; "))]
+    BadRules(Vec<String>),
     /// More than the configured maximum message size (HTTP 413).
     #[error("the message is {size} bytes, more than the {max} bytes allowed (max_message_size)")]
     TooLarge { size: usize, max: usize },
@@ -68,7 +76,10 @@ impl CommandError {
     pub fn is_bad_request(&self) -> bool {
         matches!(
             self,
-            CommandError::Query(_) | CommandError::BadTag(_) | CommandError::Invalid(_)
+            CommandError::Query(_)
+                | CommandError::BadTag(_)
+                | CommandError::Invalid(_)
+                | CommandError::BadRules(_)
         )
     }
 }

@@ -320,6 +320,12 @@ fail_fast: boolean, rules: Array<Rule>, };
 
 export type RuleStats = { name: string, matched: number, fired: number, };
 
+export type RulesView = { fail_fast: boolean, rules: Array<Rule>, 
+/**
+ * One per rule, in the same order.
+ */
+stats: Array<RuleStats>, };
+
 export type ListenerConfig = { name: string, 
 /**
  * `host:port`.
