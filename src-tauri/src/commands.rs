@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use pigeonhole_core::commands;
+use pigeonhole_core::commands::{self, RulesView};
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::model::{
     Counts, Inbox, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, ServerStatus,
@@ -236,6 +236,38 @@ pub async fn save_settings(
     let saved = state.apply_settings(settings).await?;
     crate::bridge::emit_status(&app).await;
     Ok(saved)
+}
+
+/// The fault rules in force (the saved ones, or what the HTTP API set since) and how often
+/// each matched and fired.
+#[tauri::command]
+pub async fn get_rules(state: State<'_, AppState>) -> CmdResult<RulesView> {
+    Ok(commands::rules(state.engine.faults()))
+}
+
+/// Takes `{ fail_fast, rules }` as JSON rather than `RuleSet`, so core names the rule and
+/// the field of a value of the wrong type too. Applies at once and saves into the settings;
+/// rejects with one sentence per problem.
+#[tauri::command]
+pub async fn set_rules(
+    state: State<'_, AppState>,
+    set: serde_json::Value,
+) -> Result<RulesView, Vec<String>> {
+    state.save_rules(set).await
+}
+
+/// Removes every rule (and turns fail-fast off), in force and in the saved settings.
+#[tauri::command]
+pub async fn clear_rules(state: State<'_, AppState>) -> Result<RulesView, Vec<String>> {
+    state
+        .save_rules(serde_json::json!({ "fail_fast": false, "rules": [] }))
+        .await
+}
+
+/// Starts every rule's counters over; nothing is saved, the rules stay.
+#[tauri::command]
+pub async fn reset_rule_counters(state: State<'_, AppState>) -> CmdResult<RulesView> {
+    Ok(commands::reset_rule_counters(state.engine.faults()))
 }
 
 #[tauri::command]

@@ -4,9 +4,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use pigeonhole_core::commands::{self, CommandError, RulesView};
 use pigeonhole_core::config::{Config, FieldError};
 use pigeonhole_core::Engine;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::api::HttpApi;
 use crate::settings::{DesktopSettings, UiSettings};
@@ -53,6 +54,38 @@ impl AppState {
     /// back as they were.
     pub async fn apply_settings(&self, form: Value) -> Result<DesktopSettings, Vec<FieldError>> {
         let _one_save_at_a_time = self.saving.lock().await;
+        self.apply_settings_locked(form).await
+    }
+
+    /// Replaces the fault rules from the Faults view (`{"fail_fast": bool, "rules": [...]}`):
+    /// core checks them and puts them in force at once, then they are saved as the engine
+    /// config's `rules` and `fail_fast` through the same path as a settings save, so there
+    /// is one copy of the settings and the rules survive a restart. Rejects with one
+    /// sentence per problem, each naming the rule and the field; if saving fails the
+    /// previous rules are put back in force.
+    pub async fn save_rules(&self, body: Value) -> Result<RulesView, Vec<String>> {
+        let _one_save_at_a_time = self.saving.lock().await;
+        let faults = self.engine.faults();
+        let previous = faults.get();
+        commands::set_rules_json(faults, &body).map_err(|e| match e {
+            CommandError::BadRules(problems) => problems,
+            other => vec![other.to_string()],
+        })?;
+        let set = faults.get();
+        let form = json!({ "engine": { "rules": set.rules, "fail_fast": set.fail_fast } });
+        if let Err(errs) = self.apply_settings_locked(form).await {
+            if let Err(e) = faults.set(previous) {
+                tracing::error!(?e, "could not put the previous fault rules back");
+            }
+            return Err(errs
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect());
+        }
+        Ok(commands::rules(faults))
+    }
+
+    async fn apply_settings_locked(&self, form: Value) -> Result<DesktopSettings, Vec<FieldError>> {
         let current = self.settings();
         let new = DesktopSettings::from_form(&current, form)?;
         let engine = self.engine.apply(new.engine).await?;

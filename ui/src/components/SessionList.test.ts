@@ -37,6 +37,21 @@ describe("session list", () => {
     expect(rows[1].querySelector('[data-testid="session-problem"]')).toBeNull();
   });
 
+  test("a session where fault rules fired carries their count, apart from the problem marks", async () => {
+    shell([session(2, { faults: 2, refusals: 1, last_code: 550 }), session(1, { faults: 1 }), session(0)]);
+    render(SessionList);
+    await flush();
+    const rows = screen.getAllByTestId("session-row");
+    const badge = (i: number) => rows[i].querySelector<HTMLElement>('[data-testid="session-faults"]');
+    expect(badge(0)!.textContent!.trim()).toBe("2");
+    expect(badge(0)!.title).toContain("2 fault rules fired");
+    expect(badge(0)!.dataset.kind).toBeUndefined();
+    expect([...rows[0].querySelectorAll('[data-testid="session-problem"]')].map((m) => m.textContent)).toEqual(["1 refused"]);
+    expect(badge(1)!.textContent!.trim()).toBe("1");
+    expect(rows[1].dataset.failed).toBe("false");
+    expect(badge(2)).toBeNull();
+  });
+
   test("a message broken off in DATA, a TLS failure and failed AUTH are each marked", async () => {
     shell([session(1, { aborted_messages: 1, tls_failed: true, auth_failures: 2, last_code: 354 })]);
     render(SessionList);

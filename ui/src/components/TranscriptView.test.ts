@@ -100,4 +100,19 @@ describe("transcript navigation and facts", () => {
     render(TranscriptView, { transcript });
     expect(screen.getByTestId("fact-problems").textContent).toBe("none");
   });
+
+  test("a line saying a fault rule fired stands out from the other info lines, and the facts count them", () => {
+    const fired = {
+      session: { ...transcript.session, faults: 1 },
+      lines: [
+        ...transcript.lines,
+        { ts: "2024-05-01T10:00:00.030Z", dir: "info" as const, text: 'rule "550 for nobody@*" fired at rcpt (occurrence 1): 550 5.1.1 No such user' },
+        { ts: "2024-05-01T10:00:00.040Z", dir: "in" as const, text: 'rule "x" fired at rcpt: typed by a client' },
+      ],
+    };
+    render(TranscriptView, { transcript: fired });
+    const lines = screen.getAllByTestId("transcript-line");
+    expect(lines.map((l) => l.classList.contains("fired"))).toEqual([false, false, false, true, false]);
+    expect(screen.getByTestId("fact-faults").textContent).toBe("1 rule fired");
+  });
 });

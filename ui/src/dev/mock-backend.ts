@@ -2,7 +2,8 @@
 // Only imported when VITE_MOCK_IPC=1, so it never reaches a real build.
 // URL switches: ?empty (no mail), ?porterror (listener failed), ?apierror (the HTTP API's
 // port is taken, as when Mailpit runs), ?count=N, ?theme=dark,
-// ?open=ID, ?tab=NAME, ?page=settings, ?fielderror (every settings save is refused, to show errors),
+// ?open=ID, ?tab=NAME, ?page=settings|faults|sessions, ?ruleerror (every rules save is refused),
+// ?fielderror (every settings save is refused, to show errors),
 // ?q=QUERY (typed into the search box), ?searchhelp (the search syntax popover),
 // ?live=SECONDS (a message arrives that often).
 // Searching uses mock-query.ts, a small subset of core's language that refuses malformed
@@ -24,6 +25,9 @@ import {
   type MessageFilter,
   type MessageDetail,
   type MessageSummary,
+  type Rule,
+  type RuleStats,
+  type RulesView,
   type ServerStatus,
   type SessionSummary,
   type Theme,
@@ -44,6 +48,17 @@ function commandError(kind: CommandError["kind"], message: string): CommandError
  */
 const SAMPLE_FIELD_ERRORS: FieldError[] = [
   { field: "max_line_length", message: "must be at least 512 (RFC 5321 §4.5.3.1.4)" },
+];
+
+/** MOCK ONLY: with `?ruleerror` every rules save is refused the way core refuses one. */
+const SAMPLE_RULE_ERRORS = ['rules[0] "x": code: 700 is outside 200-599'];
+
+/** MOCK ONLY: a few rules to show, with made-up counters. */
+const SAMPLE_RULES: Rule[] = [
+  { name: "550 for nobody@*", enabled: true, stage: "rcpt", address: "nobody@*", per: "rule", action: "reply", code: 550, enhanced: "5.1.1", text: "No such user", close: false },
+  { name: "452 on the 2nd RCPT", enabled: true, stage: "rcpt", nth: 2, per: "rule", action: "reply", code: 452, enhanced: "4.5.3", text: "Too many recipients", close: false },
+  { name: "tempfail twice then accept", enabled: true, stage: "end_of_data", per: "rule", action: "tempfail", attempts: 2, close: false },
+  { name: "slow server 5 s", enabled: false, stage: "helo", per: "rule", action: "delay", delay_ms: 5000, close: false },
 ];
 
 const PEOPLE = [
@@ -124,6 +139,21 @@ export function installMockBackend() {
   let settings: DesktopSettings = {
     engine: { ...structuredClone(CONFIG_DEFAULTS), data_dir: DATA_DIR },
     ui: { ...UI_DEFAULTS, theme: (params.get("theme") as Theme | null) ?? UI_DEFAULTS.theme },
+  };
+
+  settings.engine.rules = structuredClone(SAMPLE_RULES);
+  let ruleStats: RuleStats[] = SAMPLE_RULES.map((r, i) => ({ name: r.name, matched: [14, 9, 3, 0][i], fired: [2, 1, 2, 0][i] }));
+  const rulesView = (): RulesView =>
+    structuredClone({
+      fail_fast: settings.engine.fail_fast,
+      rules: settings.engine.rules,
+      stats: settings.engine.rules.map((r) => ruleStats.find((s) => s.name === r.name) ?? { name: r.name, matched: 0, fired: 0 }),
+    });
+  // Core starts the counters over whenever the set is replaced.
+  const setRuleSet = (failFast: boolean, rules: Rule[]) => {
+    settings = { ...settings, engine: { ...settings.engine, fail_fast: failFast, rules: structuredClone(rules) } };
+    ruleStats = [];
+    return rulesView();
   };
 
   // With ?porterror the first address is taken; choosing another port clears it.
@@ -290,6 +320,12 @@ export function installMockBackend() {
         { ts: at(15), dir: "in", text: "DATA" },
         { ts: at(16), dir: "out", text: "354 Start mail input; end with <CRLF>.<CRLF>" },
         { ts: at(21), dir: "info", text: `[${s?.size ?? 0} bytes]` },
+        ...(session(id).faults > 0
+          ? [
+              { ts: at(22), dir: "info" as const, text: 'rule "tempfail twice then accept" fired at end_of_data (occurrence 1): 451 4.3.0 try again later (1 of 2)' },
+              { ts: at(23), dir: "out" as const, text: "451 4.3.0 Try again later" },
+            ]
+          : []),
         { ts: at(24), dir: "out", text: `250 2.0.0 OK queued as ${id}` },
         { ts: at(30), dir: "in", text: "QUIT" },
         { ts: at(31), dir: "out", text: "221 2.0.0 Bye" },
@@ -396,6 +432,16 @@ export function installMockBackend() {
           settings = { ...s, engine: { ...s.engine, data_dir: DATA_DIR } };
           return structuredClone(settings);
         }
+        case "get_rules":
+          return rulesView();
+        case "set_rules":
+          if (params.has("ruleerror")) return Promise.reject(SAMPLE_RULE_ERRORS);
+          return setRuleSet(args.set.fail_fast ?? settings.engine.fail_fast, args.set.rules ?? []);
+        case "clear_rules":
+          return setRuleSet(false, []);
+        case "reset_rule_counters":
+          ruleStats = [];
+          return rulesView();
         case "server_status":
         case "retry_listen":
           return status();
@@ -415,6 +461,10 @@ export function installMockBackend() {
   const tab = params.get("tab");
   if (tab) setTimeout(() => document.querySelector<HTMLElement>(`[data-testid="tab-${tab}"]`)?.click(), 900);
   if (params.get("page") === "settings") setTimeout(() => void emit(DESKTOP_EVENTS.NAVIGATE, "settings"), 400);
+  const page = params.get("page");
+  if (page === "faults" || page === "sessions") {
+    setTimeout(() => document.querySelector<HTMLElement>(`[data-testid="nav-${page}"]`)?.click(), 400);
+  }
   // ?q=from:( types a query into the search box (to see how an error is shown).
   const q = params.get("q");
   if (q !== null) {

@@ -18,6 +18,8 @@ import {
   type MessagePage,
   type MessageSummary,
   type QueryError,
+  type RuleSet,
+  type RulesView,
   type ServerStatus,
   type SessionFilter,
   type SessionId,
@@ -122,6 +124,35 @@ function isFieldErrors(e: unknown): e is FieldError[] {
   );
 }
 
+/** The fault rules in force and how often each matched and fired. */
+export const getRules = () => invoke<RulesView>("get_rules");
+
+export type SetRulesResult = { ok: true; view: RulesView } | { ok: false; errors: string[] };
+
+/**
+ * Puts `set` in force at once and saves it in the settings. A refused set is an expected
+ * outcome for a form: the shell rejects with one sentence per problem, each naming the rule
+ * and the field (`rules[0] "x": code: 700 is outside 200-599`), and nothing changes.
+ */
+export async function setRules(set: RuleSet): Promise<SetRulesResult> {
+  try {
+    return { ok: true, view: await invoke<RulesView>("set_rules", { set }) };
+  } catch (e) {
+    if (isProblems(e)) return { ok: false, errors: e };
+    throw e;
+  }
+}
+
+/** Removes every rule (and fail-fast), in force and in the saved settings. */
+export const clearRules = () => invoke<RulesView>("clear_rules");
+
+/** Starts every rule's counters over. */
+export const resetRuleCounters = () => invoke<RulesView>("reset_rule_counters");
+
+function isProblems(e: unknown): e is string[] {
+  return Array.isArray(e) && e.length > 0 && e.every((x) => typeof x === "string");
+}
+
 export const serverStatus = () => invoke<ServerStatus>("server_status");
 
 export const setPaused = (paused: boolean) => invoke<ServerStatus>("set_paused", { paused });
@@ -179,6 +210,7 @@ export function errorText(e: unknown): string {
   if (typeof e === "string") return e;
   if (e instanceof Error) return e.message;
   if (isFieldErrors(e)) return e.map((x) => `${x.field}: ${x.message}`).join("; ");
+  if (isProblems(e)) return e.join("; ");
   if (e && typeof e === "object" && "message" in e && typeof e.message === "string") return e.message;
   try {
     return JSON.stringify(e);

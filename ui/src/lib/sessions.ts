@@ -48,3 +48,8 @@ export function codeClass(s: SessionSummary): string {
   if (code >= 400) return "warn";
   return problems(s).length > 0 ? "" : "good";
 }
+
+/** The tooltip of a session's fault mark: rules fired on purpose, not trouble. */
+export function faultTitle(n: number): string {
+  return `${plural(n, "fault rule", "fault rules")} fired in this session (see the transcript)`;
+}

@@ -33,7 +33,7 @@ export type { ConfirmRequest, Toast } from "./feedback.svelte";
 
 export { PAGE_SIZE } from "./rows.svelte";
 
-export type View = "mail" | "sessions" | "settings";
+export type View = "mail" | "sessions" | "faults" | "settings";
 
 export class Store extends Feedback {
   view = $state<View>("mail");
