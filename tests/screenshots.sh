@@ -125,10 +125,31 @@ chmod +x "$WORK/inner.sh"
 DATA="$WORK/data"
 mkdir -p "$DATA"
 
-# A second, named listener, so the sidebar has a Listeners group.
+# A second, named listener, so the sidebar has a Listeners group, and a few fault rules for
+# the Faults view, matching only addresses the mail below never uses (the fault traffic
+# further down makes two of them fire). Written only at the first start: after that the
+# file is the app's, as the Faults view saves into it.
 write_settings() { # theme
+  if [[ -f "$DATA/settings.json" ]]; then
+    python3 - "$DATA/settings.json" "$1" <<'PYSET'
+import json, sys
+path, theme = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    s = json.load(f)
+s.setdefault("ui", {})["theme"] = theme
+with open(path, "w") as f:
+    json.dump(s, f)
+PYSET
+    return
+  fi
   cat >"$DATA/settings.json" <<JSON
-{"engine":{"smtp_addr":"127.0.0.1:$SMTP_PORT","listeners":[{"name":"staging","smtp":"127.0.0.1:$STAGING_PORT"}]},"ui":{"theme":"$1"}}
+{"engine":{"smtp_addr":"127.0.0.1:$SMTP_PORT","listeners":[{"name":"staging","smtp":"127.0.0.1:$STAGING_PORT"}],
+ "rules":[
+  {"name":"550 for nobody@*","stage":"rcpt","address":"nobody@*","action":"reply","code":550,"enhanced":"5.1.1","text":"No such user"},
+  {"name":"452 on the 2nd RCPT","stage":"rcpt","address":"*@lists.example.com","nth":2,"action":"reply","code":452,"enhanced":"4.5.3","text":"Too many recipients"},
+  {"name":"tempfail twice then accept","stage":"end_of_data","address":"retry@example.com","action":"tempfail","attempts":2},
+  {"name":"slow server 5 s","enabled":false,"stage":"helo","action":"delay","delay_ms":5000}
+ ]},"ui":{"theme":"$1"}}
 JSON
 }
 
@@ -483,7 +504,7 @@ click 350 22 0.5
 xdotool key ctrl+a BackSpace Escape
 sleep 1
 
-# A client that gets everything wrong: its session is marked in the Sessions view.
+# A client that gets everything wrong: its session is marked in the Sessions view too.
 python3 - "$SMTP_PORT" <<'PYBAD'
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
@@ -498,10 +519,33 @@ for cmd in (b"EHLO broken-client.local", b"RCPT TO:<ops@example.com>", b"MAIL FR
     s.sendall(cmd + b"\r\n"); reply()
 s.close()
 PYBAD
+sleep 1
+# Fault traffic: a recipient the 550 rule refuses, and a message the tempfail rule refuses
+# twice (a third try would be accepted; it is not made, so the mail list stays as it is).
+python3 - "$SMTP_PORT" <<'PYFAULT'
+import smtplib, sys
+from email.message import EmailMessage
+port = int(sys.argv[1])
+def message(to):
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "app@example.com", to, "Order confirmation"
+    m["Message-ID"] = "<retry-1@example.com>"
+    m.set_content("Thanks for your order.\n")
+    return m
+for to in ("retry@example.com", "retry@example.com", "nobody@example.com"):
+    try:
+        with smtplib.SMTP("127.0.0.1", port, local_hostname="app-server.local", timeout=10) as s:
+            s.send_message(message(to))
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as e:
+        print("refused as planned:", e)
+PYFAULT
 sleep 2
 click 66 84 1.5            # Sessions
-click 400 150 1.5          # the failed session (newest first)
+click 400 150 1.5          # the newest session: refused by the 550 rule, marked with its fault count
 shoot screenshot-sessions
+
+click 66 112 2.5           # Faults: the rules with their counters
+shoot screenshot-faults
 
 click 62 729 1.5           # Settings
 shoot screenshot-settings
