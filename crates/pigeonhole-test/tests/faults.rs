@@ -193,7 +193,10 @@ fn cases(shop_port: u16) -> Vec<Case> {
             check: |got| {
                 let full = "2.1.5 Recipient <a@x.test> OK";
                 let cut = &got[0][3].2;
-                assert!(cut.len() < full.len() && full.starts_with(cut.as_str()), "{cut:?}");
+                assert!(
+                    cut.len() < full.len() && full.starts_with(cut.as_str()),
+                    "{cut:?}"
+                );
             },
         },
         Case {

@@ -52,6 +52,10 @@ const OURS: &[(&str, &str)] = &[
     ("get", "/api/v1/inboxes"),
     ("post", "/api/v1/inboxes"),
     ("get", "/api/v1/wait"),
+    ("get", "/api/v1/rules"),
+    ("put", "/api/v1/rules"),
+    ("delete", "/api/v1/rules"),
+    ("post", "/api/v1/rules/reset"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/openapi.json"),
 ];

@@ -995,3 +995,149 @@ fn a_failed_tls_handshake_is_marked_and_noted() {
         "the transcript says why: {lines:?}"
     );
 }
+
+/// A session asking these rules (JSON, as in the API), for a client on the default listener.
+fn with_rules(rules: serde_json::Value) -> Session {
+    let rules = crate::rules::parse_rules(&rules).expect("valid rules");
+    let faults = crate::rules::Faults::new(crate::rules::RuleSet {
+        fail_fast: false,
+        rules,
+    })
+    .expect("valid set");
+    let mut s = Session::new(Arc::new(cfg())).with_faults(
+        Arc::new(faults),
+        Arc::from("default"),
+        "127.0.0.1",
+    );
+    s.open();
+    s
+}
+
+const ONE_MESSAGE: &[u8] =
+    b"EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nMessage-ID: <1@x>\r\n\r\nhi\r\n.\r\nQUIT\r\n";
+
+#[test]
+fn a_rule_delay_is_an_output_before_its_reply_and_nothing_sleeps() {
+    let mut s = with_rules(serde_json::json!([
+        {"name": "slow mail", "stage": "mail", "action": "delay", "delay_ms": 5000}
+    ]));
+    let mut buf = BytesMut::from(&b"EHLO c\r\nMAIL FROM:<a@x>\r\n"[..]);
+    let mut order = Vec::new();
+    let started = std::time::Instant::now();
+    while let Some(out) = s.advance(&mut buf) {
+        order.push(match out {
+            Output::Reply(r) => r.code.to_string(),
+            Output::Delay(d) => format!("delay {}", d.as_millis()),
+            other => format!("{other:?}"),
+        });
+    }
+    assert_eq!(order, ["220", "250", "delay 5000", "250"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "the machine never sleeps"
+    );
+}
+
+#[test]
+fn each_rule_action_as_the_state_machine_carries_it_out() {
+    // (rules, the reply codes to ONE_MESSAGE after the greeting, messages delivered)
+    let cases: [(serde_json::Value, &[&str], usize); 6] = [
+        (
+            serde_json::json!([{"name": "r", "stage": "rcpt", "action": "reply", "code": 452, "enhanced": "4.5.3"}]),
+            // After the refusal DATA is out of sequence and the body lines are commands.
+            &[
+                "250", "250", "452", "503", "500", "500", "500", "500", "221",
+            ],
+            0,
+        ),
+        (
+            serde_json::json!([{"name": "d", "stage": "mail", "action": "drop"}]),
+            &["250"],
+            0,
+        ),
+        (
+            serde_json::json!([{"name": "x", "action": "discard"}]),
+            &["250", "250", "250", "354", "250", "221"],
+            0,
+        ),
+        (
+            serde_json::json!([{"name": "t", "action": "tempfail", "attempts": 1}]),
+            &["250", "250", "250", "354", "451", "221"],
+            0,
+        ),
+        (
+            serde_json::json!([{"name": "bye", "stage": "end_of_data", "action": "reply", "code": 421}]),
+            &["250", "250", "250", "354", "421"],
+            0,
+        ),
+        (
+            serde_json::json!([{"name": "off", "enabled": false, "action": "drop"}]),
+            &["250", "250", "250", "354", "250", "221"],
+            1,
+        ),
+    ];
+    for (i, (rules, want, delivered)) in cases.iter().enumerate() {
+        let mut s = with_rules(rules.clone());
+        let mut run = Run::default();
+        // The greeting the session queued.
+        drive(&mut s, b"", &mut run);
+        run.wire.clear();
+        drive(&mut s, ONE_MESSAGE, &mut run);
+        let codes: Vec<&str> = run.wire.iter().map(|w| &w[..3]).collect();
+        assert_eq!(&codes, want, "case {i}: {:?}", run.wire);
+        assert_eq!(run.delivered.len(), *delivered, "case {i}");
+        assert!(run.closed, "case {i}: every case ends the connection");
+    }
+}
+
+#[test]
+fn drop_mid_reply_cuts_the_normal_reply_and_fail_tls_follows_220() {
+    let mut s = with_rules(
+        serde_json::json!([{"name": "cut", "stage": "rcpt", "action": "drop_mid_reply"}]),
+    );
+    let mut run = Run::default();
+    drive(
+        &mut s,
+        b"EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nNOOP\r\n",
+        &mut run,
+    );
+    assert_eq!(run.cut.as_deref(), Some("250 2.1.5 Recipient <b@y> OK\r\n"));
+    assert!(run.closed);
+    assert!(
+        !run.codes.contains(&"250 2.0.0".to_string()),
+        "nothing after the cut: {:?}",
+        run.codes
+    );
+
+    let mut s = with_rules(serde_json::json!([{"name": "tls", "action": "fail_tls"}]));
+    let mut run = Run::default();
+    drive(&mut s, b"EHLO c\r\nSTARTTLS\r\n", &mut run);
+    assert_eq!(run.codes.last().map(String::as_str), Some("220 2.0.0"));
+    assert!(
+        run.failed_tls && !run.starttls,
+        "a failed handshake instead of a real one"
+    );
+    assert!(s.problems().tls_failed);
+    assert_eq!(s.problems().faults, 1);
+}
+
+#[test]
+fn a_rule_at_bdat_refuses_the_chunk_which_is_still_consumed() {
+    let mut s = with_rules(
+        serde_json::json!([{"name": "no chunks", "stage": "bdat", "action": "reply", "code": 554}]),
+    );
+    let mut run = Run::default();
+    drive(
+        &mut s,
+        b"EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 5 LAST\r\nhelloNOOP\r\n",
+        &mut run,
+    );
+    let last_two: Vec<&str> = run.wire.iter().rev().take(2).map(|w| &w[..3]).collect();
+    assert_eq!(
+        last_two,
+        ["250", "554"],
+        "the chunk was read, then NOOP answered: {:?}",
+        run.wire
+    );
+    assert!(run.delivered.is_empty());
+}
