@@ -381,3 +381,18 @@ async fn reading_a_missing_message_or_its_transcript_is_not_found() {
     assert_eq!(text.text, "hello", "cut to 5 characters");
     assert!(text.truncated, "and says so");
 }
+
+#[tokio::test]
+async fn a_search_from_another_process_waits_for_the_servers_index() {
+    let f = fixture();
+    let id = seed(&f.store, "Subject: zebra crossing\r\n\r\nbody\r\n").await;
+    // As the CLI or MCP opens it beside a running server, right after the 250.
+    let reader = Store::open_read_only(f.store.dir()).expect("read-only store");
+    let found = count(&reader, MessageFilter::query("subject:zebra"))
+        .await
+        .expect("the search runs");
+    assert_eq!(
+        found.total, 1,
+        "message {id} is found although the server had not indexed it when asked"
+    );
+}

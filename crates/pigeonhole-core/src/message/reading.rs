@@ -7,8 +7,9 @@ use super::extract;
 use crate::model::{Clipped, MessageReading, MessageSummary, StoredEnvelope};
 
 impl MessageReading {
-    /// The reading of `raw`, each body cut to `max_chars` characters. Never fails: mail
-    /// that does not parse is read as its bytes, as the full view does.
+    /// The reading of `raw`, each body cut to `max_chars` characters, its lines ending in
+    /// `\n`. Never fails: mail that does not parse is read as its bytes, as the full view
+    /// does.
     pub fn build(
         summary: MessageSummary,
         stored: StoredEnvelope,
@@ -22,7 +23,10 @@ impl MessageReading {
                 summary,
                 envelope,
                 headers: Vec::new(),
-                text: Some(clip(&String::from_utf8_lossy(raw), max_chars)),
+                text: Some(clip(
+                    &String::from_utf8_lossy(raw).replace("\r\n", "\n"),
+                    max_chars,
+                )),
                 html_text: None,
                 attachments: Vec::new(),
             };
@@ -32,7 +36,7 @@ impl MessageReading {
         // HTML when there is no text part, hiding that a text-only client sees nothing.
         let (text, html) = extract::bodies(&msg);
         MessageReading {
-            text: text.map(|t| clip(t, max_chars)),
+            text: text.map(|t| clip(&t.replace("\r\n", "\n"), max_chars)),
             html_text: html.map(|h| {
                 clip(
                     mail_parser::decoders::html::html_to_text(h).trim(),
@@ -159,6 +163,14 @@ mod tests {
         );
         let text = r.text.expect("a text body");
         assert_eq!(text.text, "x".repeat(10), "cut to 10 characters");
+        assert!(
+            !read("Subject: a\r\n\r\none\r\ntwo\r\n", 100)
+                .text
+                .expect("a text body")
+                .text
+                .contains('\r'),
+            "lines end in \\n"
+        );
         assert!(text.truncated && text.total_chars >= 50, "{text:?}");
         assert_eq!(r.attachments.len(), 1, "{:?}", r.attachments);
         assert_eq!(r.attachments[0].filename, "r.pdf");

@@ -103,8 +103,8 @@ pub struct MessageReading {
     pub summary: MessageSummary,
     pub envelope: EnvelopeView,
     pub headers: Vec<Header>,
-    /// The message's own text/plain body; `None` when it has none (an HTML-only mail), so a
-    /// reader can tell that a text-only client would see nothing.
+    /// The message's own text/plain body, its lines ending in `\n`; `None` when it has none
+    /// (an HTML-only mail), so a reader can tell that a text-only client would see nothing.
     pub text: Option<Clipped>,
     /// The text/html body as plain text (markup dropped, entities decoded); `None` when
     /// there is no HTML body.
