@@ -332,6 +332,22 @@ fn an_assistant_waits_for_mail_then_searches_reads_and_follows_it() {
         "a bad query says what and where, with a caret: {bad}"
     );
 
+    // Where mail goes and what there is.
+    let status = mcp.call("status", json!({}));
+    assert_eq!(
+        status["server"]["smtp_addr"],
+        server.addr.to_string(),
+        "the running server's SMTP address, where an app sends: {status}"
+    );
+    assert_eq!(status["store"]["total"], 2, "{status}");
+    let inboxes = mcp.call("list_inboxes", json!({}));
+    assert!(
+        inboxes.as_array().is_some_and(|a| a
+            .iter()
+            .any(|i| i["kind"] == "recipient" && i["key"] == "audit@example.test")),
+        "an inbox per envelope recipient: {inboxes}"
+    );
+
     // Read it: subject, text body, HTML as text, envelope.
     let m = mcp.call("get_message", json!({"id": id}));
     assert_eq!(m["subject"], "Confirm your account", "{m}");
@@ -436,6 +452,11 @@ fn wait_without_a_server_is_a_tool_error_that_says_so() {
     assert!(
         e.contains("does not exist") && e.contains("pigeonhole serve"),
         "names the data dir and the fix: {e}"
+    );
+    let status = mcp.call("status", json!({}));
+    assert!(
+        status["store"]["error"].is_string() && status["server"]["error"].is_string(),
+        "status answers with what is missing on each side: {status}"
     );
     let e = mcp.call_error("wait", json!({"timeout_seconds": 601}));
     assert!(
