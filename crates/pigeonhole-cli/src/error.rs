@@ -37,6 +37,10 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("starting the MCP server: {0}")]
+    Mcp(Box<rmcp::service::ServerInitializeError>),
+    #[error("the MCP server stopped: {0}")]
+    McpStopped(#[from] tokio::task::JoinError),
     #[error("bad query: {error}")]
     BadQuery {
         query: String,

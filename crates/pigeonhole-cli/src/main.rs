@@ -1,7 +1,8 @@
 //! `pigeonhole`: the headless capture server and the commands that read what it caught.
 //!
 //! Each subcommand in `cmd/` is an adapter over `pigeonhole_core`: `serve` starts an
-//! `Engine`, the others call `pigeonhole_core::commands` on a read-only store and print.
+//! `Engine`, the others call `pigeonhole_core::commands` on a read-only store and print
+//! (`mcp` answers over the Model Context Protocol instead).
 //! `error` turns every failure into a sentence and an exit code.
 
 mod cmd;
@@ -50,6 +51,8 @@ enum Cmd {
     Wait(cmd::wait::WaitArgs),
     /// Print the links or one-time codes in a message.
     Get(cmd::get::GetArgs),
+    /// Serve the Model Context Protocol on stdin/stdout, for coding assistants.
+    Mcp(cmd::mcp::McpArgs),
     /// Explain the search query language.
     HelpQuery,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
             other => CliError::Api(other.to_string()),
         }),
         Cmd::Get(args) => cmd::get::run(args),
+        Cmd::Mcp(args) => cmd::mcp::run(args),
         Cmd::HelpQuery => {
             print!("{}", cmd::filter::QUERY_HELP);
             Ok(())

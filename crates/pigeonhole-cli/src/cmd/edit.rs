@@ -61,29 +61,42 @@ pub fn delete(args: DeleteArgs) -> Result<()> {
     let store = edit_store(&args.dir)?;
     let n = block_on(async {
         if let Some(q) = &args.query {
-            if q.trim().is_empty() {
-                return Err(CliError::Usage(
-                    "--query is empty, which would match every message; use --all for that".into(),
-                ));
-            }
-            let filter = FilterArgs {
-                query: q.clone(),
-                inbox: None,
-            };
-            Ok(commands::delete_matching(&store, filter.filter()).await?)
+            delete_matching(&store, q).await
         } else if args.all {
             let before = commands::counts(&store).await?.total;
             commands::clear(&store).await?;
             let after = commands::counts(&store).await?.total;
             Ok(before.saturating_sub(after))
         } else {
-            // Every id must exist, as for tag and pin: nothing is deleted otherwise.
-            require_all(&store, &args.ids).await?;
-            Ok(commands::delete(&store, args.ids.clone()).await?)
+            delete_ids(&store, &args.ids).await
         }
     })?;
     println!("deleted {n} message{}", if n == 1 { "" } else { "s" });
     Ok(())
+}
+
+/// Deletes what a (checked) query matches, except pinned messages; an empty query, which
+/// would match every message, is refused. Returns how many went.
+pub(crate) async fn delete_matching(store: &Store, query: &str) -> Result<u64> {
+    if query.trim().is_empty() {
+        return Err(CliError::Usage(
+            "an empty query would match every message; to delete all but pinned ones, use \
+             `pigeonhole delete --all`"
+                .into(),
+        ));
+    }
+    let filter = FilterArgs {
+        query: query.to_string(),
+        inbox: None,
+    };
+    Ok(commands::delete_matching(store, filter.filter()).await?)
+}
+
+/// Deletes these messages, pinned or not, once every id is known to exist (as for tag and
+/// pin: nothing is deleted otherwise). Returns how many went.
+pub(crate) async fn delete_ids(store: &Store, ids: &[MessageId]) -> Result<u64> {
+    require_all(store, ids).await?;
+    Ok(commands::delete(store, ids.to_vec()).await?)
 }
 
 #[derive(Args)]
@@ -138,7 +151,7 @@ pub fn pin(args: PinArgs, pinned: bool) -> Result<()> {
 }
 
 /// The store opened for changes, beside a running server if there is one.
-fn edit_store(dir: &DataDir) -> Result<Store> {
+pub(crate) fn edit_store(dir: &DataDir) -> Result<Store> {
     let path = dir.resolve()?;
     if !path.is_dir() {
         return Err(CliError::NoDataDir(path));
@@ -147,7 +160,7 @@ fn edit_store(dir: &DataDir) -> Result<Store> {
 }
 
 /// Fails with "no message with id N" (exit 2) unless every id exists.
-async fn require_all(store: &Store, ids: &[MessageId]) -> Result<()> {
+pub(crate) async fn require_all(store: &Store, ids: &[MessageId]) -> Result<()> {
     let found = commands::summaries(store, ids.to_vec()).await?;
     match ids.iter().find(|id| !found.iter().any(|m| m.id == **id)) {
         Some(missing) => Err(commands::CommandError::NoMessage(*missing).into()),

@@ -7,6 +7,11 @@ use std::time::Duration;
 
 use crate::error::{CliError, Result};
 
+/// Where a server's API listens unless told otherwise: the config's `http_addr` default.
+pub fn default_api() -> String {
+    format!("http://{}", pigeonhole_core::config::DEFAULT_HTTP_ADDR)
+}
+
 /// The most of an answer this client reads (a wait answers at most a page of summaries).
 const MAX_BODY: usize = 256 * 1024 * 1024;
 

@@ -6,9 +6,10 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
+use pigeonhole_core::commands::MAX_WAIT;
 use pigeonhole_core::model::{WaitOutcome, WaitResult};
 
-use super::http::{encode, get};
+use super::http::{default_api, encode, get};
 use super::text::{clip, printable};
 use crate::error::{CliError, Result};
 
@@ -27,7 +28,7 @@ pub struct WaitArgs {
     #[arg(long)]
     json: bool,
     /// The running server's API.
-    #[arg(long, env = "PIGEONHOLE_API", default_value = "http://127.0.0.1:8025")]
+    #[arg(long, env = "PIGEONHOLE_API", default_value_t = default_api())]
     api: String,
     /// Token, if the server requires one.
     #[arg(long, env = "PIGEONHOLE_API_TOKEN", hide_env_values = true)]
@@ -41,33 +42,13 @@ pub fn run(args: WaitArgs) -> Result<()> {
             args.timeout
         ))
     })?;
-    let path = format!(
-        "/api/v1/wait?query={}&count={}&timeout={}ms",
-        encode(&args.query),
-        args.count,
-        timeout.as_millis()
-    );
-    let resp = get(
+    let result = call(
         &args.api,
-        &path,
         args.api_token.as_deref(),
-        timeout + Duration::from_secs(15),
+        &args.query,
+        Some(args.count),
+        Some(timeout),
     )?;
-    let json: serde_json::Value = serde_json::from_slice(&resp.body).map_err(|_| {
-        CliError::Api(format!(
-            "the API answered {} without JSON: {}",
-            resp.status,
-            String::from_utf8_lossy(&resp.body).trim()
-        ))
-    })?;
-    if !matches!(resp.status, 200 | 408 | 409) {
-        let message = json["message"].as_str().unwrap_or("no message").to_string();
-        return Err(CliError::Api(format!(
-            "the API refused ({}): {message}",
-            resp.status
-        )));
-    }
-    let result: WaitResult = serde_json::from_value(json)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &result)?;
@@ -78,25 +59,7 @@ pub fn run(args: WaitArgs) -> Result<()> {
         } else {
             format!("\"{}\"", printable(&args.query))
         };
-        let line = match result.outcome {
-            WaitOutcome::Found => format!(
-                "found {} of {} matching {what} after {} ms",
-                result.matched, result.wanted, result.waited_ms
-            ),
-            WaitOutcome::NoneArrived => format!(
-                "no message matched {what} in {} ms, as expected",
-                result.waited_ms
-            ),
-            WaitOutcome::Timeout => format!(
-                "timed out after {} ms: {} of {} matching {what}",
-                result.waited_ms, result.matched, result.wanted
-            ),
-            WaitOutcome::Unexpected => format!(
-                "{} message(s) matched {what}, expected none",
-                result.matched
-            ),
-        };
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", outcome_line(&result, &what))?;
         for m in &result.messages {
             let from = m
                 .from
@@ -117,5 +80,64 @@ pub fn run(args: WaitArgs) -> Result<()> {
         Ok(())
     } else {
         Err(CliError::Unmet)
+    }
+}
+
+/// Asks a running server's `/api/v1/wait` and reads its answer. A count or timeout left
+/// out takes the server's default; a refusal (a bad query, say) is `CliError::Api` with
+/// the server's message.
+pub(crate) fn call(
+    api: &str,
+    token: Option<&str>,
+    query: &str,
+    count: Option<u64>,
+    timeout: Option<Duration>,
+) -> Result<WaitResult> {
+    let mut path = format!("/api/v1/wait?query={}", encode(query));
+    if let Some(n) = count {
+        path.push_str(&format!("&count={n}"));
+    }
+    if let Some(t) = timeout {
+        path.push_str(&format!("&timeout={}ms", t.as_millis()));
+    }
+    // The server answers by the timeout; the margin covers a slow start and the transfer.
+    let read_timeout = timeout.unwrap_or(MAX_WAIT) + Duration::from_secs(15);
+    let resp = get(api, &path, token, read_timeout)?;
+    let json: serde_json::Value = serde_json::from_slice(&resp.body).map_err(|_| {
+        CliError::Api(format!(
+            "the API answered {} without JSON: {}",
+            resp.status,
+            String::from_utf8_lossy(&resp.body).trim()
+        ))
+    })?;
+    if !matches!(resp.status, 200 | 408 | 409) {
+        let message = json["message"].as_str().unwrap_or("no message").to_string();
+        return Err(CliError::Api(format!(
+            "the API refused ({}): {message}",
+            resp.status
+        )));
+    }
+    Ok(serde_json::from_value(json)?)
+}
+
+/// One sentence saying how a wait for `what` ("any message", or the query in quotes) ended.
+pub(crate) fn outcome_line(result: &WaitResult, what: &str) -> String {
+    match result.outcome {
+        WaitOutcome::Found => format!(
+            "found {} of {} matching {what} after {} ms",
+            result.matched, result.wanted, result.waited_ms
+        ),
+        WaitOutcome::NoneArrived => format!(
+            "no message matched {what} in {} ms, as expected",
+            result.waited_ms
+        ),
+        WaitOutcome::Timeout => format!(
+            "timed out after {} ms: {} of {} matching {what}",
+            result.waited_ms, result.matched, result.wanted
+        ),
+        WaitOutcome::Unexpected => format!(
+            "{} message(s) matched {what}, expected none",
+            result.matched
+        ),
     }
 }

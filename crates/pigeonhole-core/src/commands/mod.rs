@@ -8,12 +8,15 @@
 //! - `messages`: list, counts, get (detail), raw, part bytes with a file name, delete,
 //!   mark read/unread, clear, inboxes.
 //! - `sessions`: sessions and transcripts.
+//! - `reading`: the same, sized for a reader that pays per character (MCP): small pages,
+//!   bodies as bounded text, transcripts cut around a message.
 //! - `files`: file names made safe from what a hostile message says.
 
 mod automation;
 mod faults;
 mod files;
 mod messages;
+mod reading;
 mod sessions;
 
 pub use automation::{inject, send, test_inbox, wait, Injection, WaitFor, MAX_WAIT, TEST_DOMAIN};
@@ -26,6 +29,10 @@ pub use messages::{
     check_query, checksums, clear, codes, count, counts, delete, delete_matching, delete_tag,
     get_message, ids, inboxes, latest, links, list, mark_read, mark_read_matching, part, pin, raw,
     raw_file, rename_tag, set_tags, summaries, tag, tags, FileData, DEFAULT_PAGE, MAX_PAGE,
+};
+pub use reading::{
+    read_message, read_page, read_transcript, TranscriptOf, MAX_READ_CHARS, MAX_READ_PAGE,
+    MAX_TRANSCRIPT_LINES, READ_CHARS, READ_PAGE, TRANSCRIPT_LINES,
 };
 pub use sessions::{session, sessions, transcript, MAX_SESSIONS_PAGE};
 

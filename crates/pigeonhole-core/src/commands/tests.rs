@@ -5,7 +5,8 @@ use chrono::Utc;
 use super::*;
 use crate::event::EventBus;
 use crate::model::{
-    AuthInfo, Direction, ListQuery, SessionFilter, SessionShow, SessionSummary, TranscriptLine,
+    AuthInfo, Direction, ListQuery, MessageFilter, SessionFilter, SessionShow, SessionSummary,
+    TranscriptLine,
 };
 use crate::store::StoreOptions;
 
@@ -331,5 +332,68 @@ async fn session_filters_pick_errors_messages_peers_users_and_transcript_text() 
     assert!(
         marks.aborted_messages == 1 && marks.had_problems() && marks.refusals == 0,
         "the counters are stored and read back: {marks:?}"
+    );
+}
+
+#[tokio::test]
+async fn reading_pages_are_small_by_default_and_a_limit_of_0_counts_only() {
+    let f = fixture();
+    for n in 0..(READ_PAGE + 3) {
+        seed(&f.store, &format!("Subject: m{n}\r\n\r\nbody\r\n")).await;
+    }
+    let all = MessageFilter::default();
+    let page = read_page(&f.store, all.clone(), 0, None).await.unwrap();
+    assert_eq!(page.total, READ_PAGE + 3, "the total counts every match");
+    assert_eq!(
+        page.messages.len() as u64,
+        READ_PAGE,
+        "no limit is the reading page"
+    );
+    let page = read_page(&f.store, all.clone(), 0, Some(0)).await.unwrap();
+    assert!(page.messages.is_empty(), "limit 0 answers the total only");
+    assert_eq!(page.total, READ_PAGE + 3);
+    let page = read_page(&f.store, all, 20, Some(u64::MAX)).await.unwrap();
+    assert_eq!(
+        page.messages.len(),
+        3,
+        "a huge limit is clamped, the offset kept"
+    );
+    let e = read_page(&f.store, MessageFilter::query("subject:\"open"), 0, None)
+        .await
+        .expect_err("a bad query fails");
+    assert!(
+        matches!(e, CommandError::Query(ref p) if p.pos == 8),
+        "with the parser's position: {e:?}"
+    );
+}
+
+#[tokio::test]
+async fn reading_a_missing_message_or_its_transcript_is_not_found() {
+    let f = fixture();
+    let e = read_message(&f.store, 99, None).await.expect_err("no 99");
+    assert!(matches!(e, CommandError::NoMessage(99)), "{e:?}");
+    let e = read_transcript(&f.store, TranscriptOf::Message(99), None)
+        .await
+        .expect_err("no 99");
+    assert!(matches!(e, CommandError::NoMessage(99)), "{e:?}");
+    let id = seed(&f.store, "Subject: hi\r\n\r\nhello there\r\n").await;
+    let r = read_message(&f.store, id, Some(5)).await.unwrap();
+    let text = r.text.expect("a text body");
+    assert_eq!(text.text, "hello", "cut to 5 characters");
+    assert!(text.truncated, "and says so");
+}
+
+#[tokio::test]
+async fn a_search_from_another_process_waits_for_the_servers_index() {
+    let f = fixture();
+    let id = seed(&f.store, "Subject: zebra crossing\r\n\r\nbody\r\n").await;
+    // As the CLI or MCP opens it beside a running server, right after the 250.
+    let reader = Store::open_read_only(f.store.dir()).expect("read-only store");
+    let found = count(&reader, MessageFilter::query("subject:zebra"))
+        .await
+        .expect("the search runs");
+    assert_eq!(
+        found.total, 1,
+        "message {id} is found although the server had not indexed it when asked"
     );
 }

@@ -8,8 +8,8 @@ use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders,
 
 use super::{is_real_attachment, to_utc};
 use crate::model::{
-    Attachment, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart, RecipientView,
-    StoredEnvelope,
+    Attachment, Envelope, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart,
+    RecipientView, StoredEnvelope,
 };
 
 /// Inline images larger than this in total are not inlined as data: URLs.
@@ -19,19 +19,7 @@ impl MessageDetail {
     pub fn build(summary: MessageSummary, stored: StoredEnvelope, raw: &[u8]) -> MessageDetail {
         let parsed = MessageParser::default().parse(raw);
         let env = &stored.envelope;
-        let mut envelope = EnvelopeView {
-            mail_from: env.mail_from.clone(),
-            mail_params: env.mail_params.iter().cloned().collect(),
-            rcpt_to: env
-                .rcpt_to
-                .iter()
-                .map(|r| RecipientView {
-                    address: r.address.clone(),
-                    params: r.params.iter().cloned().collect(),
-                })
-                .collect(),
-            bcc: Vec::new(),
-        };
+        let mut envelope = envelope_view(env);
         let Some(msg) = parsed else {
             envelope.bcc = env.rcpt_to.iter().map(|r| r.address.clone()).collect();
             return MessageDetail {
@@ -88,17 +76,12 @@ impl MessageDetail {
                     inline_images.insert(cid.clone(), format!("data:{content_type};base64,{data}"));
                 }
             }
-            attachments.push(Attachment {
-                part_id: paths[i as usize].clone(),
-                filename: part
-                    .attachment_name()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("part-{}", paths[i as usize])),
+            attachments.push(attachment(
+                part,
+                &paths[i as usize],
                 content_type,
-                size: part.len() as u64,
                 content_id,
-                inline: !is_real_attachment(part),
-            });
+            ));
         }
         MessageDetail {
             summary,
@@ -113,6 +96,59 @@ impl MessageDetail {
             auth_user: stored.auth_user,
         }
     }
+}
+
+/// The envelope as shown, its Bcc left for the caller to work out.
+pub(super) fn envelope_view(env: &Envelope) -> EnvelopeView {
+    EnvelopeView {
+        mail_from: env.mail_from.clone(),
+        mail_params: env.mail_params.iter().cloned().collect(),
+        rcpt_to: env
+            .rcpt_to
+            .iter()
+            .map(|r| RecipientView {
+                address: r.address.clone(),
+                params: r.params.iter().cloned().collect(),
+            })
+            .collect(),
+        bcc: Vec::new(),
+    }
+}
+
+/// The attachment list's entry for `part`, found at `path` in the MIME tree.
+fn attachment(
+    part: &MessagePart,
+    path: &str,
+    content_type: String,
+    content_id: Option<String>,
+) -> Attachment {
+    Attachment {
+        part_id: path.to_string(),
+        filename: part
+            .attachment_name()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("part-{path}")),
+        content_type,
+        size: part.len() as u64,
+        content_id,
+        inline: !is_real_attachment(part),
+    }
+}
+
+/// Every attachment and inline part of `msg`, in order, with its path in the MIME tree.
+pub(super) fn attachments(msg: &Message) -> Vec<Attachment> {
+    let mut paths = vec![String::new(); msg.parts.len()];
+    part_tree(msg, 0, "1".into(), &mut paths);
+    msg.attachments
+        .iter()
+        .filter_map(|&i| Some((msg.parts.get(i as usize)?, &paths[i as usize])))
+        .map(|(part, path)| {
+            let content_id = part
+                .content_id()
+                .map(|c| c.trim_matches(['<', '>']).to_string());
+            attachment(part, path, content_type_of(part), content_id)
+        })
+        .collect()
 }
 
 fn content_type_of(part: &MessagePart) -> String {
@@ -202,7 +238,7 @@ fn each_part(raw: &[u8], wanted: &[String], mut f: impl FnMut(&str, &mail_parser
     }
 }
 
-fn headers(msg: &Message) -> Vec<Header> {
+pub(super) fn headers(msg: &Message) -> Vec<Header> {
     msg.headers()
         .iter()
         .map(|h| Header {

@@ -1,13 +1,16 @@
-//! From raw bytes to our domain types, with mail-parser: ingest summaries and the full
-//! on-demand view. Raw bytes stay the source of truth; everything here is derived.
+//! From raw bytes to our domain types, with mail-parser: ingest summaries, the full
+//! on-demand view and a bounded text reading of it. Raw bytes stay the source of truth;
+//! everything here is derived.
 
 pub mod compose;
 mod detail;
 pub mod extract;
 pub mod index;
+mod reading;
 mod tags;
 
 pub use detail::{each_part_bytes, part_bytes};
+pub use reading::clip;
 pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 
 use chrono::{DateTime, TimeZone, Utc};

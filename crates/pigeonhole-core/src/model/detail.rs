@@ -84,3 +84,30 @@ pub struct Checksums {
     pub sha1: String,
     pub sha256: String,
 }
+
+/// Text cut to a budget, saying how much there was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clipped {
+    /// The first characters of the text, at most the budget.
+    pub text: String,
+    /// Characters in the whole text, so a reader knows what `text` leaves out.
+    pub total_chars: u64,
+    /// True when `text` is shorter than the whole.
+    pub truncated: bool,
+}
+
+/// A message as text, for a reader that pays for every character (a coding assistant over
+/// MCP): no HTML markup, no inline images, each body cut to a budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageReading {
+    pub summary: MessageSummary,
+    pub envelope: EnvelopeView,
+    pub headers: Vec<Header>,
+    /// The message's own text/plain body, its lines ending in `\n`; `None` when it has none
+    /// (an HTML-only mail), so a reader can tell that a text-only client would see nothing.
+    pub text: Option<Clipped>,
+    /// The text/html body as plain text (markup dropped, entities decoded); `None` when
+    /// there is no HTML body.
+    pub html_text: Option<Clipped>,
+    pub attachments: Vec<Attachment>,
+}

@@ -20,7 +20,8 @@ pub mod time;
 pub use address::Address;
 pub use automation::{Compose, ComposeAttachment, TestInbox, WaitOutcome, WaitResult};
 pub use detail::{
-    Attachment, Checksums, EnvelopeView, Header, MessageDetail, MimePart, RecipientView,
+    Attachment, Checksums, Clipped, EnvelopeView, Header, MessageDetail, MessageReading, MimePart,
+    RecipientView,
 };
 pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
@@ -30,7 +31,7 @@ pub use message::{
 };
 pub use session::{
     AuthInfo, Direction, SessionFilter, SessionShow, SessionSummary, TlsInfo, Transcript,
-    TranscriptLine,
+    TranscriptExcerpt, TranscriptLine,
 };
 pub use status::{ListenerAddr, ServerStatus};
 

@@ -113,3 +113,17 @@ pub struct Transcript {
     pub session: SessionSummary,
     pub lines: Vec<TranscriptLine>,
 }
+
+/// Part of a session's transcript, cut to a budget around the message asked about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptExcerpt {
+    pub session: SessionSummary,
+    /// Where `lines` starts in the whole transcript, so a reader can tell what was left out.
+    pub first_line: usize,
+    pub lines: Vec<TranscriptLine>,
+    /// Lines in the whole transcript.
+    pub total_lines: usize,
+    /// The lines `[first, end)` of the whole transcript that carried the message asked
+    /// about; `None` when a session was asked for.
+    pub message_lines: Option<(usize, usize)>,
+}

@@ -30,6 +30,10 @@ pub(crate) use writer::{NewMessage, Op, Retention};
 
 pub const DB_FILE: &str = "pigeonhole.sqlite3";
 const LOCK_FILE: &str = "pigeonhole.lock";
+/// How long a reader in another process waits for the server's index to take in mail
+/// already acknowledged: the writer indexes at most 400 ms after a 250, so this is that
+/// with room to spare.
+const OTHER_INDEX_PATIENCE: Duration = Duration::from_millis(750);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -374,13 +378,46 @@ impl Store {
         self.send(Op::SetTagRules(rules))
     }
 
-    /// Resolves once every message acknowledged so far is in the search index (at once on
-    /// a store without a writer: another process's server indexes its own mail).
+    /// Resolves once every message acknowledged so far is in the search index. On a store
+    /// without a writer another process's server indexes its own mail, within a fraction
+    /// of a second of the 250; this waits for that (`OTHER_INDEX_PATIENCE` at most), so a
+    /// search from the CLI or MCP right after a send finds the message too.
     pub(crate) async fn sync_index(&self) -> Result<()> {
         if self.inner.writer.is_none() {
-            return Ok(());
+            return self.await_other_index().await;
         }
         self.request(|done| Op::SyncIndex { done }).await
+    }
+
+    /// Polls the watermark until it reaches the newest message there was when called, or
+    /// the patience runs out (no server running, or one rebuilding its index): then the
+    /// query runs on what is indexed, as before.
+    async fn await_other_index(&self) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + OTHER_INDEX_PATIENCE;
+        let read = |store: Store| {
+            tokio::task::spawn_blocking(move || {
+                store.read(|c| {
+                    Ok(c.query_row(
+                        "SELECT (SELECT value FROM meta WHERE key = 'fts_upto'), \
+                         COALESCE(MAX(id), 0) FROM messages",
+                        [],
+                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                    )?)
+                })
+            })
+        };
+        let Ok(Ok((mut upto, newest))) = read(self.clone()).await else {
+            // A store that cannot be read says so in the query that follows.
+            return Ok(());
+        };
+        while upto < newest && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            match read(self.clone()).await {
+                Ok(Ok((now, _))) => upto = now,
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     /// While the guard lives, new mail is indexed (and announced) right after its commit
