@@ -5,6 +5,9 @@
 //! - `model`: the shared domain types (ids, addresses, envelopes, summaries, transcripts,
 //!   the parsed view, status). A leaf: no `crate::` imports.
 //! - `search`: the search box's query language, text -> `search::Query`. Pure; also a leaf.
+//! - `rules`: SMTP fault rules (match a stage, addresses, names, occurrences; reply, delay,
+//!   throttle, drop, fail TLS, discard, tempfail). Pure: the session asks, the connection
+//!   loop carries out delays.
 //! - `event`: the bus (`EventBus`) and the event names every front end forwards.
 //! - `message`: raw bytes -> summary at ingest, detail on demand (mail-parser).
 //! - `store`: SQLite. One writer thread (group commit, then events), readers on their own
