@@ -606,6 +606,32 @@ test("waitForMessage and waitForMessages", async () => {
   assert.equal(r.messages[0].ID, ids.late);
 });
 
+test("getChaosTriggers and setChaosTriggers: seeded fault rules a real client sees", async () => {
+  const off = await client.getChaosTriggers();
+  for (const stage of ["Authentication", "Recipient", "Sender"]) {
+    assert.deepEqual(off[stage], { ErrorCode: 451, Probability: 0 }, stage);
+  }
+  const set = await client.setChaosTriggers({ Recipient: { ErrorCode: 452, Probability: 100 } });
+  assert.deepEqual(set.Recipient, { ErrorCode: 452, Probability: 100 });
+  assert.equal(set.Sender.Probability, 0, "a trigger left out is off");
+  const before = (await client.getInfo()).Messages;
+  await assert.rejects(
+    send({ from: "chaos@example.test", to: "victim@example.test", subject: "chaos", text: "x" }),
+    (err) => {
+      assert.equal(err.responseCode, 452, `nodemailer saw the RCPT refusal: ${err.message}`);
+      return true;
+    },
+  );
+  assert.equal((await client.getInfo()).Messages, before, "nothing was stored");
+  const reset = await client.setChaosTriggers();
+  assert.equal(reset.Recipient.Probability, 0, "no body resets every trigger");
+  await rejectsWith(
+    client.setChaosTriggers({ Sender: { ErrorCode: 200, Probability: 50 } }),
+    400,
+    "a code outside 400-599",
+  );
+});
+
 test("an unknown id is a 404", async () => {
   await rejectsWith(client.getMessageSummary("999999"), 404, "numeric");
   await rejectsWith(client.getMessageSummary("4oRBnPtCXgAqZniRhzLNmS"), 404, "Mailpit-style");
