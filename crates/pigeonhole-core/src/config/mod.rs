@@ -632,6 +632,56 @@ mod tests {
     }
 
     #[test]
+    fn fault_rules_come_from_a_file_and_a_bad_one_is_named_with_its_field() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rules.toml");
+        let write = |text: &str| std::fs::write(&path, text).expect("write");
+        write(
+            r#"
+fail_fast = true
+[[rules]]
+name = "third recipient"
+stage = "rcpt"
+nth = 3
+action = "reply"
+code = 452
+enhanced = "4.5.3"
+[[rules]]
+name = "greylist"
+action = "tempfail"
+attempts = 2
+"#,
+        );
+        let c = Config::from_file(&path).expect("a valid file");
+        assert!(c.fail_fast);
+        assert_eq!(c.rules.len(), 2);
+        assert_eq!(c.rules[0].stage, Some(crate::rules::Stage::Rcpt));
+        assert_eq!(c.rule_set().rules[1].attempts, Some(2));
+
+        write("[[rules]]\nname = \"typo\"\nstage = \"rcp\"\naction = \"drop\"\n");
+        let err = Config::from_file(&path)
+            .expect_err("an unknown stage")
+            .to_string();
+        assert!(err.contains("rules.toml"), "the file is named: {err}");
+        assert!(
+            err.contains("rules[0] \"typo\": stage: \"rcp\" is not one of connect"),
+            "{err}"
+        );
+        write("[[rules]]\nname = \"re\"\naddress = \"/(x/\"\naction = \"reply\"\ncode = 999\n");
+        let err = Config::from_file(&path)
+            .expect_err("two problems")
+            .to_string();
+        assert!(
+            err.contains("rules[0] \"re\": address: the regular expression /(x/ does not compile"),
+            "{err}"
+        );
+        assert!(
+            err.contains("rules[0] \"re\": code: 999 is outside 200-599"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn listeners_tag_rules_and_retention_age_come_from_a_file_and_are_checked() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("c.toml");

@@ -155,6 +155,11 @@ impl Faults {
         Ok(())
     }
 
+    /// Whether any rule is enabled: with none, a session need not gather what rules match.
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Relaxed)
+    }
+
     pub fn get(&self) -> RuleSet {
         lock(&self.state).set.clone()
     }

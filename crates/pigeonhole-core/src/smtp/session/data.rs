@@ -105,7 +105,11 @@ impl Session {
     fn deliver(&mut self, raw: Vec<u8>) {
         let addresses = self.envelope_addresses();
         let Some(txn) = self.txn.take() else { return };
-        let key = crate::rules::message_key(&addresses, &raw);
+        let key = if self.rules_active() {
+            crate::rules::message_key(&addresses, &raw)
+        } else {
+            String::new()
+        };
         match self.hook(Stage::EndOfData, Subject::message(&addresses, &key)) {
             Hooked::Pass | Hooked::FailTls => {}
             // Refused like a 552: the transaction is over either way.

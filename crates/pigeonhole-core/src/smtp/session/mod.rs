@@ -579,9 +579,16 @@ impl Session {
         }
     }
 
-    /// The open transaction's sender and recipients, for rules at the data stages.
+    /// Whether a rule could fire: otherwise the data stages skip gathering what rules match.
+    fn rules_active(&self) -> bool {
+        self.rules.as_ref().is_some_and(|r| r.faults.is_active())
+    }
+
+    /// The open transaction's sender and recipients, for rules at the data stages (none
+    /// while no rule is enabled).
     fn envelope_addresses(&self) -> Vec<String> {
         match &self.txn {
+            _ if !self.rules_active() => Vec::new(),
             None => Vec::new(),
             Some(t) => std::iter::once(t.mail_from.clone())
                 .chain(t.rcpt_to.iter().map(|r| r.address.clone()))
