@@ -505,7 +505,7 @@ pub struct ChaosTriggers {
 impl From<pigeonhole_core::commands::Chaos> for ChaosTriggers {
     fn from(c: pigeonhole_core::commands::Chaos) -> Self {
         let t = |t: pigeonhole_core::commands::ChaosTrigger| ChaosTrigger {
-            error_code: if t.error_code == 0 { 451 } else { t.error_code },
+            error_code: t.error_code,
             probability: t.probability,
         };
         ChaosTriggers {

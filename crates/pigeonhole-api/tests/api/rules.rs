@@ -95,6 +95,21 @@ async fn rules_are_set_read_counted_reset_and_cleared() {
     assert!(got[3].starts_with("452 4.0.0"), "{got:?}");
     assert_eq!(got[4], "closed", "fail-fast closed the session: {got:?}");
 
+    // Only fail_fast: the rules stay.
+    let v = api
+        .call(
+            Method::PUT,
+            "/api/v1/rules",
+            Some(json!({"fail_fast": false})),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        (v["fail_fast"].as_bool(), v["rules"][0]["name"].as_str()),
+        (Some(false), Some("full")),
+        "{v}"
+    );
+
     let cleared = api.call(Method::DELETE, "/api/v1/rules", None).await.ok();
     assert_eq!(cleared["rules"], json!([]));
     let got = converse(
@@ -178,7 +193,7 @@ async fn mailpit_chaos_triggers_are_seeded_rules() {
     assert_eq!(
         off,
         json!({
-            "Authentication": {"ErrorCode": 451, "Probability": 0},
+            "Authentication": {"ErrorCode": 535, "Probability": 0},
             "Recipient": {"ErrorCode": 451, "Probability": 0},
             "Sender": {"ErrorCode": 451, "Probability": 0},
         })

@@ -55,7 +55,19 @@ pub fn set_rules_json(faults: &Faults, body: &Value) -> Result<RulesView> {
                     )]))
                 }
             };
-            (fail_fast, map.get("rules").unwrap_or(&Value::Null))
+            // Only fail_fast given: the rules stay as they are.
+            match map.get("rules") {
+                None => {
+                    return set_rules(
+                        faults,
+                        RuleSet {
+                            fail_fast,
+                            rules: faults.get().rules,
+                        },
+                    )
+                }
+                Some(list) => (fail_fast, list),
+            }
         }
         _ => {
             return Err(CommandError::BadRules(vec![
@@ -110,20 +122,32 @@ const CHAOS: [(&str, Stage); 3] = [
 /// The chaos triggers the current rules hold (zeros where a trigger has no rule).
 pub fn chaos(faults: &Faults) -> Chaos {
     let set = faults.get();
-    let trigger = |name: &str| {
+    let trigger = |(name, stage): (&str, Stage)| {
         set.rules
             .iter()
             .find(|r| r.name == name)
             .map(|r| ChaosTrigger {
-                error_code: r.code.unwrap_or(0),
+                error_code: r.code.unwrap_or_else(|| chaos_default_code(stage)),
                 probability: (r.probability.unwrap_or(0.0) * 100.0).round() as u8,
             })
-            .unwrap_or_default()
+            .unwrap_or(ChaosTrigger {
+                error_code: chaos_default_code(stage),
+                probability: 0,
+            })
     };
     Chaos {
-        authentication: trigger(CHAOS[0].0),
-        sender: trigger(CHAOS[1].0),
-        recipient: trigger(CHAOS[2].0),
+        authentication: trigger(CHAOS[0]),
+        sender: trigger(CHAOS[1]),
+        recipient: trigger(CHAOS[2]),
+    }
+}
+
+/// Mailpit's code for a trigger that names none: 535 for authentication, else 451.
+fn chaos_default_code(stage: Stage) -> u16 {
+    if stage == Stage::Auth {
+        535
+    } else {
+        451
     }
 }
 
@@ -142,7 +166,7 @@ pub fn set_chaos(faults: &Faults, chaos: Chaos) -> Result<Chaos> {
                 t.probability
             ));
         }
-        if t.probability > 0 && !(400..=599).contains(&t.error_code) {
+        if t.probability > 0 && t.error_code != 0 && !(400..=599).contains(&t.error_code) {
             errs.push(format!(
                 "{label}.ErrorCode: {} is not 400-599",
                 t.error_code
@@ -167,7 +191,12 @@ pub fn set_chaos(faults: &Faults, chaos: Chaos) -> Result<Chaos> {
             stage: Some(*stage),
             probability: Some(f64::from(t.probability) / 100.0),
             seed: Some(1),
-            code: Some(t.error_code),
+            // As in Mailpit, a code of 0 means the default.
+            code: Some(if t.error_code == 0 {
+                chaos_default_code(*stage)
+            } else {
+                t.error_code
+            }),
             ..Rule::new(*name, Action::Reply)
         });
     }

@@ -251,7 +251,7 @@ fn closing_421_close_and_fail_fast() {
         "fail-fast closes after a refusal"
     );
     let f = faults(
-        json!([{"name": "ok", "stage": "rcpt", "action": "reply", "code": 250, "close": true}]),
+        json!([{"name": "busy", "stage": "rcpt", "action": "reply", "code": 450, "close": true}]),
     );
     assert!(f.check(&ev(Stage::Rcpt, &[])).unwrap().close);
 }
@@ -340,6 +340,50 @@ fn bad_rules_are_refused_naming_the_rule_and_the_field() {
             "text: must be one line",
         ),
         (json!({"name": "x"}), "rules: must be a list"),
+        (
+            json!([{"name": "inject", "action": "tempfail", "attempts": 1, "enhanced": "4.3.0\r\n250 2.0.0 Ok"}]),
+            "enhanced: \"4.3.0\r\n250 2.0.0 Ok\" is not an enhanced status code",
+        ),
+        (
+            json!([{"name": "class", "action": "tempfail", "attempts": 1, "enhanced": "5.7.1"}]),
+            "is class 5, but the code 451 is class 4",
+        ),
+        (
+            json!([{"name": "e", "action": "drop", "enhanced": "4.0.0"}]),
+            "enhanced: only reply and tempfail",
+        ),
+        (
+            json!([{"name": "ok", "action": "reply", "code": 250}]),
+            "code: a rule refuses with a 4xx or 5xx code",
+        ),
+        (
+            json!([{"name": "tls", "stage": "starttls", "action": "reply", "code": 220}]),
+            "code: a rule refuses with a 4xx or 5xx code",
+        ),
+        (
+            json!([{"name": "s", "action": "reply", "code": "452"}]),
+            "rules[0] \"s\": code: \"452\" must be a whole number",
+        ),
+        (
+            json!([{"name": "p", "action": "drop", "probability": "half"}]),
+            "probability: \"half\" must be a number",
+        ),
+        (
+            json!([{"name": "b", "action": "drop", "close": "yes"}]),
+            "close: \"yes\" must be true or false",
+        ),
+        (
+            json!([{"name": "u", "stage": "auth", "auth_user": "bob", "action": "reply", "code": 535}]),
+            "auth_user: the user is known only after AUTH succeeds",
+        ),
+        (
+            json!([{"name": "nul", "action": "reply", "code": 451, "text": "a\u{0}b"}]),
+            "text: must be one line",
+        ),
+        (
+            json!([{"name": "slow", "action": "throttle", "bytes_per_second": 3}]),
+            "at least 10",
+        ),
     ];
     for (rules, want) in cases {
         let errs = parse_rules(&rules).expect_err(&format!("{rules} is refused"));
@@ -349,6 +393,21 @@ fn bad_rules_are_refused_naming_the_rule_and_the_field() {
         );
     }
     let f = faults(json!([{"name": "keep", "action": "drop"}]));
+    let nan = Rule {
+        probability: Some(f64::NAN),
+        ..Rule::new("nan", Action::Drop)
+    };
+    assert!(
+        check_rules(&[nan]).is_err(),
+        "a NaN probability set in Rust is refused too"
+    );
+    let many: Vec<Rule> = (0..201)
+        .map(|i| Rule::new(format!("r{i}"), Action::Drop))
+        .collect();
+    assert!(check_rules(&many)
+        .unwrap_err()
+        .iter()
+        .any(|e| e.contains("at most 200")));
     let bad: Vec<Rule> = vec![Rule {
         code: Some(99),
         ..Rule::new("bad", Action::Reply)

@@ -141,9 +141,16 @@ async fn run(
 /// would, and closes.
 async fn fail_tls(tcp: &mut TcpStream, session: &mut Session) -> io::Result<()> {
     session.note("TLS handshake failed by a rule: sent a handshake_failure alert");
-    // Read what the client sent first, briefly, so it sees the alert rather than a reset.
-    let mut hello = [0u8; 1024];
-    let _ = tokio::time::timeout(Duration::from_secs(2), tcp.read(&mut hello)).await;
+    // Read the client's whole first record (its ClientHello) first, briefly, so it sees
+    // the alert rather than a reset for unread data.
+    let read_hello = async {
+        let mut head = [0u8; 5];
+        tcp.read_exact(&mut head).await?;
+        let len = usize::from(u16::from_be_bytes([head[3], head[4]]));
+        let mut body = vec![0u8; len.min(1 << 15)];
+        tcp.read_exact(&mut body).await.map(|_| ())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), read_hello).await;
     tcp.write_all(&TLS_HANDSHAKE_FAILURE).await?;
     tcp.shutdown().await
 }
@@ -199,30 +206,33 @@ where
             match output {
                 Output::Reply(r) => out.push_str(&r.to_wire()),
                 Output::Delay(d) => {
-                    flush(io, &mut out, throttle).await?;
+                    flush(io, &mut out, throttle, &ctx.cancel).await?;
                     tokio::select! {
                         _ = tokio::time::sleep(d) => {}
                         _ = ctx.cancel.cancelled() => {}
                     }
+                    // Our own silence is not the client's idleness.
+                    idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
                 }
                 Output::CutReply(r) => {
-                    flush(io, &mut out, throttle).await?;
+                    flush(io, &mut out, throttle, &ctx.cancel).await?;
                     let wire = r.to_wire();
                     io.write_all(&wire.as_bytes()[..wire.len() / 2]).await?;
                     io.flush().await?;
                     return Ok(End::Closed);
                 }
                 Output::FailTls => {
-                    flush(io, &mut out, throttle).await?;
+                    flush(io, &mut out, throttle, &ctx.cancel).await?;
                     return Ok(End::FailTls);
                 }
                 Output::Deliver(delivery) => {
-                    flush(io, &mut out, session.throttle()).await?;
+                    flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
                     let result = deliver(ctx, facts, session, delivery).await;
                     session.delivered(result);
+                    idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
                 }
                 Output::StartTls => {
-                    flush(io, &mut out, session.throttle()).await?;
+                    flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
                     if !buf.is_empty() {
                         // Pipelined bytes after STARTTLS were sent in the clear and could be
                         // injected (CVE-2011-0411): they must not be executed under TLS.
@@ -235,12 +245,12 @@ where
                     return Ok(End::StartTls);
                 }
                 Output::Close => {
-                    flush(io, &mut out, session.throttle()).await?;
+                    flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
                     return Ok(End::Closed);
                 }
             }
         }
-        flush(io, &mut out, session.throttle()).await?;
+        flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
         if session.is_closed() {
             return Ok(End::Closed);
         }
@@ -283,11 +293,13 @@ where
     }
 }
 
-/// Writes the replies waiting in `out`; with a throttle, a slice every tenth of a second.
+/// Writes the replies waiting in `out`; with a throttle, a slice at a time at its rate,
+/// giving up early at shutdown (the 421 then goes out at full speed).
 async fn flush<S: AsyncWrite + Unpin>(
     io: &mut S,
     out: &mut String,
     throttle: Option<u64>,
+    cancel: &CancellationToken,
 ) -> io::Result<()> {
     if out.is_empty() {
         return Ok(());
@@ -296,10 +308,14 @@ async fn flush<S: AsyncWrite + Unpin>(
         None => io.write_all(out.as_bytes()).await?,
         Some(bps) => {
             let slice = (bps / 10).max(1) as usize;
+            let pause = Duration::from_secs_f64(slice as f64 / bps.max(1) as f64);
             for part in out.as_bytes().chunks(slice) {
                 io.write_all(part).await?;
                 io.flush().await?;
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = cancel.cancelled() => break,
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::{Delivery, Hooked, Mode, Output, Session, Stage, Subject};
 use crate::model::{Direction, Envelope};
 use crate::smtp::data::DataReceiver;
-use crate::smtp::reply::{code, Reply};
+use crate::smtp::reply::Reply;
 
 impl Session {
     pub(super) fn data(&mut self) {
@@ -83,8 +83,9 @@ impl Session {
                 .push(Direction::In, format!("[{size} bytes]"));
         }
         if let Some(r) = reject {
-            if r.code == code::EXCEEDED_STORAGE {
-                // RFC 3030 §2: after a failed chunk the transaction is over.
+            if r.code >= 400 {
+                // RFC 3030 §2: after a failed chunk the transaction is over, so a later
+                // BDAT LAST cannot commit a message with a chunk missing.
                 self.txn = None;
             }
             return self.reply(r);

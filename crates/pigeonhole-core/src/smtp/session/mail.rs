@@ -6,6 +6,8 @@ use crate::smtp::reply::Reply;
 
 impl Session {
     pub(super) fn mail(&mut self, address: String, params: Vec<Param>) {
+        // The MAIL line, before any note a rule adds: where the message's lines begin.
+        let transcript_first = self.transcript.len() - 1;
         if self.intercept(Stage::Mail, Subject::address(&address)) {
             return;
         }
@@ -21,7 +23,7 @@ impl Session {
         }
         let mut txn = Transaction {
             mail_from: address,
-            transcript_first: self.transcript.len() - 1,
+            transcript_first,
             ..Default::default()
         };
         let mut seen: Vec<&str> = Vec::new();

@@ -222,6 +222,8 @@ pub struct Session {
     cut_next_reply: bool,
     /// A rule throttled the connection to this many bytes per second.
     throttle: Option<u64>,
+    /// A rule refused the greeting: every command but QUIT gets 503 (RFC 5321 §3.1).
+    greeting_refused: bool,
     /// Every stage `hook` was called with, in order, so tests can see that each is reached.
     #[cfg(test)]
     stages: Vec<Stage>,
@@ -247,6 +249,7 @@ impl Session {
             close_after_reply: false,
             cut_next_reply: false,
             throttle: None,
+            greeting_refused: false,
             #[cfg(test)]
             stages: Vec::new(),
         }
@@ -271,7 +274,10 @@ impl Session {
     /// yields it. Call it before anything else.
     pub fn open(&mut self) {
         match self.hook(Stage::Connect, Subject::default()) {
-            Hooked::Reply(r) => self.reply(r),
+            Hooked::Reply(r) => {
+                self.greeting_refused = true;
+                self.reply(r);
+            }
             Hooked::Handled => {}
             _ => {
                 let r = Reply::greeting(&self.cfg.hostname);
@@ -508,7 +514,7 @@ impl Session {
     fn hook(&mut self, stage: Stage, subject: Subject<'_>) -> Hooked {
         #[cfg(test)]
         self.stages.push(stage);
-        let Some(rules) = &self.rules else {
+        let Some(rules) = self.rules.as_ref().filter(|r| r.faults.is_active()) else {
             return Hooked::Pass;
         };
         let addresses: Vec<&str> = subject.addresses.iter().map(String::as_str).collect();
@@ -611,6 +617,12 @@ impl Session {
         self.transcript.push(Direction::In, masked);
         self.auth_pending = matches!(parsed, Ok(Command::Auth { .. }));
         let cmd = match parsed {
+            Ok(Command::Quit) => Command::Quit,
+            Ok(_) if self.greeting_refused => {
+                return self.reply(Reply::bad_sequence(
+                    "The greeting refused this session: only QUIT is accepted",
+                ));
+            }
             Ok(cmd) => cmd,
             Err(CommandError::Unrecognised) => return self.reply(Reply::unrecognised()),
             Err(CommandError::Syntax(why)) => {

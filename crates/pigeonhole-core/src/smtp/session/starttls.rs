@@ -13,6 +13,8 @@ impl Session {
             Hooked::FailTls => {
                 // The client is told to go ahead, then gets a TLS alert instead of a
                 // ServerHello.
+                // The alert must follow the 220, whatever `close` or fail-fast asked.
+                self.close_after_reply = false;
                 self.reply(Reply::tls_ready());
                 self.problems.tls_failed = true;
                 self.pending.push_back(Output::FailTls);

@@ -25,6 +25,8 @@ struct Run {
     /// A reply a rule cut in half (the wire text of the whole reply).
     cut: Option<String>,
     failed_tls: bool,
+    /// Each delivered message's first transcript line.
+    firsts: Vec<usize>,
 }
 
 /// Opens the session and takes its greeting.
@@ -61,6 +63,7 @@ fn drive(session: &mut Session, input: &[u8], run: &mut Run) {
                 run.wire.push(r.to_wire());
             }
             Output::Deliver(d) => {
+                run.firsts.push(d.transcript_first);
                 run.delivered.push(d.raw);
                 run.envelopes.push(d.envelope);
                 let n = run.delivered.len() as i64;
@@ -508,6 +511,43 @@ fn bdat_over_the_size_limit_is_552_and_ends_the_transaction() {
     let run = talk(&input);
     assert_eq!(run.codes[3..], ["552 5.3.4", "250 2.0.0"]);
     assert!(run.delivered.is_empty());
+
+    // A refused chunk ends the transaction, so a pipelined BDAT LAST cannot commit a
+    // message with a chunk missing.
+    let mut s = with_rules(
+        serde_json::json!([{"name": "first chunk", "stage": "bdat", "nth": 1, "action": "reply", "code": 451}]),
+    );
+    let mut run = Run::default();
+    drive(
+        &mut s,
+        b"EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 4\r\nabcdBDAT 3 LAST\r\nxyz",
+        &mut run,
+    );
+    let codes: Vec<&str> = run.wire.iter().map(|w| &w[..3]).collect();
+    assert_eq!(&codes[codes.len() - 2..], ["451", "503"], "{:?}", run.wire);
+    assert!(run.delivered.is_empty(), "no truncated message is stored");
+}
+
+#[test]
+fn a_refused_greeting_leaves_only_quit() {
+    let mut s = with_rules(
+        serde_json::json!([{"name": "go away", "stage": "connect", "action": "reply", "code": 554}]),
+    );
+    let mut run = Run::default();
+    drive(&mut s, b"EHLO c\r\nMAIL FROM:<a@x>\r\nQUIT\r\n", &mut run);
+    let codes: Vec<&str> = run.wire.iter().map(|w| &w[..3]).collect();
+    assert_eq!(codes, ["554", "503", "503", "221"], "{:?}", run.wire);
+}
+
+#[test]
+fn a_rule_note_at_mail_does_not_move_the_message_lines() {
+    let mut s = with_rules(
+        serde_json::json!([{"name": "slow", "stage": "mail", "action": "delay", "delay_ms": 10}]),
+    );
+    let mut run = Run::default();
+    drive(&mut s, ONE_MESSAGE, &mut run);
+    let lines = s.transcript_mut().pending().to_vec();
+    assert_eq!(lines[run.firsts[0]].text, "MAIL FROM:<a@x>", "{lines:#?}");
 }
 
 #[test]
