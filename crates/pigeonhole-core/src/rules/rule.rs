@@ -131,7 +131,7 @@ pub struct Rule {
 
     // ---- then
     pub action: Action,
-    /// The reply code for `reply` (200-599).
+    /// The reply code for `reply` (400-599: a rule refuses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub code: Option<u16>,
