@@ -287,7 +287,7 @@ per: CounterScope,
  */
 probability?: number, seed?: number, action: Action, 
 /**
- * The reply code for `reply` (200-599).
+ * The reply code for `reply` (400-599: a rule refuses).
  */
 code?: number, 
 /**
