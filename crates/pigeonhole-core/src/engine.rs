@@ -205,6 +205,8 @@ impl Engine {
             http_addr: old.http_addr.clone(),
             api_token: old.api_token.clone(),
             cors_origins: old.cors_origins.clone(),
+            // Read by each release as it starts.
+            release: old.release.clone(),
             ..new.clone()
         } != old;
         let rebound = listeners_differ || lock(&self.listen_error).is_some();

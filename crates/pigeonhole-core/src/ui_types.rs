@@ -4,7 +4,9 @@
 
 use ts_rs::TS;
 
-use crate::config::{AuthMode, AuthUser, Config, FieldError, ListenerConfig, TagRule};
+use crate::config::{
+    AuthMode, AuthUser, Config, FieldError, ListenerConfig, ReleaseConfig, TagRule,
+};
 use crate::event::names;
 use crate::model::*;
 
@@ -74,12 +76,18 @@ pub fn core_module() -> String {
         export::<Attachment>(),
         export::<RecipientView>(),
         export::<EnvelopeView>(),
+        export::<ReleaseTls>(),
+        export::<ReleaseStage>(),
+        export::<Release>(),
+        export::<ReleaseServer>(),
+        export::<ReleaseRequest>(),
         export::<MessageDetail>(),
         export::<Durability>(),
         export::<AuthMode>(),
         export::<AuthUser>(),
         export::<ListenerConfig>(),
         export::<TagRule>(),
+        export::<ReleaseConfig>(),
         export::<Config>(),
         export::<FieldError>(),
         export::<ListenerAddr>(),

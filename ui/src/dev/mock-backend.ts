@@ -268,6 +268,7 @@ export function installMockBackend() {
         : [],
       transcript_range: [3, 9],
       auth_user: session(id).auth?.user ?? null,
+      releases: [],
     };
   };
 

@@ -9,10 +9,12 @@
 //!   mark read/unread, clear, inboxes.
 //! - `sessions`: sessions and transcripts.
 //! - `files`: file names made safe from what a hostile message says.
+//! - `release`: releasing a message to a real SMTP server (`relay`), and its record.
 
 mod automation;
 mod files;
 mod messages;
+mod release;
 mod sessions;
 
 pub use automation::{inject, send, test_inbox, wait, Injection, WaitFor, MAX_WAIT, TEST_DOMAIN};
@@ -22,6 +24,7 @@ pub use messages::{
     get_message, ids, inboxes, latest, links, list, mark_read, mark_read_matching, part, pin, raw,
     raw_file, rename_tag, set_tags, summaries, tag, tags, FileData, DEFAULT_PAGE, MAX_PAGE,
 };
+pub use release::{release, releases};
 pub use sessions::{session, sessions, transcript, MAX_SESSIONS_PAGE};
 
 use crate::model::{MessageId, SessionId};
@@ -46,6 +49,17 @@ pub enum CommandError {
     /// recipient; the message names the field.
     #[error("{0}")]
     Invalid(String),
+    /// A release with no server named and none configured (HTTP 400).
+    #[error("no release server: set release.host (and port) in the settings, or name a server")]
+    NoReleaseServer,
+    /// Recipients of a release that `release.allowed_domains` does not allow (HTTP 403);
+    /// nothing was sent.
+    #[error("{}", release::not_allowed(.addresses, *.list_empty))]
+    NotAllowed {
+        addresses: Vec<String>,
+        /// The allowlist is empty, so nothing at all may be released.
+        list_empty: bool,
+    },
     /// More than the configured maximum message size (HTTP 413).
     #[error("the message is {size} bytes, more than the {max} bytes allowed (max_message_size)")]
     TooLarge { size: usize, max: usize },
@@ -68,7 +82,10 @@ impl CommandError {
     pub fn is_bad_request(&self) -> bool {
         matches!(
             self,
-            CommandError::Query(_) | CommandError::BadTag(_) | CommandError::Invalid(_)
+            CommandError::Query(_)
+                | CommandError::BadTag(_)
+                | CommandError::Invalid(_)
+                | CommandError::NoReleaseServer
         )
     }
 }
@@ -96,6 +113,8 @@ async fn blocking<T: Send + 'static>(
 
 #[cfg(test)]
 mod fixture;
+#[cfg(test)]
+mod release_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

@@ -3,9 +3,11 @@
 //! defaults, the files (`saved`), merging a set of fields, and validation.
 
 mod fields;
+mod release;
 mod saved;
 
 pub use fields::{describe, merge_fields};
+pub use release::{check_server, domain_of, split_host_port, ReleaseConfig};
 
 pub use saved::{settings_path, take_part, SavedSettings, SETTINGS_FILE};
 
@@ -104,6 +106,8 @@ pub struct Config {
     /// `Origin` check), e.g. `http://localhost:3000`; `*` allows any (only with a token).
     /// Empty: same origin only.
     pub cors_origins: Vec<String>,
+    /// Where captured mail may be released to, and the recipient domains it may go to.
+    pub release: ReleaseConfig,
 }
 
 impl Default for Config {
@@ -132,6 +136,7 @@ impl Default for Config {
             http_addr: DEFAULT_HTTP_ADDR.into(),
             api_token: String::new(),
             cors_origins: Vec::new(),
+            release: ReleaseConfig::default(),
         }
     }
 }
@@ -271,6 +276,7 @@ impl Config {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
+        self.release = self.release.normalized();
         self
     }
 
@@ -341,6 +347,9 @@ impl Config {
         }
         let mut taken: Vec<SocketAddr> = smtp.iter().copied().collect();
         self.validate_api(&mut err);
+        for e in self.release.validate() {
+            err(&e.field, e.message);
+        }
         let mut names: Vec<String> = vec![
             crate::smtp::DEFAULT_LISTENER.to_string(),
             API_LISTENER.to_string(),

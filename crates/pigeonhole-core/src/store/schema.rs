@@ -38,6 +38,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0008_count_index",
         include_str!("migrations/0008_count_index.sql"),
     ),
+    (
+        "0009_releases",
+        include_str!("migrations/0009_releases.sql"),
+    ),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches
