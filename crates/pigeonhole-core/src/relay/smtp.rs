@@ -229,7 +229,7 @@ fn failed(stage: ReleaseStage, addr: &str, e: &Error) -> Ended {
         };
     }
     let why = cause(e);
-    let (stage, text) = if e.is_tls() {
+    let (stage, text) = if stage == ReleaseStage::Tls || is_tls(e) {
         (ReleaseStage::Tls, format!("TLS with {addr} failed: {why}"))
     } else if e.is_timeout() {
         (
@@ -242,6 +242,27 @@ fn failed(stage: ReleaseStage, addr: &str, e: &Error) -> Ended {
         (stage, format!("{addr}: {why}"))
     };
     Ended::local(stage, text)
+}
+
+/// Whether TLS failed: lettre marks its own TLS errors, but a failed handshake reaches it
+/// as an I/O error that carries rustls's.
+fn is_tls(e: &Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(err) = next {
+        if err.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>())
+            {
+                return true;
+            }
+        }
+        next = err.source();
+    }
+    e.is_tls()
 }
 
 /// The innermost error's words: "Connection refused (os error 111)".
