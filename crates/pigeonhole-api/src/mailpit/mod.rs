@@ -2,6 +2,7 @@
 //! `mailpit-api`, cypress-mailpit, pytest-mailpit …) work unchanged. Each handler converts
 //! and calls `commands`.
 
+mod release;
 pub mod types;
 
 use std::collections::BTreeMap;
@@ -43,7 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(html_check))
         .routes(routes!(link_check))
         .routes(routes!(spam_check))
-        .routes(routes!(release))
+        .routes(routes!(release::release))
         .routes(routes!(send))
         .routes(routes!(tags, set_tags))
         .routes(routes!(rename_tag, delete_tag))
@@ -647,12 +648,6 @@ not_implemented!(
     get,
     "/api/v1/message/{ID}/sa-check",
     "SpamAssassin"
-);
-not_implemented!(
-    release,
-    post,
-    "/api/v1/message/{ID}/release",
-    "releasing a message to a real server"
 );
 not_implemented!(chaos, get, "/api/v1/chaos", "Chaos (SMTP fault rules)");
 not_implemented!(set_chaos, put, "/api/v1/chaos", "Chaos (SMTP fault rules)");

@@ -279,7 +279,6 @@ async fn what_is_not_implemented_is_a_json_501() {
     for (method, uri) in [
         (Method::GET, "/api/v1/chaos".to_string()),
         (Method::PUT, "/api/v1/chaos".into()),
-        (Method::POST, format!("/api/v1/message/{id}/release")),
         (Method::GET, format!("/api/v1/message/{id}/html-check")),
         (Method::GET, format!("/api/v1/message/{id}/link-check")),
         (Method::GET, format!("/api/v1/message/{id}/sa-check")),

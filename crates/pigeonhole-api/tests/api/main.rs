@@ -11,4 +11,5 @@ mod events;
 mod mailpit;
 mod openapi;
 mod ours;
+mod release;
 mod support;
