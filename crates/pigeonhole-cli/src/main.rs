@@ -1,7 +1,8 @@
 //! `pigeonhole`: the headless capture server and the commands that read what it caught.
 //!
 //! Each subcommand in `cmd/` is an adapter over `pigeonhole_core`: `serve` starts an
-//! `Engine`, the others call `pigeonhole_core::commands` on a read-only store and print.
+//! `Engine`, the others call `pigeonhole_core::commands` on a read-only store (or, to
+//! change mail or record a release, the store opened for edits beside a server) and print.
 //! `error` turns every failure into a sentence and an exit code.
 
 mod cmd;
@@ -50,6 +51,9 @@ enum Cmd {
     Wait(cmd::wait::WaitArgs),
     /// Print the links or one-time codes in a message.
     Get(cmd::get::GetArgs),
+    /// Send a captured message, byte for byte, to a real SMTP server (the recipients'
+    /// domains must be in release.allowed_domains); prints the server's reply.
+    Release(cmd::release::ReleaseArgs),
     /// Explain the search query language.
     HelpQuery,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -99,6 +103,7 @@ fn main() -> ExitCode {
             other => CliError::Api(other.to_string()),
         }),
         Cmd::Get(args) => cmd::get::run(args),
+        Cmd::Release(args) => cmd::release::run(args),
         Cmd::HelpQuery => {
             print!("{}", cmd::filter::QUERY_HELP);
             Ok(())

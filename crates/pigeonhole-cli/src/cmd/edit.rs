@@ -138,7 +138,7 @@ pub fn pin(args: PinArgs, pinned: bool) -> Result<()> {
 }
 
 /// The store opened for changes, beside a running server if there is one.
-fn edit_store(dir: &DataDir) -> Result<Store> {
+pub(super) fn edit_store(dir: &DataDir) -> Result<Store> {
     let path = dir.resolve()?;
     if !path.is_dir() {
         return Err(CliError::NoDataDir(path));
