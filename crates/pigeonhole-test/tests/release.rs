@@ -87,8 +87,10 @@ fn smtp_send(addr: SocketAddr, from: &str, to: &[&str], raw: &[u8]) {
 
 /// The capture side's config: release to `remote` over plain SMTP, to these domains.
 fn release_config(remote: SocketAddr, allowed: &[&str]) -> Config {
-    let mut c = Config::default();
-    c.hostname = "capture.test".into();
+    let mut c = Config {
+        hostname: "capture.test".into(),
+        ..Config::default()
+    };
     c.release.host = remote.ip().to_string();
     c.release.port = remote.port();
     c.release.tls = ReleaseTls::None;
