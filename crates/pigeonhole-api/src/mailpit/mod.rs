@@ -321,26 +321,48 @@ fn resident_memory() -> u64 {
         .unwrap_or(0)
 }
 
-/// The web UI's settings, as Mailpit reports them (no relay, no SpamAssassin).
+/// The web UI's settings, as Mailpit reports them: release from the `release` settings,
+/// no SpamAssassin.
 #[utoipa::path(get, path = "/api/v1/webui", tag = "mailpit",
     responses((status = 200, body = WebUiConfiguration)))]
-async fn webui() -> Json<WebUiConfiguration> {
+async fn webui(State(state): State<AppState>) -> Json<WebUiConfiguration> {
+    let release = state.engine().config().release;
+    let server = release.server();
     Json(WebUiConfiguration {
         label: "Pigeonhole".into(),
         message_relay: MessageRelay {
-            enabled: false,
-            smtp_server: String::new(),
+            // Mailpit's web UI offers Release only when it is; with an empty allowlist
+            // nothing could go.
+            enabled: server.is_some() && !release.allowed_domains.is_empty(),
+            smtp_server: server.map(|s| s.addr()).unwrap_or_default(),
             return_path: String::new(),
-            allowed_recipients: String::new(),
+            allowed_recipients: allowlist_regex(&release.allowed_domains),
             blocked_recipients: String::new(),
             override_from: String::new(),
-            preserve_message_ids: false,
+            // The stored bytes are sent as they are, Message-ID and all.
+            preserve_message_ids: true,
         },
         spam_assassin: false,
         chaos_enabled: false,
         duplicates_ignored: false,
         hide_delete_all_button: false,
     })
+}
+
+/// The allowlist as Mailpit reports it, a regular expression over the address:
+/// `example.com` and `*.example.net` are `(?i)@(example\.com|.+\.example\.net)$`.
+fn allowlist_regex(domains: &[String]) -> String {
+    if domains.is_empty() {
+        return String::new();
+    }
+    let alternatives: Vec<String> = domains
+        .iter()
+        .map(|d| match d.strip_prefix("*.") {
+            Some(parent) => format!(".+\\.{}", parent.replace('.', "\\.")),
+            None => d.replace('.', "\\."),
+        })
+        .collect();
+    format!("(?i)@({})$", alternatives.join("|"))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

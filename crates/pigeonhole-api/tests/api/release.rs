@@ -91,6 +91,30 @@ async fn a_release_sends_the_stored_bytes_and_answers_mailpits_ok() {
 }
 
 #[tokio::test]
+async fn webui_reports_the_release_settings_as_mailpit_does() {
+    let remote = TestServer::start().await.expect("remote");
+    let api = releasing_to(remote.smtp_addr(), &["example.com", "*.example.net"]).await;
+    let ui = api.get("/api/v1/webui").await.ok();
+    let relay = &ui["MessageRelay"];
+    assert_eq!(relay["Enabled"], true, "{ui}");
+    assert_eq!(relay["SMTPServer"], remote.smtp_addr().to_string(), "{ui}");
+    assert_eq!(
+        relay["AllowedRecipients"], "(?i)@(example\\.com|.+\\.example\\.net)$",
+        "the allowlist as Mailpit's regular expression: {ui}"
+    );
+    assert_eq!(
+        relay["PreserveMessageIDs"], true,
+        "the bytes go unchanged: {ui}"
+    );
+    let api = releasing_to(remote.smtp_addr(), &[]).await;
+    let ui = api.get("/api/v1/webui").await.ok();
+    assert_eq!(
+        ui["MessageRelay"]["Enabled"], false,
+        "with an empty allowlist nothing can be released: {ui}"
+    );
+}
+
+#[tokio::test]
 async fn a_release_the_allowlist_refuses_is_403_and_connects_to_nothing() {
     let quiet = TcpListener::bind("127.0.0.1:0").expect("bind");
     quiet.set_nonblocking(true).expect("non-blocking");
