@@ -37,14 +37,21 @@ function release(over: Partial<Release> = {}): Release {
 
 let calls: { cmd: string; args: any }[];
 let saves: DesktopSettings[];
+/** The message as the shell has it: get_message answers it, a release is recorded in it. */
+let stored: MessageDetail | null = null;
 
 /** A shell whose release_message answers `answer` (a Release, or a rejection). */
 function shell(answer: () => Release | Promise<never>) {
   calls = [];
   saves = [];
-  mockIPC((cmd, args: any) => {
+  mockIPC(async (cmd, args: any) => {
     calls.push({ cmd, args });
-    if (cmd === "release_message") return answer();
+    if (cmd === "get_message") return structuredClone(stored);
+    if (cmd === "release_message") {
+      const r = await answer();
+      if (stored) stored = { ...stored, releases: [r, ...stored.releases] };
+      return r;
+    }
     if (cmd === "save_settings") {
       saves.push(args.settings);
       return args.settings;
@@ -64,6 +71,7 @@ function allowing(domains: string[], host = "smtp.example.com") {
 
 /** The dialog over message 7, opened in the store as the window would. */
 async function open(d: MessageDetail = detail(7, { envelope: ENVELOPE })) {
+  stored = structuredClone(d);
   store.detail = d;
   store.openId = d.summary.id;
   render(ReleaseDialog, { detail: d, onclose: () => {} });
@@ -197,6 +205,19 @@ describe("release dialog", () => {
     expect(screen.queryByTestId("release-result")).toBeNull();
     expect(saves).toEqual([]);
     expect(screen.getByTestId("release-none")).toBeTruthy();
+  });
+
+  test("releases made elsewhere since the message was opened are listed when the dialog opens", async () => {
+    shell(() => release());
+    allowing(["example.com"]);
+    const d = detail(7, { envelope: ENVELOPE });
+    stored = { ...d, releases: [release({ id: 5, text: "Ok: queued by the CLI" })] };
+    store.detail = d;
+    store.openId = 7;
+    render(ReleaseDialog, { detail: d, onclose: () => {} });
+    await flush();
+    expect(calls.some((c) => c.cmd === "get_message")).toBe(true);
+    expect(screen.getAllByTestId("release-past")[0].textContent).toContain("Ok: queued by the CLI");
   });
 
   test("past releases are listed newest first with their replies", async () => {

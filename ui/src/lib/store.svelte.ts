@@ -97,7 +97,7 @@ export class Store extends Feedback {
       ipc.onMessagesUpdated((m) => this.handleUpdated(m)),
       ipc.onServerStatus((s) => (this.status = s)),
       ipc.onOpenMessage((id) => this.showMessage(id)),
-      ipc.onResync(() => void Promise.all([this.refreshCounts(), this.reload()])),
+      ipc.onResync(() => void Promise.all([this.refreshCounts(), this.reload(), this.refreshDetail()])),
       ipc.onSessionClosed(() => this.sessionsVersion++),
       ipc.onNavigate((page) => {
         if (page === "settings") this.view = "settings";
@@ -374,6 +374,22 @@ export class Store extends Feedback {
       }
     } finally {
       if (seq === this.#detailSeq) this.detailLoading = false;
+    }
+  }
+
+  /**
+   * Reads the open message again (another process changed the store: the CLI tagged or
+   * released it), keeping it open as it is shown; does not mark it read.
+   */
+  async refreshDetail() {
+    const id = this.openId;
+    if (id === null || this.detail?.summary.id !== id) return;
+    const seq = this.#detailSeq;
+    try {
+      const detail = await ipc.getMessage(id);
+      if (seq === this.#detailSeq && this.openId === id) this.detail = detail;
+    } catch {
+      // Deleted meanwhile: the list's reload says so.
     }
   }
 

@@ -190,20 +190,19 @@ impl Release {
         out
     }
 
-    /// What happened, in one sentence: "refused at RCPT TO <a@b>: 550 5.1.1 no such user".
+    /// What happened, in one sentence: "smtp.example.com:587 refused at RCPT TO:<a@b>:
+    /// 550 5.1.1 no such user"; without a reply, the reason alone (it names the server).
     pub fn summary(&self) -> String {
         if self.ok {
             return format!("accepted by {}: {}", self.server, self.reply());
         }
-        let what = if self.code.is_some() {
-            "refused"
-        } else {
-            "failed"
-        };
+        if self.code.is_none() {
+            return self.text.clone();
+        }
         let at = match (&self.recipient, self.stage) {
             (Some(r), ReleaseStage::Rcpt) => format!("at RCPT TO:<{r}>"),
             (_, stage) => stage.describe().to_string(),
         };
-        format!("{} {what} {at}: {}", self.server, self.reply())
+        format!("{} refused {at}: {}", self.server, self.reply())
     }
 }
