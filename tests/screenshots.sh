@@ -5,8 +5,9 @@
 # on its own X display, D-Bus session and notification daemon, with a throwaway data dir,
 # sends it a realistic mix of mail with Python's smtplib (tags from X-Tags and a plus
 # address, two messages over AUTH, one on a second, named listener, a CJK subject), pins
-# one with the CLI, clicks through the UI with xdotool (and types two searches) and
-# captures the window with ImageMagick.
+# one with the CLI, releases one to a second Pigeonhole (`pigeonhole serve`, standing in for
+# a real server), clicks through the UI with xdotool (and types two searches) and captures
+# the window with ImageMagick.
 #
 # Needs: Xvfb, dbus-run-session, dunst (+dunstctl), xdotool, ImageMagick, python3, ss, and
 # fonts (fonts-noto-color-emoji for the emoji in subjects, fonts-wqy-microhei for CJK).
@@ -15,6 +16,7 @@
 #   DISPLAY_NUM  X display to use (default 98; the end-to-end tests use 99)
 #   SMTP_PORT    port the app listens on (default 2526, so it never clashes with 1025)
 #   STAGING_PORT port of the named listener "staging" (default SMTP_PORT + 1)
+#   RELEASE_PORT port of the server messages are released to (default SMTP_PORT + 2)
 #   APP          the app binary (default target/release/pigeonhole-desktop)
 #   CLI          the headless binary, to pin a message (default target/release/pigeonhole)
 #   OUT          where the PNGs go (default docs/)
@@ -28,6 +30,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DISPLAY_NUM="${DISPLAY_NUM:-98}"
 SMTP_PORT="${SMTP_PORT:-2526}"
 STAGING_PORT="${STAGING_PORT:-$((SMTP_PORT + 1))}"
+RELEASE_PORT="${RELEASE_PORT:-$((SMTP_PORT + 2))}"
 APP="${APP:-$ROOT/target/release/pigeonhole-desktop}"
 CLI="${CLI:-$ROOT/target/release/pigeonhole}"
 OUT="${OUT:-$ROOT/docs}"
@@ -35,7 +38,7 @@ WORK="$(mktemp -d /tmp/pigeonhole-shots.XXXXXX)"
 export DISPLAY=":$DISPLAY_NUM"
 mkdir -p "$OUT"
 
-XVFB_PID="" SESSION_PID=""
+XVFB_PID="" SESSION_PID="" REMOTE_PID=""
 
 log() { printf '[screenshots] %s\n' "$*" >&2; }
 
@@ -63,6 +66,7 @@ stop_app() {
 
 cleanup() {
   stop_app
+  [[ -n "$REMOTE_PID" ]] && { kill "$REMOTE_PID" 2>/dev/null || true; wait "$REMOTE_PID" 2>/dev/null || true; }
   [[ -n "$XVFB_PID" ]] && { kill "$XVFB_PID" 2>/dev/null || true; wait "$XVFB_PID" 2>/dev/null || true; }
   if [[ "${KEEP:-0}" == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -82,9 +86,9 @@ wait_for_binary() {
   log "no usable $APP"; exit 1
 }
 
-for port in "$SMTP_PORT" "$STAGING_PORT"; do
+for port in "$SMTP_PORT" "$STAGING_PORT" "$RELEASE_PORT"; do
   if ss -Hltn "sport = :$port" | grep -q LISTEN; then
-    log "port $port is already in use; set SMTP_PORT / STAGING_PORT"; exit 1
+    log "port $port is already in use; set SMTP_PORT / STAGING_PORT / RELEASE_PORT"; exit 1
   fi
 done
 
@@ -125,10 +129,10 @@ chmod +x "$WORK/inner.sh"
 DATA="$WORK/data"
 mkdir -p "$DATA"
 
-# A second, named listener, so the sidebar has a Listeners group, and a few fault rules for
-# the Faults view, matching only addresses the mail below never uses (the fault traffic
-# further down makes two of them fire). Written only at the first start: after that the
-# file is the app's, as the Faults view saves into it.
+# A second, named listener, so the sidebar has a Listeners group; where releases go; and a
+# few fault rules for the Faults view, matching only addresses the mail below never uses
+# (the fault traffic further down makes two of them fire). Written only at the first start:
+# after that the file is the app's, as the Faults view and the Release dialog save into it.
 write_settings() { # theme
   if [[ -f "$DATA/settings.json" ]]; then
     python3 - "$DATA/settings.json" "$1" <<'PYSET'
@@ -149,8 +153,19 @@ PYSET
   {"name":"452 on the 2nd RCPT","stage":"rcpt","address":"*@lists.example.com","nth":2,"action":"reply","code":452,"enhanced":"4.5.3","text":"Too many recipients"},
   {"name":"tempfail twice then accept","stage":"end_of_data","address":"retry@example.com","action":"tempfail","attempts":2},
   {"name":"slow server 5 s","enabled":false,"stage":"helo","action":"delay","delay_ms":5000}
- ]},"ui":{"theme":"$1"}}
+ ],
+ "release":{"host":"127.0.0.1","port":$RELEASE_PORT,"tls":"none","allowed_domains":["example.com","*.staging.example.com"]}},
+ "ui":{"theme":"$1"}}
 JSON
+}
+
+# The "real" server releases go to: another Pigeonhole, on its own data dir.
+start_remote() {
+  "$CLI" serve --smtp "127.0.0.1:$RELEASE_PORT" --no-http --no-starttls --data-dir "$WORK/remote" \
+    >"$WORK/remote.log" 2>&1 &
+  REMOTE_PID=$!
+  for _ in $(seq 100); do ss -Hltn "sport = :$RELEASE_PORT" | grep -q LISTEN && return 0; sleep 0.1; done
+  log "the release server did not start; see $WORK/remote.log"; exit 1
 }
 
 # Whether the app listens yet (asked of the kernel: a test connection would show up as an
@@ -474,6 +489,7 @@ convert -size 600x200 gradient:'#4f46e5'-'#9333ea' \
 
 # --- light theme ---------------------------------------------------------------------------
 log "starting the app (light theme) on :$DISPLAY_NUM, SMTP port $SMTP_PORT"
+start_remote
 start_app light
 shoot screenshot-empty
 
@@ -492,6 +508,17 @@ shoot screenshot-light
 click 400 157 1.5          # the password reset (sent over STARTTLS with AUTH)
 click 993 219 1.5          # its Transcript tab (below the tags and the envelope, which has an AUTH row)
 shoot screenshot-transcript
+
+# Release the password reset: first with the CLI to a port where nothing listens (a failed
+# attempt in its history), then from the dialog to the release server.
+reset_id="$("$CLI" list --data-dir "$DATA" --json --query 'subject:"Reset your Acme password"' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')"
+"$CLI" release "$reset_id" --server 127.0.0.1:1 --tls none --data-dir "$DATA" >&2 || true
+click 1215 25 1.5          # Release… (the dialog's first field, the host, has the focus)
+xdotool key Return         # submits the form
+sleep 2
+shoot screenshot-release
+click 640 780 0.5          # the backdrop: closes the dialog
 
 # Searching: a query with its matches (the pinned invoice open), then a
 # malformed one, whose error core reports with the position of the problem.

@@ -8,6 +8,7 @@ pub const COMMANDS: &[&str] = &[
     "list_inboxes",
     "get_message",
     "get_raw",
+    "release_message",
     "mark_read",
     "mark_all_read",
     "tag_messages",

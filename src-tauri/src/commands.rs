@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use pigeonhole_core::commands::{self, RulesView};
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::model::{
-    Counts, Inbox, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, ServerStatus,
-    SessionFilter, SessionId, SessionSummary, Transcript,
+    Counts, Inbox, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, Release,
+    ReleaseRequest, ServerStatus, SessionFilter, SessionId, SessionSummary, Transcript,
 };
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
@@ -53,6 +53,17 @@ pub async fn get_message(state: State<'_, AppState>, id: MessageId) -> CmdResult
 pub async fn get_raw(state: State<'_, AppState>, id: MessageId) -> CmdResult<String> {
     let raw = commands::raw(&state.engine.store, id).await?;
     Ok(String::from_utf8_lossy(&raw).into_owned())
+}
+
+/// Sends the message to a real SMTP server (the request's, else the `release` settings');
+/// a refusal by the server resolves with `ok: false` and its reply, as it was recorded.
+#[tauri::command]
+pub async fn release_message(
+    state: State<'_, AppState>,
+    id: MessageId,
+    request: ReleaseRequest,
+) -> CmdResult<Release> {
+    Ok(commands::release(&state.engine.store, &state.engine.config(), id, request).await?)
 }
 
 #[tauri::command]

@@ -11,7 +11,8 @@ use ts_rs::TS;
 pub enum ErrorKind {
     /// The message, session or part asked for does not exist (deleted meanwhile).
     NotFound,
-    /// The request itself was wrong (a link scheme we never open, a bad tag).
+    /// The request itself was wrong (a link scheme we never open, a bad tag), or refused
+    /// as asked (a release to a domain the allowlist does not name).
     Invalid,
     /// The search query is malformed; `pos` and `len` say where.
     Query,
@@ -63,7 +64,7 @@ impl From<CoreError> for CommandError {
         }
         let kind = if e.is_not_found() {
             ErrorKind::NotFound
-        } else if e.is_bad_request() {
+        } else if e.is_bad_request() || matches!(e, CoreError::NotAllowed { .. }) {
             ErrorKind::Invalid
         } else {
             ErrorKind::Store

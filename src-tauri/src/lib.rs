@@ -114,6 +114,7 @@ pub fn run(args: DesktopArgs) {
             commands::list_inboxes,
             commands::get_message,
             commands::get_raw,
+            commands::release_message,
             commands::mark_read,
             commands::mark_all_read,
             commands::tag_messages,

@@ -60,6 +60,9 @@ const API_TEXT = Buffer.from("attached over the send API\n");
 
 let server; // { child, dir, smtp: {host, port}, http, logs() }
 let client;
+// A second server the first releases to, as a real SMTP server would be.
+let remote;
+let remoteClient;
 const sent = {}; // name -> nodemailer info
 const ids = {}; // name -> Mailpit ID
 
@@ -70,13 +73,13 @@ function hostPort(addr) {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(addr.slice(i + 1)) };
 }
 
-async function startServer() {
+async function startServer(extraArgs = []) {
   const dir = await mkdtemp(join(tmpdir(), "pigeonhole-mailpit-api-"));
   // Nothing from the caller's environment may reconfigure the server under test.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith("PIGEONHOLE_")),
   );
-  const args = ["serve", "--data-dir", dir, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--print-ports"];
+  const args = ["serve", "--data-dir", dir, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--print-ports", ...extraArgs];
   const child = spawn(BIN, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   const log = [];
   const logs = () => log.slice(-40).join("\n");
@@ -206,14 +209,19 @@ function checksums(buf) {
 // ---- lifecycle ----------------------------------------------------------------------------
 
 before(async () => {
-  server = await startServer();
+  remote = await startServer();
+  remoteClient = new MailpitClient("http://" + remote.http);
+  const to = `${remote.smtp.host}:${remote.smtp.port}`;
+  server = await startServer(["--release-server", to, "--release-tls", "none", "--release-allow", "example.test"]);
   client = new MailpitClient("http://" + server.http);
 });
 
 after(async () => {
-  if (!server) return;
-  await stopChild(server.child);
-  await rm(server.dir, { recursive: true, force: true });
+  for (const s of [server, remote]) {
+    if (!s) continue;
+    await stopChild(s.child);
+    await rm(s.dir, { recursive: true, force: true });
+  }
 });
 
 // ---- the tests, in order ------------------------------------------------------------------
@@ -632,6 +640,36 @@ test("getChaosTriggers and setChaosTriggers: seeded fault rules a real client se
     400,
     "a code outside 400-599",
   );
+});
+
+test("releaseMessage sends the stored bytes to the configured server; the allowlist refuses others", async () => {
+  const config = await client.getConfiguration();
+  assert.equal(config.MessageRelay.Enabled, true, "a server and an allowlist are configured");
+  assert.equal(config.MessageRelay.SMTPServer, `${remote.smtp.host}:${remote.smtp.port}`);
+
+  assert.equal(await client.releaseMessage(ids.plain, { To: ["qa@example.test"] }), "ok");
+  const got = await remoteClient.waitForMessages({ query: "subject:plain", count: 1 }, { timeout: 10_000, interval: 100 });
+  assert.equal(got.messages_count, 1, "it arrived at the other server");
+  const arrived = got.messages[0];
+  assert.equal(
+    await remoteClient.getMessageSource(arrived.ID),
+    await client.getMessageSource(ids.plain),
+    "byte for byte",
+  );
+  assert.deepEqual(
+    arrived.Bcc.map((a) => a.Address),
+    ["qa@example.test"],
+    "to the given address (in no header, so a Bcc), not to Bob",
+  );
+
+  await rejectsWith(
+    client.releaseMessage(ids.plain, { To: ["eve@elsewhere.invalid"] }),
+    403,
+    "a domain the allowlist does not name",
+    /release\.allowed_domains/,
+  );
+  await rejectsWith(client.releaseMessage("999999", { To: ["qa@example.test"] }), 404, "an unknown id");
+  assert.equal((await remoteClient.listMessages()).total, 1, "nothing else arrived");
 });
 
 test("an unknown id is a 404", async () => {

@@ -67,6 +67,8 @@ impl From<CommandError> for ApiError {
             StatusCode::NOT_FOUND
         } else if matches!(e, CommandError::TooLarge { .. }) {
             StatusCode::PAYLOAD_TOO_LARGE
+        } else if matches!(e, CommandError::NotAllowed { .. }) {
+            StatusCode::FORBIDDEN
         } else if e.is_bad_request() {
             StatusCode::BAD_REQUEST
         } else {

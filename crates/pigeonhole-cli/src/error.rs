@@ -41,6 +41,10 @@ pub enum CliError {
     Mcp(Box<rmcp::service::ServerInitializeError>),
     #[error("the MCP server stopped: {0}")]
     McpStopped(#[from] tokio::task::JoinError),
+    /// The release server refused the message or could not be reached (exit 1); the
+    /// reply has been printed, and this says where it ended.
+    #[error("release of message {}: {}", .0.message_id, .0.summary())]
+    Released(Box<pigeonhole_core::model::Release>),
     #[error("bad query: {error}")]
     BadQuery {
         query: String,

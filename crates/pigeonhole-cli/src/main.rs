@@ -1,7 +1,8 @@
 //! `pigeonhole`: the headless capture server and the commands that read what it caught.
 //!
 //! Each subcommand in `cmd/` is an adapter over `pigeonhole_core`: `serve` starts an
-//! `Engine`, the others call `pigeonhole_core::commands` on a read-only store and print
+//! `Engine`, the others call `pigeonhole_core::commands` on a read-only store (or, to
+//! change mail or record a release, the store opened for edits beside a server) and print
 //! (`mcp` answers over the Model Context Protocol instead).
 //! `error` turns every failure into a sentence and an exit code.
 
@@ -53,6 +54,9 @@ enum Cmd {
     Get(cmd::get::GetArgs),
     /// Serve the Model Context Protocol on stdin/stdout, for coding assistants.
     Mcp(cmd::mcp::McpArgs),
+    /// Send a captured message, byte for byte, to a real SMTP server (the recipients'
+    /// domains must be in release.allowed_domains); prints the server's reply.
+    Release(cmd::release::ReleaseArgs),
     /// Explain the search query language.
     HelpQuery,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -103,6 +107,7 @@ fn main() -> ExitCode {
         }),
         Cmd::Get(args) => cmd::get::run(args),
         Cmd::Mcp(args) => cmd::mcp::run(args),
+        Cmd::Release(args) => cmd::release::run(args),
         Cmd::HelpQuery => {
             print!("{}", cmd::filter::QUERY_HELP);
             Ok(())

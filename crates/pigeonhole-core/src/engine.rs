@@ -224,6 +224,8 @@ impl Engine {
             // Rules change in place, for sessions already open too.
             rules: old.rules.clone(),
             fail_fast: old.fail_fast,
+            // Read by each release as it starts.
+            release: old.release.clone(),
             ..new.clone()
         } != old;
         let rebound = listeners_differ || lock(&self.listen_error).is_some();

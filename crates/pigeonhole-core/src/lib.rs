@@ -15,6 +15,7 @@
 //! - `smtp`: the command parser, the pure `Session` state machine (one file per verb family,
 //!   with `Stage` hooks), DATA/BDAT, AUTH, TLS, and the tokio connection and listener loops.
 //! - `config`: the one `Config`, its defaults, validation and files (`settings.json`, TOML).
+//! - `relay`: one SMTP conversation with a real server (lettre), for releasing a message.
 //! - `commands`: THE read/write layer front ends call (list, get, raw, part, delete, ...).
 //! - `engine`: the only composition root: store + bus + listeners, rebinding, pause, status.
 //! - `ui_types`: the TypeScript module generated from `model` and `config` for the window.
@@ -29,6 +30,9 @@
 //!    desktop bridge, the CLI and tests subscribe.
 //! 4. Front ends read and write through `commands`, which runs SQLite work on the blocking
 //!    pool and parses full views on demand from the raw bytes.
+//! 5. A release (`commands::release`) checks the recipients against the config's
+//!    allowlist, sends the stored bytes through `relay`, and records the server's reply
+//!    with the message through the writer.
 
 pub mod commands;
 pub mod config;
@@ -36,6 +40,7 @@ pub mod engine;
 pub mod event;
 pub mod message;
 pub mod model;
+pub mod relay;
 pub mod rules;
 pub mod search;
 pub mod smtp;

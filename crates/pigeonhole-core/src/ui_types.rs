@@ -4,7 +4,9 @@
 
 use ts_rs::TS;
 
-use crate::config::{AuthMode, AuthUser, Config, FieldError, ListenerConfig, TagRule};
+use crate::config::{
+    AuthMode, AuthUser, Config, FieldError, ListenerConfig, ReleaseConfig, TagRule,
+};
 use crate::event::names;
 use crate::model::*;
 
@@ -74,6 +76,11 @@ pub fn core_module() -> String {
         export::<Attachment>(),
         export::<RecipientView>(),
         export::<EnvelopeView>(),
+        export::<ReleaseTls>(),
+        export::<ReleaseStage>(),
+        export::<Release>(),
+        export::<ReleaseServer>(),
+        export::<ReleaseRequest>(),
         export::<MessageDetail>(),
         export::<Durability>(),
         export::<AuthMode>(),
@@ -87,6 +94,7 @@ pub fn core_module() -> String {
         export::<crate::commands::RulesView>(),
         export::<ListenerConfig>(),
         export::<TagRule>(),
+        export::<ReleaseConfig>(),
         export::<Config>(),
         export::<FieldError>(),
         export::<ListenerAddr>(),

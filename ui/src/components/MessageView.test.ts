@@ -95,3 +95,14 @@ describe("message view: pin, tags, unread", () => {
     expect((screen.getByTestId("unread-button") as HTMLButtonElement).disabled, "it is unread now").toBe(true);
   });
 });
+
+describe("message view: release", () => {
+  test("Release opens the dialog for the open message", async () => {
+    await opened(summary(4, { read: true }));
+    expect(store.releaseFor).toBeNull();
+    await fireEvent.click(screen.getByTestId("release-button"));
+    expect(store.releaseFor).toBe(4);
+    expect(store.escape(), "Escape closes it").toBe(true);
+    expect(store.releaseFor).toBeNull();
+  });
+});

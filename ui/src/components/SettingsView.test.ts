@@ -257,4 +257,30 @@ describe("settings form", () => {
       expect(screen.getByTestId("settings-api-url").textContent).toContain("http://127.0.0.1:41234");
     });
   });
+
+  describe("release", () => {
+    test("the allowlist is sent one domain per line with the server, and core's errors show in the section", async () => {
+      shell([
+        { field: "release.port", message: "must be a port from 1 to 65535 (587 for STARTTLS, 465 for TLS, 25)" },
+        { field: "release.allowed_domains[1]", message: '"*" would release to anyone; list the domains' },
+      ]);
+      render(SettingsView);
+      await type(screen.getByTestId("settings-release-host"), " smtp.example.com ");
+      await type(screen.getByTestId("settings-release-allowed"), "example.com\n*\n");
+      await save();
+      expect(saves).toHaveLength(1);
+      expect(saves[0].engine.release.host).toBe("smtp.example.com");
+      expect(saves[0].engine.release.allowed_domains).toEqual(["example.com", "*"]);
+      const section = screen.getByTestId("settings-release");
+      const shown = [...section.querySelectorAll<HTMLElement>('[data-testid="field-error"]')];
+      expect(shown.map((e) => e.dataset.field)).toEqual(["release.port", "release.allowed_domains[1]"]);
+      expect(shown[0].textContent).toContain("port: must be a port");
+      expect(shown[1].textContent).toContain("Domain 2:");
+      expect(screen.queryByTestId("settings-not-saved")).toBeTruthy();
+      expect(
+        screen.getAllByTestId("field-error").length,
+        "none shown again at the top as an unknown field",
+      ).toBe(2);
+    });
+  });
 });

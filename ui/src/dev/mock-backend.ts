@@ -5,7 +5,8 @@
 // ?open=ID, ?tab=NAME, ?page=settings|faults|sessions, ?ruleerror (every rules save is refused),
 // ?fielderror (every settings save is refused, to show errors),
 // ?q=QUERY (typed into the search box), ?searchhelp (the search syntax popover),
-// ?live=SECONDS (a message arrives that often).
+// ?live=SECONDS (a message arrives that often), ?release (with ?open: the Release dialog,
+// the allowlist set to example.com).
 // Searching uses mock-query.ts, a small subset of core's language that refuses malformed
 // queries the way core does.
 
@@ -28,6 +29,7 @@ import {
   type Rule,
   type RuleStats,
   type RulesView,
+  type Release,
   type ServerStatus,
   type SessionSummary,
   type Theme,
@@ -155,6 +157,16 @@ export function installMockBackend() {
     ruleStats = [];
     return rulesView();
   };
+  if (params.has("release")) {
+    settings.engine.release = {
+      ...settings.engine.release,
+      host: "smtp.example.com",
+      allowed_domains: ["example.com"],
+    };
+  }
+  /** Every release made in the preview, newest first, by message id. */
+  const releases = new Map<number, Release[]>();
+  let releaseSeq = 0;
 
   // With ?porterror the first address is taken; choosing another port clears it.
   const takenAddr = params.has("porterror") ? settings.engine.smtp_addr : null;
@@ -299,6 +311,7 @@ export function installMockBackend() {
         : [],
       transcript_range: [3, 9],
       auth_user: session(id).auth?.user ?? null,
+      releases: releases.get(id) ?? [],
     };
   };
 
@@ -388,6 +401,40 @@ export function installMockBackend() {
           const d = detail(args.id);
           return `${d.headers.map((h) => `${h.name}: ${h.raw}`).join("\r\n")}\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${d.text}\r\n--b1--\r\n`;
         }
+        case "release_message": {
+          // MOCK ONLY: core checks the allowlist; this imitates its answers for the preview.
+          const d = detail(args.id);
+          const to: string[] = args.request.to.length ? args.request.to : d.envelope.rcpt_to.map((r) => r.address);
+          const allowed = settings.engine.release.allowed_domains;
+          const refused = to.filter((a) => !allowed.includes(a.split("@").pop() ?? ""));
+          if (refused.length) {
+            throw commandError(
+              "invalid",
+              allowed.length
+                ? `not on the release allowlist: ${refused.join(", ")}; add their domains to release.allowed_domains to allow them`
+                : `nothing is released while release.allowed_domains is empty; add a domain to it to release to ${refused.join(", ")}`,
+            );
+          }
+          const server = args.request.server ?? settings.engine.release;
+          const nobody = to.find((a) => a.startsWith("nobody@"));
+          const r: Release = {
+            id: ++releaseSeq,
+            message_id: args.id,
+            at: new Date().toISOString(),
+            server: `${server.host}:${server.port}`,
+            tls: server.tls,
+            mail_from: args.request.from ?? d.envelope.mail_from,
+            recipients: to,
+            ok: !nobody,
+            stage: nobody ? "rcpt" : "message",
+            recipient: nobody ?? null,
+            code: nobody ? 550 : 250,
+            enhanced_code: nobody ? "5.1.1" : "2.0.0",
+            text: nobody ? `<${nobody}>: Recipient address rejected: User unknown` : `Ok: queued as ${releaseSeq + 4810}`,
+          };
+          releases.set(args.id, [r, ...(releases.get(args.id) ?? [])]);
+          return structuredClone(r);
+        }
         case "mark_read":
           for (const m of messages) if (args.ids.includes(m.id)) m.read = args.read;
           void emit(CORE_EVENTS.MESSAGE_READ, { ids: args.ids, read: args.read });
@@ -457,6 +504,10 @@ export function installMockBackend() {
   // Screenshot helpers: ?open=ID opens a message, ?page=settings shows settings.
   const open = params.get("open");
   if (open) setTimeout(() => void emit(DESKTOP_EVENTS.OPEN_MESSAGE, Number(open)), 400);
+  // ?release (with ?open) opens the Release dialog.
+  if (open && params.has("release")) {
+    setTimeout(() => document.querySelector<HTMLElement>('[data-testid="release-button"]')?.click(), 900);
+  }
   // ?tab=headers (with ?open) shows that tab of the open message.
   const tab = params.get("tab");
   if (tab) setTimeout(() => document.querySelector<HTMLElement>(`[data-testid="tab-${tab}"]`)?.click(), 900);

@@ -20,6 +20,8 @@ import {
   type QueryError,
   type RuleSet,
   type RulesView,
+  type Release,
+  type ReleaseRequest,
   type ServerStatus,
   type SessionFilter,
   type SessionId,
@@ -46,6 +48,15 @@ export const listInboxes = () => invoke<Inbox[]>("list_inboxes");
 export const getMessage = (id: MessageId) => invoke<MessageDetail>("get_message", { id });
 
 export const getRaw = (id: MessageId) => invoke<string>("get_raw", { id });
+
+/**
+ * Sends the stored bytes to a real SMTP server: the request's, else the release settings'.
+ * Resolves with the attempt as recorded, `ok: false` and the server's reply when it refused
+ * or could not be reached; rejects (kind "invalid") before connecting when no server is set,
+ * an address is not one, or a recipient's domain is not in release.allowed_domains.
+ */
+export const releaseMessage = (id: MessageId, request: ReleaseRequest) =>
+  invoke<Release>("release_message", { id, request });
 
 export const markRead = (ids: MessageId[], read: boolean) =>
   invoke<void>("mark_read", { ids, read });

@@ -12,6 +12,7 @@ import * as ipc from "./ipc";
 import { errorText, isQueryError } from "./ipc";
 import { Feedback } from "./feedback.svelte";
 import { moveIndex, rangeBetween } from "./listing";
+import { rememberServer } from "./release";
 import { MessageRows, type Row } from "./rows.svelte";
 import { sameInbox } from "./inboxes";
 import { SearchState } from "./search.svelte";
@@ -25,6 +26,9 @@ import type {
   MessageFilter,
   MessageId,
   MessageSummary,
+  Release,
+  ReleaseRequest,
+  ReleaseServer,
   ServerStatus,
   Theme,
 } from "./types";
@@ -66,6 +70,8 @@ export class Store extends Feedback {
   sessionsVersion = $state(0);
   settings = $state.raw<DesktopSettings | null>(null);
 
+  /** The message the Release dialog is open for; null when it is closed. */
+  releaseFor = $state<MessageId | null>(null);
   showShortcuts = $state(false);
   showSearchHelp = $state(false);
   /** Set to ask the list to scroll a row into view; seq makes repeats distinct. */
@@ -91,7 +97,7 @@ export class Store extends Feedback {
       ipc.onMessagesUpdated((m) => this.handleUpdated(m)),
       ipc.onServerStatus((s) => (this.status = s)),
       ipc.onOpenMessage((id) => this.showMessage(id)),
-      ipc.onResync(() => void Promise.all([this.refreshCounts(), this.reload()])),
+      ipc.onResync(() => void Promise.all([this.refreshCounts(), this.reload(), this.refreshDetail()])),
       ipc.onSessionClosed(() => this.sessionsVersion++),
       ipc.onNavigate((page) => {
         if (page === "settings") this.view = "settings";
@@ -349,6 +355,7 @@ export class Store extends Feedback {
   /** Fetches a message for the view and marks it read. */
   async open(id: MessageId) {
     const seq = ++this.#detailSeq;
+    if (this.releaseFor !== id) this.releaseFor = null;
     this.openId = id;
     this.detailLoading = true;
     this.detailError = null;
@@ -370,6 +377,22 @@ export class Store extends Feedback {
     }
   }
 
+  /**
+   * Reads the open message again (another process changed the store: the CLI tagged or
+   * released it), keeping it open as it is shown; does not mark it read.
+   */
+  async refreshDetail() {
+    const id = this.openId;
+    if (id === null || this.detail?.summary.id !== id) return;
+    const seq = this.#detailSeq;
+    try {
+      const detail = await ipc.getMessage(id);
+      if (seq === this.#detailSeq && this.openId === id) this.detail = detail;
+    } catch {
+      // Deleted meanwhile: the list's reload says so.
+    }
+  }
+
   /** A notification was clicked: show All mail with that message open. */
   showMessage(id: MessageId) {
     this.view = "mail";
@@ -383,6 +406,7 @@ export class Store extends Feedback {
 
   #closeMessage() {
     this.#detailSeq++;
+    this.releaseFor = null;
     this.openId = null;
     this.detail = null;
     this.detailError = null;
@@ -505,12 +529,38 @@ export class Store extends Feedback {
     return result;
   }
 
+  /**
+   * Releases a message to a real SMTP server. Resolves with the attempt as core recorded it
+   * (ok or refused, with the server's reply), which the open message's list shows at once;
+   * rejects with core's reason when nothing was sent (the allowlist, a bad address).
+   */
+  async releaseMessage(id: MessageId, request: ReleaseRequest): Promise<Release> {
+    const release = await ipc.releaseMessage(id, request);
+    const d = this.detail;
+    if (d && d.summary.id === id) this.detail = { ...d, releases: [release, ...d.releases] };
+    return release;
+  }
+
+  /**
+   * Saves `server` as the release server through the settings path, so the next release
+   * starts from it; resolves to null when the settings already name it.
+   */
+  async rememberReleaseServer(server: ReleaseServer): Promise<ipc.SaveSettingsResult | null> {
+    if (!this.settings) return null;
+    const next = rememberServer(this.settings, server);
+    return next ? this.saveSettings(next) : null;
+  }
+
   // ---- overlays -----------------------------------------------------------------------
 
   /** Escape: closes the topmost overlay; true when something was closed. */
   escape(): boolean {
     if (this.confirmRequest) {
       this.confirmRequest.resolve(false);
+      return true;
+    }
+    if (this.releaseFor !== null) {
+      this.releaseFor = null;
       return true;
     }
     if (this.showShortcuts) {

@@ -64,6 +64,7 @@ export function detail(id: number, over: Partial<MessageDetail> = {}): MessageDe
     attachments: [],
     transcript_range: [0, 0],
     auth_user: null,
+    releases: [],
     ...over,
   };
 }

@@ -2,6 +2,7 @@
 //! `mailpit-api`, cypress-mailpit, pytest-mailpit …) work unchanged. Each handler converts
 //! and calls `commands`.
 
+mod release;
 pub mod types;
 
 use std::collections::BTreeMap;
@@ -43,7 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(html_check))
         .routes(routes!(link_check))
         .routes(routes!(spam_check))
-        .routes(routes!(release))
+        .routes(routes!(release::release))
         .routes(routes!(send))
         .routes(routes!(tags, set_tags))
         .routes(routes!(rename_tag, delete_tag))
@@ -325,20 +326,26 @@ fn resident_memory() -> u64 {
         .unwrap_or(0)
 }
 
-/// The web UI's settings, as Mailpit reports them (no relay, no SpamAssassin).
+/// The web UI's settings, as Mailpit reports them: release from the `release` settings,
+/// no SpamAssassin.
 #[utoipa::path(get, path = "/api/v1/webui", tag = "mailpit",
     responses((status = 200, body = WebUiConfiguration)))]
-async fn webui() -> Json<WebUiConfiguration> {
+async fn webui(State(state): State<AppState>) -> Json<WebUiConfiguration> {
+    let release = state.engine().config().release;
+    let server = release.server();
     Json(WebUiConfiguration {
         label: "Pigeonhole".into(),
         message_relay: MessageRelay {
-            enabled: false,
-            smtp_server: String::new(),
+            // Mailpit's web UI offers Release only when it is; with an empty allowlist
+            // nothing could go.
+            enabled: server.is_some() && !release.allowed_domains.is_empty(),
+            smtp_server: server.map(|s| s.addr()).unwrap_or_default(),
             return_path: String::new(),
-            allowed_recipients: String::new(),
+            allowed_recipients: allowlist_regex(&release.allowed_domains),
             blocked_recipients: String::new(),
             override_from: String::new(),
-            preserve_message_ids: false,
+            // The stored bytes are sent as they are, Message-ID and all.
+            preserve_message_ids: true,
         },
         spam_assassin: false,
         // Always on: the chaos triggers are fault rules.
@@ -346,6 +353,22 @@ async fn webui() -> Json<WebUiConfiguration> {
         duplicates_ignored: false,
         hide_delete_all_button: false,
     })
+}
+
+/// The allowlist as Mailpit reports it, a regular expression over the address:
+/// `example.com` and `*.example.net` are `(?i)@(example\.com|.+\.example\.net)$`.
+fn allowlist_regex(domains: &[String]) -> String {
+    if domains.is_empty() {
+        return String::new();
+    }
+    let alternatives: Vec<String> = domains
+        .iter()
+        .map(|d| match d.strip_prefix("*.") {
+            Some(parent) => format!(".+\\.{}", parent.replace('.', "\\.")),
+            None => d.replace('.', "\\."),
+        })
+        .collect();
+    format!("(?i)@({})$", alternatives.join("|"))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -653,12 +676,6 @@ not_implemented!(
     get,
     "/api/v1/message/{ID}/sa-check",
     "SpamAssassin"
-);
-not_implemented!(
-    release,
-    post,
-    "/api/v1/message/{ID}/release",
-    "releasing a message to a real server"
 );
 /// Mailpit's chaos triggers, read from the fault rules `chaos:authentication`,
 /// `chaos:sender` and `chaos:recipient` (see `/api/v1/rules` for everything rules can do).

@@ -529,3 +529,13 @@ impl From<ChaosTriggers> for pigeonhole_core::commands::Chaos {
         }
     }
 }
+
+/// `POST /api/v1/message/{ID}/release`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "PascalCase", default, deny_unknown_fields)]
+pub struct ReleaseMessage {
+    /// Addresses to release the message to (`ann@example.com` or `Ann <ann@example.com>`).
+    /// Mailpit requires it; here, left out or empty, the message's envelope recipients.
+    #[schema(example = json!(["user1@example.com", "user2@example.com"]))]
+    pub to: Vec<String>,
+}

@@ -11,5 +11,6 @@ mod events;
 mod mailpit;
 mod openapi;
 mod ours;
+mod release;
 mod rules;
 mod support;

@@ -38,6 +38,11 @@ impl Api {
 
     pub async fn with(access: Access, max_body: usize) -> Api {
         let server = TestServer::start().await.expect("the test server starts");
+        Api::over(server, access, max_body)
+    }
+
+    /// The router over a server started with settings of the test's own.
+    pub fn over(server: TestServer, access: Access, max_body: usize) -> Api {
         let state = AppState::new(server.engine().clone(), access);
         let app =
             pigeonhole_api::router(state, max_body).layer(MockConnectInfo(SocketAddr::from(PEER)));

@@ -3,13 +3,16 @@
 //! - `filter`: the `--query` / `--inbox` flags, and the query language's help.
 //! - `text`: escaping what a message says before it reaches a terminal.
 //! - `http`: the few lines of HTTP `wait` (and `mcp`) need to call a running server's API.
+//! - `layered`: the config a command starts from (saved settings, then `--config`).
 
 pub mod edit;
 pub mod filter;
 pub mod get;
 mod http;
+mod layered;
 pub mod list;
 pub mod mcp;
+pub mod release;
 pub mod serve;
 pub mod show;
 pub mod text;

@@ -8,10 +8,8 @@ use std::sync::Arc;
 
 use clap::Args;
 use pigeonhole_api::ApiServer;
-use pigeonhole_core::config::{
-    resolve_data_dir, settings_path, AuthMode, AuthUser, Config, ConfigFile, SavedSettings,
-};
-use pigeonhole_core::model::Durability;
+use pigeonhole_core::config::{settings_path, split_host_port, AuthMode, AuthUser, Config};
+use pigeonhole_core::model::{Durability, ReleaseTls};
 use pigeonhole_core::Engine;
 
 use crate::error::{CliError, Result};
@@ -86,6 +84,26 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     cors_origins: Vec<String>,
+    /// Server that captured mail is released to (`release` in the API), host:port
+    #[arg(long, env = "PIGEONHOLE_RELEASE_SERVER", value_name = "HOST:PORT")]
+    release_server: Option<String>,
+    /// How to secure the release connection: none, starttls or tls (implicit)
+    #[arg(long, env = "PIGEONHOLE_RELEASE_TLS", value_name = "MODE")]
+    release_tls: Option<ReleaseTls>,
+    /// AUTH user for the release server
+    #[arg(long, env = "PIGEONHOLE_RELEASE_USER")]
+    release_user: Option<String>,
+    /// AUTH password for the release server (better set through the environment)
+    #[arg(long, env = "PIGEONHOLE_RELEASE_PASSWORD", hide_env_values = true)]
+    release_password: Option<String>,
+    /// Recipient domain releases may go to (repeatable; *.example.com for subdomains)
+    #[arg(
+        long = "release-allow",
+        env = "PIGEONHOLE_RELEASE_ALLOWED_DOMAINS",
+        value_delimiter = ',',
+        value_name = "DOMAIN"
+    )]
+    release_allowed_domains: Vec<String>,
     /// Print the bound addresses as one JSON line on stdout once everything listens
     #[arg(long)]
     print_ports: bool,
@@ -94,22 +112,8 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The layered configuration, and whether the window's saved settings were used.
     fn config(&self) -> Result<(Config, bool)> {
-        // The data dir decides which saved settings apply, so it is settled first: the flag
-        // or PIGEONHOLE_DATA_DIR, else the file's `data_dir`, else the platform's.
-        let file = self.config.as_deref().map(ConfigFile::read).transpose()?;
-        let from_file = file
-            .as_ref()
-            .map(ConfigFile::data_dir)
-            .transpose()?
-            .flatten();
-        let data_dir = resolve_data_dir(self.dir.data_dir.clone().or(from_file))?;
-        let saved = SavedSettings::load(&data_dir)?;
-        let used_saved = saved.is_some();
-        let mut c = saved.map(|s| s.engine).unwrap_or_default();
-        if let Some(file) = &file {
-            c = c.with_file(file)?;
-        }
-        c.data_dir = Some(data_dir);
+        let (mut c, used_saved) =
+            super::layered::config(self.config.as_deref(), self.dir.data_dir.clone())?;
         if let Some(v) = &self.smtp {
             c.smtp_addr = v.clone();
         }
@@ -167,6 +171,24 @@ impl ServeArgs {
         }
         if !self.cors_origins.is_empty() {
             c.cors_origins = self.cors_origins.clone();
+        }
+        if let Some(v) = &self.release_server {
+            let (host, port) = split_host_port(v)
+                .map_err(|m| CliError::Usage(format!("--release-server: {m}")))?;
+            c.release.host = host;
+            c.release.port = port;
+        }
+        if let Some(v) = self.release_tls {
+            c.release.tls = v;
+        }
+        if let Some(v) = &self.release_user {
+            c.release.user = v.clone();
+        }
+        if let Some(v) = &self.release_password {
+            c.release.password = v.clone();
+        }
+        if !self.release_allowed_domains.is_empty() {
+            c.release.allowed_domains = self.release_allowed_domains.clone();
         }
         Ok((c.normalized(), used_saved))
     }

@@ -109,13 +109,15 @@ pub async fn inboxes(store: &Store) -> Result<Vec<Inbox>> {
     blocking(store, |s| Ok(s.inboxes()?)).await
 }
 
-/// The full parsed view. Does not mark the message read.
+/// The full parsed view, with the message's releases. Does not mark the message read.
 pub async fn get_message(store: &Store, id: MessageId) -> Result<MessageDetail> {
     blocking(store, move |s| {
         let summary = s.summary(id)?;
         let envelope = s.envelope(id)?;
         let raw = s.raw(id)?;
-        Ok(MessageDetail::build(summary, envelope, &raw))
+        let mut detail = MessageDetail::build(summary, envelope, &raw);
+        detail.releases = s.releases(id)?;
+        Ok(detail)
     })
     .await
 }

@@ -11,12 +11,14 @@
 //! - `reading`: the same, sized for a reader that pays per character (MCP): small pages,
 //!   bodies as bounded text, transcripts cut around a message.
 //! - `files`: file names made safe from what a hostile message says.
+//! - `release`: releasing a message to a real SMTP server (`relay`), and its record.
 
 mod automation;
 mod faults;
 mod files;
 mod messages;
 mod reading;
+mod release;
 mod sessions;
 
 pub use automation::{inject, send, test_inbox, wait, Injection, WaitFor, MAX_WAIT, TEST_DOMAIN};
@@ -34,6 +36,7 @@ pub use reading::{
     read_message, read_page, read_transcript, TranscriptOf, MAX_READ_CHARS, MAX_READ_PAGE,
     MAX_TRANSCRIPT_LINES, READ_CHARS, READ_PAGE, TRANSCRIPT_LINES,
 };
+pub use release::{release, releases};
 pub use sessions::{session, sessions, transcript, MAX_SESSIONS_PAGE};
 
 use crate::model::{MessageId, SessionId};
@@ -61,6 +64,17 @@ pub enum CommandError {
     /// Fault rules that cannot be used as given (HTTP 400); each names the rule and field.
     #[error("{}", .0.join("; "))]
     BadRules(Vec<String>),
+    /// A release with no server named and none configured (HTTP 400).
+    #[error("no release server: set release.host (and port) in the settings, or name a server")]
+    NoReleaseServer,
+    /// Recipients of a release that `release.allowed_domains` does not allow (HTTP 403);
+    /// nothing was sent.
+    #[error("{}", release::not_allowed(.addresses, *.list_empty))]
+    NotAllowed {
+        addresses: Vec<String>,
+        /// The allowlist is empty, so nothing at all may be released.
+        list_empty: bool,
+    },
     /// More than the configured maximum message size (HTTP 413).
     #[error("the message is {size} bytes, more than the {max} bytes allowed (max_message_size)")]
     TooLarge { size: usize, max: usize },
@@ -87,6 +101,7 @@ impl CommandError {
                 | CommandError::BadTag(_)
                 | CommandError::Invalid(_)
                 | CommandError::BadRules(_)
+                | CommandError::NoReleaseServer
         )
     }
 }
@@ -114,6 +129,8 @@ async fn blocking<T: Send + 'static>(
 
 #[cfg(test)]
 mod fixture;
+#[cfg(test)]
+mod release_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

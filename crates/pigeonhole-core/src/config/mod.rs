@@ -3,9 +3,11 @@
 //! defaults, the files (`saved`), merging a set of fields, and validation.
 
 mod fields;
+mod release;
 mod saved;
 
 pub use fields::{describe, merge_fields};
+pub use release::{check_server, domain_of, split_host_port, ReleaseConfig};
 
 pub use saved::{settings_path, take_part, SavedSettings, SETTINGS_FILE};
 
@@ -110,6 +112,8 @@ pub struct Config {
     pub rules: Vec<Rule>,
     /// Close a session after the first rule that refuses something.
     pub fail_fast: bool,
+    /// Where captured mail may be released to, and the recipient domains it may go to.
+    pub release: ReleaseConfig,
 }
 
 impl Default for Config {
@@ -140,6 +144,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             rules: Vec::new(),
             fail_fast: false,
+            release: ReleaseConfig::default(),
         }
     }
 }
@@ -279,6 +284,7 @@ impl Config {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string);
+        self.release = self.release.normalized();
         self
     }
 
@@ -349,6 +355,9 @@ impl Config {
         }
         let mut taken: Vec<SocketAddr> = smtp.iter().copied().collect();
         self.validate_api(&mut err);
+        for e in self.release.validate() {
+            err(&e.field, e.message);
+        }
         let mut names: Vec<String> = vec![
             crate::smtp::DEFAULT_LISTENER.to_string(),
             API_LISTENER.to_string(),

@@ -16,6 +16,7 @@ use crate::model::{
 const INLINE_IMAGE_BUDGET: usize = 20 * 1024 * 1024;
 
 impl MessageDetail {
+    /// The parsed view; `releases` is left empty for the caller that reads them to fill.
     pub fn build(summary: MessageSummary, stored: StoredEnvelope, raw: &[u8]) -> MessageDetail {
         let parsed = MessageParser::default().parse(raw);
         let env = &stored.envelope;
@@ -42,6 +43,7 @@ impl MessageDetail {
                 attachments: Vec::new(),
                 transcript_range: stored.transcript_range,
                 auth_user: stored.auth_user,
+                releases: Vec::new(),
             };
         };
         // The summary's To and Cc are these headers, parsed at ingest.
@@ -94,6 +96,7 @@ impl MessageDetail {
             attachments,
             transcript_range: stored.transcript_range,
             auth_user: stored.auth_user,
+            releases: Vec::new(),
         }
     }
 }

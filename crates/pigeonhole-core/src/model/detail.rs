@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::MessageSummary;
+use super::{MessageSummary, Release};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Header {
@@ -75,6 +75,8 @@ pub struct MessageDetail {
     pub transcript_range: (usize, usize),
     /// The SMTP AUTH user of the session that sent it.
     pub auth_user: Option<String>,
+    /// Every time it was released to a real server, newest first, with the reply.
+    pub releases: Vec<Release>,
 }
 
 /// Hex digests of a part's decoded bytes, for a test to compare an attachment with a file.

@@ -1,5 +1,5 @@
 //! The domain types every layer shares: ids, addresses, envelopes, message and session
-//! summaries, transcripts and the parsed message view.
+//! summaries, transcripts, the parsed message view and release records.
 //!
 //! A LEAF: nothing here imports another `crate::` module, so `smtp`, `store`, `message`,
 //! `event` and the front ends all depend on `model` and never on each other for a type.
@@ -13,6 +13,7 @@ mod durability;
 mod envelope;
 mod extract;
 mod message;
+mod release;
 mod session;
 mod status;
 pub mod time;
@@ -29,6 +30,7 @@ pub use extract::{Code, Link, LinkSource};
 pub use message::{
     Counts, Inbox, InboxKey, InboxKind, ListQuery, MessageFilter, MessagePage, MessageSummary,
 };
+pub use release::{Release, ReleaseRequest, ReleaseServer, ReleaseStage, ReleaseTls};
 pub use session::{
     AuthInfo, Direction, SessionFilter, SessionShow, SessionSummary, TlsInfo, Transcript,
     TranscriptExcerpt, TranscriptLine,

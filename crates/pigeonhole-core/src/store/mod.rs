@@ -22,7 +22,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use crate::event::EventBus;
-use crate::model::{Durability, MessageId, SessionSummary, TranscriptLine};
+use crate::model::{Durability, MessageId, Release, SessionSummary, TranscriptLine};
 
 pub use search::Clock;
 pub(crate) use search::Filter;
@@ -367,6 +367,12 @@ impl Store {
 
     pub(crate) async fn pin(&self, ids: Vec<MessageId>, pinned: bool) -> Result<()> {
         self.request(|done| Op::Pin { ids, pinned, done }).await
+    }
+
+    /// Records a release attempt with its message (its `id` is ignored); answers the new id.
+    pub(crate) async fn record_release(&self, release: Release) -> Result<i64> {
+        self.request(|done| Op::RecordRelease { release, done })
+            .await
     }
 
     pub(crate) fn set_retention(&self, keep: u64, max_age: Option<Duration>) -> Result<()> {

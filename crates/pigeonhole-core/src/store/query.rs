@@ -7,9 +7,9 @@ use super::search::Filter;
 use super::{Result, Store, StoreError};
 use crate::model::time::ms_to_datetime;
 use crate::model::{
-    AuthInfo, Counts, Envelope, Inbox, InboxKind, MessagePage, MessageSummary, Recipient,
-    SessionFilter, SessionShow, SessionSummary, StoredEnvelope, TlsInfo, Transcript,
-    TranscriptLine,
+    AuthInfo, Counts, Envelope, Inbox, InboxKind, MessagePage, MessageSummary, Recipient, Release,
+    ReleaseStage, ReleaseTls, SessionFilter, SessionShow, SessionSummary, StoredEnvelope, TlsInfo,
+    Transcript, TranscriptLine,
 };
 
 const SUMMARY_COLUMNS: &str =
@@ -164,6 +164,40 @@ impl Store {
             )
             .optional()?
             .ok_or(StoreError::NoMessage(id))
+        })
+    }
+
+    /// A message's releases, newest first (none for a message that does not exist).
+    pub(crate) fn releases(&self, message_id: i64) -> Result<Vec<Release>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, message_id, at, server, tls, mail_from, recipients, ok, stage, recipient,
+                        code, enhanced_code, text
+                 FROM releases WHERE message_id = ?1 ORDER BY id DESC",
+            )?;
+            let rows = stmt
+                .query_map([message_id], |r| {
+                    let tls: String = r.get(4)?;
+                    let stage: String = r.get(8)?;
+                    Ok(Release {
+                        id: r.get(0)?,
+                        message_id: r.get(1)?,
+                        at: ms_to_datetime(r.get(2)?),
+                        server: r.get(3)?,
+                        tls: tls.parse().unwrap_or(ReleaseTls::None),
+                        mail_from: r.get(5)?,
+                        recipients: json(&r.get::<_, String>(6)?)?,
+                        ok: r.get(7)?,
+                        // Written by this build only; an unknown one reads as the start.
+                        stage: ReleaseStage::parse(&stage).unwrap_or(ReleaseStage::Connect),
+                        recipient: r.get(9)?,
+                        code: r.get(10)?,
+                        enhanced_code: r.get(11)?,
+                        text: r.get(12)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
         })
     }
 

@@ -42,6 +42,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0009_session_faults",
         include_str!("migrations/0009_session_faults.sql"),
     ),
+    (
+        "0010_releases",
+        include_str!("migrations/0010_releases.sql"),
+    ),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches

@@ -203,6 +203,70 @@ export type EnvelopeView = { mail_from: string, mail_params: { [key in string]: 
  */
 bcc: Array<string>, };
 
+export type ReleaseTls = "none" | "starttls" | "tls";
+
+export type ReleaseStage = "connect" | "tls" | "auth" | "mail" | "rcpt" | "data" | "message";
+
+export type Release = { id: number, message_id: number, at: string, 
+/**
+ * `host:port` of the server.
+ */
+server: string, tls: ReleaseTls, 
+/**
+ * The MAIL FROM used; "" for the null sender.
+ */
+mail_from: string, recipients: Array<string>, 
+/**
+ * The server took the message (2xx after the data).
+ */
+ok: boolean, 
+/**
+ * Where the conversation ended: `message` on success.
+ */
+stage: ReleaseStage, 
+/**
+ * For a refused RCPT: the recipient it refused.
+ */
+recipient: string | null, 
+/**
+ * The reply code; `None` when no reply came (no connection, a TLS failure).
+ */
+code: number | null, 
+/**
+ * The RFC 3463 code the reply began with, e.g. "5.1.1".
+ */
+enhanced_code: string | null, 
+/**
+ * The reply text as sent (lines joined by "\n", without the codes), or what went
+ * wrong when there was no reply.
+ */
+text: string, };
+
+export type ReleaseServer = { host: string, port: number, tls: ReleaseTls, 
+/**
+ * AUTH user; empty means no AUTH.
+ */
+user: string, password: string, 
+/**
+ * Accept a certificate that does not verify (a self-signed test server).
+ */
+accept_invalid_certs: boolean, };
+
+export type ReleaseRequest = { 
+/**
+ * Recipients; empty: the message's envelope recipients.
+ */
+to: Array<string>, 
+/**
+ * The MAIL FROM to use; `None`: the envelope's (`Some("")` is the null sender).
+ */
+from?: string, 
+/**
+ * The server; `None`: the config's `release` section. The allowlist always comes
+ * from the config, whichever server is named.
+ */
+server?: ReleaseServer, };
+
 export type MessageDetail = { summary: MessageSummary, envelope: EnvelopeView, headers: Array<Header>, text: string | null, 
 /**
  * HTML body as sent. Hostile: the window renders it only through ui/src/lib/html.ts.
@@ -219,7 +283,11 @@ transcript_range: [number, number],
 /**
  * The SMTP AUTH user of the session that sent it.
  */
-auth_user: string | null, };
+auth_user: string | null, 
+/**
+ * Every time it was released to a real server, newest first, with the reply.
+ */
+releases: Array<Release>, };
 
 export type Durability = "process" | "power-loss";
 
@@ -334,6 +402,32 @@ smtp: string, auth_mode?: AuthMode, auth_users?: Array<AuthUser>, starttls?: boo
 
 export type TagRule = { query: string, tag: string, };
 
+export type ReleaseConfig = { 
+/**
+ * The server's host name or address; empty: none configured, so a release must name
+ * one.
+ */
+host: string, port: number, tls: ReleaseTls, 
+/**
+ * AUTH user; empty: no AUTH.
+ */
+user: string, password: string, 
+/**
+ * Recipient domains a release may go to, checked before connecting (see the module
+ * docs for the patterns). Empty: nothing is released.
+ */
+allowed_domains: Array<string>, 
+/**
+ * Accept a certificate that does not verify (a self-signed test server). Off: a
+ * release to such a server fails at TLS.
+ */
+accept_invalid_certs: boolean, 
+/**
+ * Put a `Received:` header naming this Pigeonhole in front of the message. Off: the
+ * stored bytes are sent exactly as they are.
+ */
+add_received: boolean, };
+
 export type Config = { 
 /**
  * Where the store and TLS certificate live; `None` means the platform data dir.
@@ -389,7 +483,11 @@ rules: Array<Rule>,
 /**
  * Close a session after the first rule that refuses something.
  */
-fail_fast: boolean, };
+fail_fast: boolean, 
+/**
+ * Where captured mail may be released to, and the recipient domains it may go to.
+ */
+release: ReleaseConfig, };
 
 export type FieldError = { field: string, message: string, };
 
@@ -454,7 +552,17 @@ export const CONFIG_DEFAULTS: Config = {
   "api_token": "",
   "cors_origins": [],
   "rules": [],
-  "fail_fast": false
+  "fail_fast": false,
+  "release": {
+    "host": "",
+    "port": 587,
+    "tls": "starttls",
+    "user": "",
+    "password": "",
+    "allowed_domains": [],
+    "accept_invalid_certs": false,
+    "add_received": false
+  }
 };
 
 /** Names of the store's events, from `event::names`. */

@@ -43,7 +43,7 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             } else {
                 tx.execute_batch(
                     "DELETE FROM recipients; DELETE FROM message_raw; DELETE FROM message_tags;
-                     DELETE FROM message_addresses;
+                     DELETE FROM message_addresses; DELETE FROM releases;
                      INSERT INTO message_text (message_text) VALUES ('delete-all');
                      DELETE FROM messages; DELETE FROM transcript_chunks; DELETE FROM sessions
                      WHERE ended_at IS NOT NULL;",
@@ -90,6 +90,29 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
                 stmt.execute(params![id, *pinned])?;
             }
             Ok(Outcome::Updated(ids.clone()))
+        }
+        Op::RecordRelease { release, .. } => {
+            let r = release;
+            tx.prepare_cached(
+                "INSERT INTO releases (message_id, at, server, tls, mail_from, recipients, ok, stage,
+                                       recipient, code, enhanced_code, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                r.message_id,
+                r.at.timestamp_millis(),
+                r.server,
+                r.tls.as_str(),
+                r.mail_from,
+                to_json(&r.recipients)?,
+                r.ok,
+                r.stage.as_str(),
+                r.recipient,
+                r.code,
+                r.enhanced_code,
+                r.text,
+            ])?;
+            Ok(Outcome::Recorded(tx.last_insert_rowid()))
         }
         // Applied to the connection before the transaction opened (`Writer::apply_settings`).
         Op::SetRetention(_)

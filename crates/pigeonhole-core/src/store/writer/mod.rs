@@ -22,7 +22,7 @@ use super::{schema, Result, StoreError};
 use crate::event::{Event, EventBus};
 use crate::message::Parsed;
 use crate::model::{
-    Durability, Envelope, MessageId, MessageSummary, SessionSummary, TranscriptLine,
+    Durability, Envelope, MessageId, MessageSummary, Release, SessionSummary, TranscriptLine,
 };
 use crate::store::search::Filter;
 use index::IndexRow;
@@ -104,6 +104,11 @@ pub(crate) enum Op {
         pinned: bool,
         done: Done<()>,
     },
+    /// A release attempt, recorded with its message; answers the record's id.
+    RecordRelease {
+        release: Release,
+        done: Done<i64>,
+    },
     SetRetention(Retention),
     /// Answered once every message acknowledged before it is in the search index, so a
     /// search right after a 250 finds that message.
@@ -134,6 +139,7 @@ enum Outcome {
     Read(Vec<i64>, bool),
     /// Tags or pins changed: their summaries go out after the commit.
     Updated(Vec<i64>),
+    Recorded(i64),
     #[cfg(test)]
     Synchronous(i64),
     Nothing,
@@ -419,6 +425,12 @@ impl Writer {
                 let _ = done.send(Ok(()));
             }
             (Op::Tag { done, .. } | Op::Pin { done, .. }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            (Op::RecordRelease { done, .. }, Ok(Outcome::Recorded(id))) => {
+                let _ = done.send(Ok(id));
+            }
+            (Op::RecordRelease { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
             }
             (Op::Clear { done }, Ok(Outcome::Cleared)) => {
