@@ -431,8 +431,8 @@ async fn implicit_tls_talks_tls_from_the_first_byte() {
 }
 
 /// A scripted SMTP server for one connection: it greets, says 250 to EHLO and MAIL, and
-/// answers RCPT and the end of the data as told. Pigeonhole's own fault rules can stand in
-/// for this once `TestServer` takes them (`set_rules`).
+/// answers RCPT and the end of the data as told: a multi-line reply and exact wording from
+/// a server that is not Pigeonhole (the test after it uses Pigeonhole's fault rules).
 async fn scripted(rcpt: &'static str, after_data: &'static str) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -572,4 +572,94 @@ async fn a_remote_refusal_is_reported_as_it_was_sent() {
         [Some(554), Some(550)],
         "both refusals are recorded, newest first"
     );
+}
+
+/// The real server is a second Pigeonhole whose fault rules refuse: a 550 at RCPT and a
+/// 421 after the data come back exactly as the rules worded them, and nothing is stored
+/// there; once the rules are gone the same release goes through.
+#[tokio::test]
+async fn a_second_pigeonhole_with_fault_rules_refuses_as_its_rules_say() {
+    use pigeonhole_test::rules::{Action, Rule, Stage};
+    let capture = TestServer::start().await.expect("capture server");
+    let remote = TestServer::start().await.expect("remote server");
+    smtp_send(
+        capture.smtp_addr(),
+        "app@example.com",
+        &["nobody@example.com"],
+        b"Subject: ruled\r\nMessage-ID: <ruled@example.com>\r\n\r\nbody\r\n",
+    );
+    let caught = capture.wait_for("subject:ruled").await.expect("captured");
+    let config = release_config(remote.smtp_addr(), &["example.com"]);
+
+    remote
+        .set_rules(vec![Rule {
+            stage: Some(Stage::Rcpt),
+            address: Some("nobody@*".into()),
+            code: Some(550),
+            enhanced: Some("5.1.1".into()),
+            text: Some("No such user here".into()),
+            ..Rule::new("no nobody", Action::Reply)
+        }])
+        .expect("rules");
+    let r = commands::release(
+        capture.store(),
+        &config,
+        caught.id,
+        ReleaseRequest::default(),
+    )
+    .await
+    .expect("an attempt");
+    assert_eq!(
+        (r.ok, r.stage, r.reply()),
+        (
+            false,
+            ReleaseStage::Rcpt,
+            "550 5.1.1 No such user here".to_string()
+        ),
+        "{r:?}"
+    );
+
+    remote
+        .set_rules(vec![Rule {
+            stage: Some(Stage::EndOfData),
+            code: Some(421),
+            ..Rule::new("gone after data", Action::Reply)
+        }])
+        .expect("rules");
+    let r = commands::release(
+        capture.store(),
+        &config,
+        caught.id,
+        ReleaseRequest::default(),
+    )
+    .await
+    .expect("an attempt");
+    assert!(!r.ok && r.stage == ReleaseStage::Message, "{r:?}");
+    assert_eq!(r.code, Some(421), "{r:?}");
+    assert!(
+        remote.messages().await.expect("list").is_empty(),
+        "nothing stored remotely"
+    );
+
+    remote.set_rules(Vec::new()).expect("no rules");
+    let r = commands::release(
+        capture.store(),
+        &config,
+        caught.id,
+        ReleaseRequest::default(),
+    )
+    .await
+    .expect("an attempt");
+    assert!(r.ok, "{r:?}");
+    let arrived = remote.wait_for("subject:ruled").await.expect("arrived");
+    assert_eq!(
+        remote.raw(arrived.id).await.expect("raw"),
+        capture.raw(caught.id).await.expect("raw")
+    );
+    let recorded = commands::releases(capture.store(), caught.id)
+        .await
+        .expect("releases");
+    assert_eq!(recorded.len(), 3, "every attempt is recorded");
+    capture.stop().await;
+    remote.stop().await;
 }
