@@ -11,8 +11,9 @@ use super::pattern::Pattern;
 use super::rule::{check_rules, Action, CounterScope, Rule};
 use super::stage::Stage;
 
-/// Distinct messages a `tempfail` rule remembers; past this it starts over, which only
-/// means an old message may be refused again.
+/// Distinct messages `tempfail` rules remember, and counters (per client) kept; past this
+/// they start over, which only means an old message may be refused again or a count
+/// restarts.
 const MAX_REMEMBERED: usize = 10_000;
 
 /// Rules and the switch that ends a session at its first fault.
@@ -213,8 +214,13 @@ impl Faults {
                 CounterScope::Listener => ev.listener.to_string(),
                 CounterScope::Client => ev.client.to_string(),
             };
+            let key = (i, scope);
+            if state.counters.len() >= MAX_REMEMBERED && !state.counters.contains_key(&key) {
+                // Counters per client could grow with every address that connects.
+                state.counters.clear();
+            }
             let n = {
-                let count = state.counters.entry((i, scope)).or_insert(0);
+                let count = state.counters.entry(key).or_insert(0);
                 *count += 1;
                 *count
             };
