@@ -119,6 +119,20 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A request body as JSON, `None` when it is empty (or only spaces); a body over the
+/// limit is 413, bad JSON 400.
+pub fn json_body(
+    raw: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Option<serde_json::Value>> {
+    let raw = raw.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&raw)
+        .map(Some)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
 /// `axum::extract::Query` whose rejection (`?limit=-1`, `?count=lots`) is our JSON 400
 /// rather than axum's plain text.
 pub struct Params<T>(pub T);

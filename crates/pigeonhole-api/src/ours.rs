@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult, ErrorBody, Params, Segments};
+use crate::error::{json_body, ApiError, ApiResult, ErrorBody, Params, Segments};
 use crate::mailpit::{resolve, utc_offset};
 use crate::state::AppState;
 
@@ -312,9 +312,9 @@ async fn put_rules(
     State(state): State<AppState>,
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<RulesView>> {
-    let raw = raw.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-    let value: serde_json::Value = serde_json::from_slice(&raw)
-        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+    let value = json_body(raw)?.ok_or_else(|| {
+        ApiError::bad_request("invalid JSON body: it is empty; send a list of rules")
+    })?;
     Ok(Json(commands::set_rules_json(
         state.engine().faults(),
         &value,

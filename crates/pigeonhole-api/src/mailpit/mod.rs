@@ -23,7 +23,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult, ErrorBody, Params, Segments};
+use crate::error::{json_body, ApiError, ApiResult, ErrorBody, Params, Segments};
 use crate::state::AppState;
 use types::*;
 
@@ -106,12 +106,9 @@ fn ids(list: &[String]) -> ApiResult<Vec<MessageId>> {
 /// A JSON body, where an empty body means the defaults (Mailpit's clients send none for
 /// "everything"); a body over the limit is 413, bad JSON 400.
 pub fn body<T: DeserializeOwned + Default>(raw: Result<Bytes, BytesRejection>) -> ApiResult<T> {
-    let raw = raw.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-    if raw.iter().all(u8::is_ascii_whitespace) {
+    let Some(mut value) = json_body(raw)? else {
         return Ok(T::default());
-    }
-    let mut value: serde_json::Value = serde_json::from_slice(&raw)
-        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+    };
     canonical_keys(&mut value);
     // The request types deny unknown fields: a body we do not understand is a 400, never
     // "no ids given, so everything".

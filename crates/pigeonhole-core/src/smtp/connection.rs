@@ -226,13 +226,13 @@ where
                     return Ok(End::FailTls);
                 }
                 Output::Deliver(delivery) => {
-                    flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, &ctx.cancel).await?;
                     let result = deliver(ctx, facts, session, delivery).await;
                     session.delivered(result);
                     idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
                 }
                 Output::StartTls => {
-                    flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, &ctx.cancel).await?;
                     if !buf.is_empty() {
                         // Pipelined bytes after STARTTLS were sent in the clear and could be
                         // injected (CVE-2011-0411): they must not be executed under TLS.
@@ -245,7 +245,7 @@ where
                     return Ok(End::StartTls);
                 }
                 Output::Close => {
-                    flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, &ctx.cancel).await?;
                     return Ok(End::Closed);
                 }
             }
