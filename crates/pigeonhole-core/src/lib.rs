@@ -10,6 +10,7 @@
 //!   loop carries out delays.
 //! - `event`: the bus (`EventBus`) and the event names every front end forwards.
 //! - `message`: raw bytes -> summary at ingest, detail on demand (mail-parser).
+//! - `lint`: protocol and message checks of raw bytes + envelope -> `LintReport`. Pure.
 //! - `store`: SQLite. One writer thread (group commit, then events), readers on their own
 //!   connections, the checkpointer, migrations.
 //! - `smtp`: the command parser, the pure `Session` state machine (one file per verb family,
@@ -26,6 +27,8 @@
 //!    `smtp::Session`. Every line in and out goes into the session's transcript recorder.
 //! 2. A finished message is summarised (`message`) and handed to `store`, whose single
 //!    writer thread commits waiting messages together. Only then does the session send 250.
+//!    After the ack, the store's lint worker checks each new message (`lint`) and the
+//!    writer keeps its findings.
 //! 3. After the commit the store publishes `event::Event`s on the `event::EventBus`; the
 //!    desktop bridge, the CLI and tests subscribe.
 //! 4. Front ends read and write through `commands`, which runs SQLite work on the blocking
@@ -38,6 +41,7 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod event;
+pub mod lint;
 pub mod message;
 pub mod model;
 pub mod relay;

@@ -12,6 +12,7 @@ mod detail;
 mod durability;
 mod envelope;
 mod extract;
+mod lint;
 mod message;
 mod release;
 mod session;
@@ -27,6 +28,7 @@ pub use detail::{
 pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
 pub use extract::{Code, Link, LinkSource};
+pub use lint::{Finding, LintCheck, LintLocation, LintReport, Severity};
 pub use message::{
     Counts, Inbox, InboxKey, InboxKind, ListQuery, MessageFilter, MessagePage, MessageSummary,
 };

@@ -1,0 +1,455 @@
+//! The MIME structure as the raw bytes have it, walked without mail-parser so the checks see
+//! what a strict receiver sees (boundaries, charsets, base64 wrapping), with line numbers
+//! and part paths as in the Parts tree.
+
+use super::text::{header_block, lines, trim, HeaderBlock, Line};
+use super::{Findings, LintLocation};
+
+/// Deepest nesting walked; deeper parts are left as leaves.
+const MAX_DEPTH: usize = 24;
+/// Most entities walked in one message.
+const MAX_ENTITIES: usize = 2000;
+/// RFC 2045 §6.8.
+const BASE64_LINE: usize = 76;
+
+/// One MIME entity: the message itself, a part, or a message inside a part.
+#[derive(Debug, Clone)]
+pub(super) struct Entity {
+    /// Path as in the Parts tree: "1", "1.2".
+    pub id: String,
+    pub headers: HeaderBlock,
+    /// Lowercased `type/subtype`, with the RFC 2045/2046 defaults applied.
+    pub ctype: String,
+    /// Parameters of Content-Type, names lowercased, values unquoted.
+    pub params: Vec<(String, String)>,
+    /// Lowercased Content-Transfer-Encoding ("7bit" when absent).
+    pub encoding: String,
+    /// Lowercased disposition type (`inline`, `attachment`).
+    pub disposition: Option<String>,
+    /// Content-ID without angle brackets.
+    pub content_id: Option<String>,
+    /// Body bytes `start..end` in the raw message, and the body's first line.
+    pub body: (usize, usize),
+    pub body_line: u32,
+    pub children: Vec<Entity>,
+    /// For a multipart: what is wrong with its boundary parameter.
+    pub bad_boundary: Option<String>,
+    /// For a multipart: the closing delimiter never came (`Some(found_any_part)`).
+    pub unclosed: Option<bool>,
+    /// Inside a multipart/related.
+    pub related: bool,
+    /// Inside a message/rfc822 part (a forwarded message): its own checks apply to it.
+    pub nested: bool,
+}
+
+impl Entity {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_multipart(&self) -> bool {
+        self.ctype.starts_with("multipart/")
+    }
+
+    pub fn is_attachment(&self) -> bool {
+        self.disposition.as_deref() == Some("attachment")
+    }
+
+    /// This entity and everything below it, depth first.
+    pub fn all(&self) -> Vec<&Entity> {
+        let mut out = vec![self];
+        for c in &self.children {
+            out.extend(c.all());
+        }
+        out
+    }
+
+    pub fn at(&self) -> LintLocation {
+        LintLocation {
+            header: None,
+            line: Some(
+                self.headers
+                    .fields
+                    .first()
+                    .map_or(self.body_line, |f| f.line),
+            ),
+            part: Some(self.id.clone()),
+        }
+    }
+}
+
+/// The whole message's structure.
+#[derive(Debug, Clone)]
+pub(super) struct Tree {
+    pub root: Entity,
+}
+
+impl Tree {
+    pub fn all(&self) -> Vec<&Entity> {
+        self.root.all()
+    }
+}
+
+pub(super) fn walk(raw: &[u8]) -> Tree {
+    let mut budget = MAX_ENTITIES;
+    Tree {
+        root: entity(
+            raw,
+            0,
+            raw.len(),
+            1,
+            "1".into(),
+            None,
+            0,
+            false,
+            &mut budget,
+        ),
+    }
+}
+
+/// Splits a Content-Type-like value into its lowercased first token and its parameters.
+pub(super) fn split_params(value: &str) -> (String, Vec<(String, String)>) {
+    let value = strip_comments(value);
+    let mut pieces = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in value.chars() {
+        if escaped {
+            cur.push(c);
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted => {
+                cur.push(c);
+                escaped = true;
+            }
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            ';' if !quoted => pieces.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    pieces.push(cur);
+    let mut it = pieces.into_iter();
+    let first = it.next().unwrap_or_default().trim().to_ascii_lowercase();
+    let params = it
+        .filter_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            let value = value.trim();
+            let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+                None => value.to_string(),
+            };
+            Some((name.trim().to_ascii_lowercase(), value))
+        })
+        .collect();
+    (first, params)
+}
+
+/// Drops RFC 5322 comments outside quoted strings.
+pub(super) fn strip_comments(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in value.chars() {
+        if escaped {
+            if depth == 0 {
+                out.push(c);
+            }
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted || depth > 0 => {
+                escaped = true;
+                if depth == 0 {
+                    out.push(c);
+                }
+            }
+            '"' if depth == 0 => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// What is wrong with a boundary, if anything (RFC 2046 §5.1.1 `boundary`).
+fn boundary_problem(b: &str) -> Option<String> {
+    const SPECIALS: &str = "'()+_,-./:=? ";
+    if b.is_empty() {
+        return Some("the boundary parameter is empty".into());
+    }
+    if b.len() > 70 {
+        return Some(format!(
+            "the boundary is {} characters long; at most 70 are allowed",
+            b.len()
+        ));
+    }
+    if let Some(c) = b
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || SPECIALS.contains(*c)))
+    {
+        return Some(format!(
+            "the boundary contains {c:?}, which is not allowed in a boundary"
+        ));
+    }
+    if b.ends_with(' ') {
+        return Some("the boundary ends in a space".into());
+    }
+    None
+}
+
+/// Where a line is a delimiter of `boundary`: `Some(true)` for the closing one.
+fn delimiter(line: &[u8], boundary: &[u8]) -> Option<bool> {
+    let rest = line.strip_prefix(b"--")?.strip_prefix(boundary)?;
+    let (close, rest) = match rest.strip_prefix(b"--") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    // Transport padding (RFC 2046 §5.1.1) may follow.
+    rest.iter()
+        .all(|&b| b == b' ' || b == b'\t')
+        .then_some(close)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn entity(
+    raw: &[u8],
+    start: usize,
+    end: usize,
+    first_line: u32,
+    id: String,
+    parent: Option<&str>,
+    depth: usize,
+    nested: bool,
+    budget: &mut usize,
+) -> Entity {
+    *budget = budget.saturating_sub(1);
+    let headers = header_block(raw, start, end, first_line);
+    let default_type = if parent == Some("multipart/digest") {
+        "message/rfc822"
+    } else {
+        "text/plain"
+    };
+    let (mut ctype, params) = match headers.get("Content-Type") {
+        Some(f) => split_params(&f.text()),
+        None => (default_type.to_string(), Vec::new()),
+    };
+    if !ctype.contains('/') {
+        // RFC 2045 §5.2: an unreadable Content-Type means text/plain.
+        ctype = "text/plain".into();
+    }
+    let encoding = headers
+        .get("Content-Transfer-Encoding")
+        .map(|f| strip_comments(&f.text()).trim().to_ascii_lowercase())
+        .unwrap_or_else(|| "7bit".into());
+    let disposition = headers
+        .get("Content-Disposition")
+        .map(|f| split_params(&f.text()).0)
+        .filter(|d| !d.is_empty());
+    let content_id = headers.get("Content-ID").map(|f| {
+        let v = strip_comments(&f.text());
+        v.trim().trim_matches(['<', '>']).trim().to_string()
+    });
+    let mut e = Entity {
+        body: (headers.body_start.min(end), end),
+        body_line: headers.body_line,
+        headers,
+        id,
+        ctype,
+        params,
+        encoding,
+        disposition,
+        content_id,
+        children: Vec::new(),
+        bad_boundary: None,
+        unclosed: None,
+        related: parent == Some("multipart/related"),
+        nested,
+    };
+    if depth >= MAX_DEPTH || *budget == 0 {
+        return e;
+    }
+    if e.is_multipart() {
+        split_multipart(raw, &mut e, depth, nested, budget);
+    } else if matches!(e.ctype.as_str(), "message/rfc822" | "message/global")
+        && !matches!(e.encoding.as_str(), "base64" | "quoted-printable")
+    {
+        let (s, t) = e.body;
+        let inner = entity(
+            raw,
+            s,
+            t,
+            e.body_line,
+            format!("{}.1", e.id),
+            None,
+            depth + 1,
+            true,
+            budget,
+        );
+        e.children.push(inner);
+    }
+    e
+}
+
+fn split_multipart(raw: &[u8], e: &mut Entity, depth: usize, nested: bool, budget: &mut usize) {
+    let Some(boundary) = e.param("boundary").map(str::to_string) else {
+        e.bad_boundary = Some(format!("{} has no boundary parameter", e.ctype));
+        return;
+    };
+    e.bad_boundary = boundary_problem(&boundary);
+    if boundary.is_empty() {
+        return;
+    }
+    let (start, end) = e.body;
+    let body = &raw[..end];
+    // (first byte of the part, its first line) of the part being read.
+    let mut open: Option<(usize, u32)> = None;
+    let mut prev: Option<Line> = None;
+    let mut closed = false;
+    let mut n = 0;
+    for line in lines(body, start, e.body_line) {
+        if let Some(close) = delimiter(line.bytes(body), boundary.as_bytes()) {
+            if let Some((s, first)) = open.take() {
+                // The line ending before the delimiter belongs to it.
+                let part_end = prev.map_or(s, |p| p.end).max(s);
+                n += 1;
+                e.children.push(entity(
+                    raw,
+                    s,
+                    part_end,
+                    first,
+                    format!("{}.{n}", e.id),
+                    Some(&e.ctype),
+                    depth + 1,
+                    nested,
+                    budget,
+                ));
+            }
+            if close {
+                closed = true;
+                break;
+            }
+            open = Some((line.next().min(end), line.number + 1));
+        }
+        prev = Some(line);
+    }
+    if let Some((s, first)) = open {
+        // Never closed: the last part runs to the end, as lenient readers take it.
+        n += 1;
+        e.children.push(entity(
+            raw,
+            s,
+            end,
+            first,
+            format!("{}.{n}", e.id),
+            Some(&e.ctype),
+            depth + 1,
+            nested,
+            budget,
+        ));
+    }
+    if !closed {
+        e.unclosed = Some(n > 0);
+    }
+}
+
+/// Known to the decoder we show mail with (mail-parser's, plus what it reads natively).
+fn charset_known(charset: &str) -> bool {
+    let c = charset.trim().trim_matches('"');
+    let c = c.split_once('*').map_or(c, |(name, _)| name);
+    matches!(
+        c.to_ascii_lowercase().as_str(),
+        "utf-8" | "utf8" | "us-ascii" | "ascii"
+    ) || mail_parser::decoders::charsets::map::charset_decoder(c.as_bytes()).is_some()
+}
+
+pub(super) fn charset_is_known(charset: &str) -> bool {
+    charset_known(charset)
+}
+
+/// Boundaries, charsets and base64 wrapping, part by part.
+pub(super) fn check(raw: &[u8], tree: &Tree, found: &mut Findings) {
+    for e in tree.all() {
+        if let Some(problem) = &e.bad_boundary {
+            let mut at = e.at();
+            at.header = Some("Content-Type".into());
+            if let Some(f) = e.headers.get("Content-Type") {
+                at.line = Some(f.line);
+            }
+            found.add(
+                "boundary-malformed",
+                format!("Part {}: {problem}.", e.id),
+                at,
+            );
+        }
+        if let Some(any) = e.unclosed {
+            let message = if any {
+                format!(
+                    "Part {} ({}): the closing --{}-- line never comes; the last part runs to the end of the message.",
+                    e.id,
+                    e.ctype,
+                    e.param("boundary").unwrap_or("")
+                )
+            } else {
+                format!(
+                    "Part {} ({}): its boundary --{} never appears, so it has no parts.",
+                    e.id,
+                    e.ctype,
+                    e.param("boundary").unwrap_or("")
+                )
+            };
+            found.add("boundary-unclosed", message, e.at());
+        }
+        if let Some(cs) = e.param("charset") {
+            if e.ctype.starts_with("text/") && !charset_known(cs) {
+                let mut at = e.at();
+                at.header = Some("Content-Type".into());
+                found.add(
+                    "charset-unknown",
+                    format!(
+                        "Part {} declares charset {cs:?}, which readers cannot decode.",
+                        e.id
+                    ),
+                    at,
+                );
+            }
+        }
+        if e.encoding == "base64" && e.children.is_empty() {
+            let (s, t) = e.body;
+            let body = &raw[..t];
+            let long = lines(body, s, e.body_line)
+                .find(|l| l.len() > BASE64_LINE && !trim(l.bytes(body)).is_empty());
+            if let Some(first) = long {
+                found.add(
+                    "base64-line-length",
+                    format!(
+                        "Part {}: base64 line {} is {} characters long; the limit is {BASE64_LINE}.",
+                        e.id,
+                        first.number,
+                        first.len()
+                    ),
+                    LintLocation {
+                        header: None,
+                        line: Some(first.number),
+                        part: Some(e.id.clone()),
+                    },
+                );
+            }
+        }
+    }
+}
