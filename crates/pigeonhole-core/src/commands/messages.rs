@@ -56,6 +56,10 @@ async fn settle(store: &Store, filter: &MessageFilter) -> Result<()> {
     if !filter.query.trim().is_empty() || filter.inbox.is_some() {
         store.sync_index().await?;
     }
+    // Findings come from the lint worker a moment after the index.
+    if crate::search::parse(&filter.query).is_ok_and(|q| q.mentions_lint()) {
+        store.sync_lint().await?;
+    }
     Ok(())
 }
 

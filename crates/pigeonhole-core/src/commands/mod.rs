@@ -16,6 +16,7 @@
 mod automation;
 mod faults;
 mod files;
+mod lint;
 mod messages;
 mod reading;
 mod release;
@@ -27,6 +28,7 @@ pub use faults::{
     ChaosTrigger, RulesView,
 };
 pub use files::{eml_file_name, safe_file_name};
+pub use lint::{lint, lint_checks};
 pub use messages::{
     check_query, checksums, clear, codes, count, counts, delete, delete_matching, delete_tag,
     get_message, ids, inboxes, latest, links, list, mark_read, mark_read_matching, part, pin, raw,
@@ -129,6 +131,8 @@ async fn blocking<T: Send + 'static>(
 
 #[cfg(test)]
 mod fixture;
+#[cfg(test)]
+mod lint_tests;
 #[cfg(test)]
 mod release_tests;
 #[cfg(test)]

@@ -89,6 +89,12 @@ fn every_finding_is_in_the_catalogue_with_why_and_reference() {
     let n = seen.len();
     seen.dedup();
     assert_eq!(seen.len(), n, "ids are unique");
+    let ours: Vec<&str> = check_ids().collect();
+    assert_eq!(
+        ours,
+        crate::search::LINT_CHECKS,
+        "the search language knows every check id"
+    );
 }
 
 #[test]

@@ -106,6 +106,8 @@ mod tests {
             listener: "default".into(),
             message_id: parsed.message_id,
             reply_to: parsed.reply_to,
+            lint_errors: 0,
+            lint_warnings: 0,
         };
         MessageReading::build(summary, stored, raw.as_bytes(), max)
     }

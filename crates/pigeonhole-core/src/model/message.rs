@@ -45,6 +45,10 @@ pub struct MessageSummary {
     /// The Message-ID header without angle brackets.
     pub message_id: Option<String>,
     pub reply_to: Vec<Address>,
+    /// Lint findings of severity error and warning (`lint`); 0 until the message is linted,
+    /// a moment after it arrives (`message://updated` then carries the counts).
+    pub lint_errors: u32,
+    pub lint_warnings: u32,
 }
 
 impl MessageSummary {

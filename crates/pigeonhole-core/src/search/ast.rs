@@ -35,6 +35,8 @@ pub enum Term {
     Listener(String),
     Is(Flag),
     Has(Has),
+    /// `lint:`: messages with a finding of one check or of one severity.
+    Lint(LintValue),
     /// larger: => larger=true, smaller: => false
     Size {
         larger: bool,
@@ -103,6 +105,8 @@ impl Flag {
 pub enum Has {
     Attachment,
     Inline,
+    /// A lint finding of severity error or warning.
+    Lint,
 }
 
 impl Has {
@@ -110,7 +114,33 @@ impl Has {
         match self {
             Has::Attachment => "attachment",
             Has::Inline => "inline",
+            Has::Lint => "lint",
         }
+    }
+}
+
+/// `lint:` values: a severity, or a check's id (`lint::checks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LintValue {
+    Error,
+    Warning,
+    Info,
+    Check(String),
+}
+
+impl Query {
+    /// True when the query asks about lint findings, which arrive a moment after the
+    /// message (`commands` then waits for the lint worker).
+    pub fn mentions_lint(&self) -> bool {
+        fn walk(e: &Expr) -> bool {
+            match e {
+                Expr::And(v) | Expr::Or(v) => v.iter().any(walk),
+                Expr::Not(e) => walk(e),
+                Expr::Term(Term::Lint(_) | Term::Has(Has::Lint)) => true,
+                Expr::Term(_) => false,
+            }
+        }
+        self.expr.as_ref().is_some_and(walk)
     }
 }
 

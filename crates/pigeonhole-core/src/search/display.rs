@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
-use super::ast::{Expr, Query, Term, TextField};
+use super::ast::{Expr, LintValue, Query, Term, TextField};
 use super::lexer::{is_bare_value, is_free_word};
 use super::values::{date_text, size_text};
 
@@ -101,6 +101,12 @@ impl Display for Term {
             Term::Listener(value) => operator(f, "listener", value),
             Term::Is(flag) => write!(f, "is:{}", flag.name()),
             Term::Has(has) => write!(f, "has:{}", has.name()),
+            Term::Lint(v) => match v {
+                LintValue::Error => write!(f, "lint:error"),
+                LintValue::Warning => write!(f, "lint:warning"),
+                LintValue::Info => write!(f, "lint:info"),
+                LintValue::Check(id) => write!(f, "lint:{id}"),
+            },
             Term::Size { larger, bytes } => {
                 let name = if *larger { "larger" } else { "smaller" };
                 write!(f, "{name}:{}", size_text(*bytes))

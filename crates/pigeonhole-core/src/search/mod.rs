@@ -33,5 +33,6 @@ mod values;
 #[cfg(test)]
 mod tests;
 
-pub use ast::{DateValue, Expr, Flag, Has, ParseError, Query, Term, TextField};
+pub use ast::{DateValue, Expr, Flag, Has, LintValue, ParseError, Query, Term, TextField};
+pub use operators::LINT_CHECKS;
 pub use parse::{parse, parse_duration, MAX_CHARS, MAX_DEPTH, MAX_TERMS};

@@ -1,7 +1,7 @@
 //! The operator table, and turning an operator's value into a `Term` (or an error that
 //! points at the operator or at the value).
 
-use super::ast::{Flag, Has, ParseError, Term, TextField};
+use super::ast::{Flag, Has, LintValue, ParseError, Term, TextField};
 use super::lexer::{OpName, Seg};
 use super::values;
 
@@ -15,6 +15,7 @@ pub(super) enum Kind {
     Listener,
     Is,
     Has,
+    Lint,
     Size { larger: bool },
     Date { after: bool },
 }
@@ -38,6 +39,7 @@ const OPERATORS: &[(&str, Kind)] = &[
     ("listener", Kind::Listener),
     ("is", Kind::Is),
     ("has", Kind::Has),
+    ("lint", Kind::Lint),
     ("larger", Kind::Size { larger: true }),
     ("smaller", Kind::Size { larger: false }),
     ("before", Kind::Date { after: false }),
@@ -46,7 +48,7 @@ const OPERATORS: &[(&str, Kind)] = &[
 
 /// The canonical names, for the "unknown operator" message.
 const KNOWN: &str = "from, to, cc, bcc, addressed, reply-to, subject, message-id, header, tag, \
-                     inbox, user, listener, is, has, larger, smaller, before, after";
+                     inbox, user, listener, is, has, lint, larger, smaller, before, after";
 
 const FLAGS: &[(&str, Flag)] = &[
     ("read", Flag::Read),
@@ -59,6 +61,44 @@ const HAS: &[(&str, Has)] = &[
     ("attachment", Has::Attachment),
     ("attachments", Has::Attachment),
     ("inline", Has::Inline),
+    ("lint", Has::Lint),
+];
+
+/// Every lint check's id, for `lint:ID`. The search language is a leaf and cannot ask
+/// `lint` for them; `lint`'s tests check that this list is its catalogue.
+pub const LINT_CHECKS: &[&str] = &[
+    "bare-lf",
+    "bare-cr",
+    "line-too-long",
+    "nul-byte",
+    "8bit-without-8bitmime",
+    "non-ascii-header",
+    "header-syntax",
+    "invalid-address",
+    "invalid-date",
+    "invalid-message-id",
+    "duplicate-header",
+    "encoded-word-invalid",
+    "missing-from",
+    "missing-date",
+    "missing-message-id",
+    "date-skew",
+    "bcc-header",
+    "html-without-text",
+    "gmail-clipping",
+    "cid-missing",
+    "inline-unreferenced",
+    "boundary-malformed",
+    "boundary-unclosed",
+    "charset-unknown",
+    "base64-line-length",
+    "envelope-from-mismatch",
+    "list-unsubscribe-missing",
+    "list-unsubscribe-post-missing",
+    "list-unsubscribe-invalid",
+    "list-unsubscribe-unsigned",
+    "dkim-body-hash",
+    "dkim-malformed",
 ];
 
 /// `name` must already be lowercase.
@@ -115,10 +155,26 @@ pub(super) fn build(kind: Kind, op: &OpName, value: Seg) -> Result<Term, ParseEr
             Some(has) => Term::Has(has),
             None => {
                 return Err(bad(format!(
-                    "\"{text}\" is not a value of has:; use has:attachment or has:inline"
+                    "\"{text}\" is not a value of has:; use has:attachment, has:inline or has:lint"
                 )))
             }
         },
+        Kind::Lint => {
+            let id = text.to_ascii_lowercase();
+            match id.as_str() {
+                "error" | "errors" => Term::Lint(LintValue::Error),
+                "warning" | "warnings" => Term::Lint(LintValue::Warning),
+                "info" => Term::Lint(LintValue::Info),
+                _ if LINT_CHECKS.contains(&id.as_str()) => Term::Lint(LintValue::Check(id)),
+                _ => {
+                    return Err(bad(format!(
+                        "\"{text}\" is not a lint check; use lint:error, lint:warning, \
+                         lint:info or a check's id: {}",
+                        LINT_CHECKS.join(", ")
+                    )))
+                }
+            }
+        }
         Kind::Size { larger } => match values::size(&text) {
             Some(bytes) => Term::Size { larger, bytes },
             None => {

@@ -7,6 +7,7 @@
 //! - `search`: the one compiler from the search language to SQL.
 
 mod checkpoint;
+mod lint;
 mod query;
 mod schema;
 pub(crate) mod search;
@@ -180,6 +181,7 @@ impl Store {
             })?;
         let held = Arc::new(AtomicI64::new(0));
         let waiters = Arc::new(AtomicUsize::new(0));
+        let signal = Arc::new(lint::LintSignal::default());
         let tx = writer::spawn(
             conn,
             bus.clone(),
@@ -187,10 +189,11 @@ impl Store {
             held.clone(),
             waiters.clone(),
             false,
+            Some(signal.clone()),
         )?;
         let alive = Arc::new(());
         checkpoint::spawn(&db_path, options.durability, bus, Arc::downgrade(&alive))?;
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
                 db_path,
@@ -202,7 +205,9 @@ impl Store {
                 _lock: Some(lock),
                 _alive: Some(alive),
             }),
-        })
+        };
+        lint::spawn(&store, signal)?;
+        Ok(store)
     }
 
     /// Opens an existing store for reading only; works while a server is running.
@@ -239,6 +244,7 @@ impl Store {
             held.clone(),
             waiters.clone(),
             true,
+            None,
         )?;
         Ok(Store {
             inner: Arc::new(Inner {

@@ -16,7 +16,8 @@ const SUMMARY_COLUMNS: &str =
     "m.id, m.session_id, m.received_at, m.mail_from, m.rcpt_to, m.from_addr, m.to_addrs, \
      m.cc_addrs, m.subject, m.date, m.size, m.has_attachments, m.snippet, m.read, m.pinned, \
      (SELECT group_concat(tag, ',') FROM message_tags t WHERE t.message_id = m.id), \
-     m.auth_user, m.listener, m.message_id, m.reply_to, m.attachments";
+     m.auth_user, m.listener, m.message_id, m.reply_to, m.attachments, m.lint_errors, \
+     m.lint_warnings";
 
 fn json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_str(s).map_err(|e| {
@@ -57,6 +58,8 @@ fn summary_from_row(r: &Row) -> rusqlite::Result<MessageSummary> {
         message_id: r.get(18)?,
         reply_to: json(&r.get::<_, String>(19)?)?,
         attachments: r.get(20)?,
+        lint_errors: r.get(21)?,
+        lint_warnings: r.get(22)?,
     })
 }
 

@@ -46,6 +46,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0010_releases",
         include_str!("migrations/0010_releases.sql"),
     ),
+    ("0011_lint", include_str!("migrations/0011_lint.sql")),
 ];
 
 /// The `PRAGMA synchronous` value for a durability. NORMAL in WAL mode: a commit reaches

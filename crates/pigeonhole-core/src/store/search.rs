@@ -15,7 +15,7 @@ use crate::message::index::{
 };
 use crate::message::normalize_tag;
 use crate::model::{InboxKey, InboxKind};
-use crate::search::{DateValue, Expr, Flag, Has, Query, Term, TextField};
+use crate::search::{DateValue, Expr, Flag, Has, LintValue, Query, Term, TextField};
 
 /// Roles in `message_addresses` (see migration 0006).
 mod role {
@@ -303,6 +303,18 @@ impl Compiler {
             })),
             Term::Has(Has::Attachment) => facet(&attachment_facet()),
             Term::Has(Has::Inline) => facet(&inline_facet()),
+            Term::Has(Has::Lint) => {
+                Piece::Sql(Sql::fixed("(m.lint_errors > 0 OR m.lint_warnings > 0)"))
+            }
+            Term::Lint(LintValue::Error) => Piece::Sql(Sql::fixed("m.lint_errors > 0")),
+            Term::Lint(LintValue::Warning) => Piece::Sql(Sql::fixed("m.lint_warnings > 0")),
+            Term::Lint(LintValue::Info) => Piece::Sql(Sql::fixed(
+                "m.id IN (SELECT message_id FROM message_lint_checks WHERE severity = 2)",
+            )),
+            Term::Lint(LintValue::Check(id)) => Piece::Sql(Sql::with(
+                "m.id IN (SELECT message_id FROM message_lint_checks WHERE check_id = ?)".into(),
+                vec![id.clone().into()],
+            )),
             Term::Size { larger, bytes } => Piece::Sql(Sql::with(
                 format!("m.size {} ?", if *larger { ">" } else { "<" }),
                 vec![i64::try_from(*bytes).unwrap_or(i64::MAX).into()],

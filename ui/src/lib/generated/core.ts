@@ -59,7 +59,12 @@ listener: string,
 /**
  * The Message-ID header without angle brackets.
  */
-message_id: string | null, reply_to: Array<Address>, };
+message_id: string | null, reply_to: Array<Address>, 
+/**
+ * Lint findings of severity error and warning (`lint`); 0 until the message is linted,
+ * a moment after it arrives (`message://updated` then carries the counts).
+ */
+lint_errors: number, lint_warnings: number, };
 
 export type InboxKind = "recipient" | "user" | "listener" | "tag";
 
@@ -288,6 +293,48 @@ auth_user: string | null,
  * Every time it was released to a real server, newest first, with the reply.
  */
 releases: Array<Release>, };
+
+export type Severity = "error" | "warning" | "info";
+
+export type LintLocation = { 
+/**
+ * The header field concerned, as spelled in the message (`Date`, `Content-Type`).
+ */
+header: string | null, 
+/**
+ * 1-based line number in the raw message, counting every line ending (CRLF, LF, CR).
+ */
+line: number | null, 
+/**
+ * MIME part path as in the Parts tree ("1.2").
+ */
+part: string | null, };
+
+export type Finding = { 
+/**
+ * Stable id of the check (`bare-lf`), used by `lint:bare-lf` searches.
+ */
+id: string, severity: Severity, 
+/**
+ * What was found in this message, specifically ("line 14 ends in a bare LF (3 more)").
+ */
+message: string, 
+/**
+ * One sentence on why it matters, the same for every finding of this check.
+ */
+why: string, 
+/**
+ * The standard (or vendor rule) it is about: "RFC 5322 §2.3".
+ */
+reference: string, location: LintLocation, };
+
+export type LintReport = { errors: number, warnings: number, infos: number, findings: Array<Finding>, };
+
+export type LintCheck = { id: string, severity: Severity, 
+/**
+ * A short name: "Bare LF line ending".
+ */
+title: string, why: string, reference: string, };
 
 export type Durability = "process" | "power-loss";
 

@@ -158,7 +158,7 @@ fn header_errors() {
 #[test]
 fn unknown_operators() {
     let known = "known: from, to, cc, bcc, addressed, reply-to, subject, message-id, header, tag, \
-                 inbox, user, listener, is, has, larger, smaller, before, after";
+                 inbox, user, listener, is, has, lint, larger, smaller, before, after";
     check_errors(&[
         ("foo:bar", 0, 4, "unknown operator \"foo:\""),
         ("foo:bar", 0, 4, known),
@@ -188,8 +188,10 @@ fn bad_values() {
             "has:pdf",
             4,
             3,
-            "\"pdf\" is not a value of has:; use has:attachment or has:inline",
+            "\"pdf\" is not a value of has:; use has:attachment, has:inline or has:lint",
         ),
+        ("lint:bare_lf", 5, 7, "\"bare_lf\" is not a lint check"),
+        ("lint:bare_lf", 5, 7, "bare-lf, bare-cr"),
         ("larger:big", 7, 3, "\"big\" is not a size"),
         ("larger:big", 7, 3, "as in larger:500K"),
         ("larger:1T", 7, 2, "is not a size"),

@@ -1,6 +1,6 @@
 //! Each operator, every alias, case-insensitive names, and the value grammars.
 
-use super::super::{Flag, Has, Term, TextField};
+use super::super::{Flag, Has, LintValue, Term, TextField};
 use super::{and, check, check_text, t, text};
 
 fn header(name: &str, value: Option<&str>) -> super::Expr {
@@ -133,6 +133,14 @@ fn is_and_has() {
         ("has:attachment", t(Term::Has(Has::Attachment))),
         ("has:attachments", t(Term::Has(Has::Attachment))),
         ("has:inline", t(Term::Has(Has::Inline))),
+        ("has:lint", t(Term::Has(Has::Lint))),
+        ("lint:error", t(Term::Lint(LintValue::Error))),
+        ("lint:Warnings", t(Term::Lint(LintValue::Warning))),
+        ("lint:info", t(Term::Lint(LintValue::Info))),
+        (
+            "lint:DKIM-Body-Hash",
+            t(Term::Lint(LintValue::Check("dkim-body-hash".into()))),
+        ),
         ("-is:read", super::not(t(Term::Is(Flag::Read)))),
     ]);
 }

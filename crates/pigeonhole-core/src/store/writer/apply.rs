@@ -43,6 +43,7 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             } else {
                 tx.execute_batch(
                     "DELETE FROM recipients; DELETE FROM message_raw; DELETE FROM message_tags;
+                     DELETE FROM message_lint; DELETE FROM message_lint_checks;
                      DELETE FROM message_addresses; DELETE FROM releases;
                      INSERT INTO message_text (message_text) VALUES ('delete-all');
                      DELETE FROM messages; DELETE FROM transcript_chunks; DELETE FROM sessions
@@ -51,6 +52,7 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
             }
             Ok(Outcome::Cleared)
         }
+        Op::Lint { results, upto, .. } => Ok(Outcome::Linted(lint(tx, results, *upto)?)),
         Op::MarkRead { ids, read, .. } => {
             mark(tx, ids, *read)?;
             Ok(Outcome::Read(ids.clone(), *read))
@@ -297,7 +299,51 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         listener: m.listener.clone(),
         message_id: p.message_id.clone(),
         reply_to: p.reply_to.clone(),
+        lint_errors: 0,
+        lint_warnings: 0,
         attachments: p.attachments,
     };
     Ok((id, summary))
+}
+
+/// Stores lint findings (replacing older ones) and moves the lint watermark; answers the
+/// ids with a finding. A message deleted since it was read is skipped.
+fn lint(
+    tx: &Transaction,
+    results: &[(i64, crate::model::LintReport)],
+    upto: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut changed = Vec::new();
+    let mut report = tx.prepare_cached(
+        "INSERT OR REPLACE INTO message_lint (message_id, version, report)
+         SELECT id, ?2, ?3 FROM messages WHERE id = ?1",
+    )?;
+    let mut clear = tx.prepare_cached("DELETE FROM message_lint_checks WHERE message_id = ?1")?;
+    let mut check = tx.prepare_cached(
+        "INSERT OR IGNORE INTO message_lint_checks (check_id, message_id, severity)
+         VALUES (?1, ?2, ?3)",
+    )?;
+    let mut counts = tx.prepare_cached(
+        "UPDATE messages SET lint_errors = ?2, lint_warnings = ?3
+         WHERE id = ?1 AND (lint_errors, lint_warnings) IS NOT (?2, ?3)",
+    )?;
+    for (id, r) in results {
+        let json = serde_json::to_string(r).unwrap_or_else(|_| "{}".into());
+        if report.execute(params![id, crate::lint::VERSION, json])? == 0 {
+            continue;
+        }
+        clear.execute([id])?;
+        for f in &r.findings {
+            check.execute(params![f.id, id, f.severity as i64])?;
+        }
+        if counts.execute(params![id, r.errors, r.warnings])? > 0 {
+            changed.push(*id);
+        }
+    }
+    tx.execute("UPDATE meta SET value = ?1 WHERE key = 'lint_upto'", [upto])?;
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'lint_version'",
+        [crate::lint::VERSION],
+    )?;
+    Ok(changed)
 }

@@ -22,8 +22,10 @@ use super::{schema, Result, StoreError};
 use crate::event::{Event, EventBus};
 use crate::message::Parsed;
 use crate::model::{
-    Durability, Envelope, MessageId, MessageSummary, Release, SessionSummary, TranscriptLine,
+    Durability, Envelope, LintReport, MessageId, MessageSummary, Release, SessionSummary,
+    TranscriptLine,
 };
+use crate::store::lint::LintSignal;
 use crate::store::search::Filter;
 use index::IndexRow;
 pub(crate) use retention::Retention;
@@ -115,6 +117,12 @@ pub(crate) enum Op {
     SyncIndex {
         done: Done<()>,
     },
+    /// Findings of the lint worker (`store::lint`), linted in id order up to `upto`.
+    Lint {
+        results: Vec<(i64, LintReport)>,
+        upto: i64,
+        done: Done<()>,
+    },
     /// (filter, tag): each newly indexed message a filter matches gets the tag.
     SetTagRules(Vec<(Filter, String)>),
     /// Changes `PRAGMA synchronous` on the write connection, from this batch's commit on;
@@ -140,6 +148,8 @@ enum Outcome {
     /// Tags or pins changed: their summaries go out after the commit.
     Updated(Vec<i64>),
     Recorded(i64),
+    /// Linted messages with a finding, whose badge changes.
+    Linted(Vec<i64>),
     #[cfg(test)]
     Synchronous(i64),
     Nothing,
@@ -152,6 +162,7 @@ pub(crate) fn spawn(
     held: Arc<AtomicI64>,
     waiters: Arc<AtomicUsize>,
     side: bool,
+    lint: Option<Arc<LintSignal>>,
 ) -> Result<mpsc::Sender<Op>> {
     // IMMEDIATE: take the write lock when a transaction starts, so a read-then-write (delete
     // by query, retention, the index's checks) waits for another process's writer
@@ -178,6 +189,7 @@ pub(crate) fn spawn(
                 rebuild: None,
                 last_deliveries: 0,
                 side,
+                lint,
             }
             .run(rx)
         })?;
@@ -213,6 +225,8 @@ struct Writer {
     /// A second process's writer (`Store::open_for_edit`): every commit bumps
     /// `meta.edits` so the server notices; no indexing rebuild, no retention.
     side: bool,
+    /// Wakes the lint worker after each delivery (`None` for a second process's writer).
+    lint: Option<Arc<LintSignal>>,
 }
 
 impl Writer {
@@ -376,6 +390,9 @@ impl Writer {
             (Op::Deliver { done, msg }, Ok(Outcome::Delivered(id, summary))) => {
                 let _ = done.send(Ok(id));
                 self.bus.publish(Event::MessageReceived(summary));
+                if let Some(lint) = &self.lint {
+                    lint.arrived(id);
+                }
                 let NewMessage {
                     envelope,
                     parsed,
@@ -445,6 +462,13 @@ impl Writer {
                 let _ = done.send(Ok(()));
             }
             (Op::MarkRead { done, .. }, Err(e)) => {
+                let _ = done.send(Err(e));
+            }
+            (Op::Lint { done, .. }, Ok(Outcome::Linted(ids))) => {
+                self.publish_updated(&ids);
+                let _ = done.send(Ok(()));
+            }
+            (Op::Lint { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));
             }
             (Op::SyncIndex { done }, outcome) => {

@@ -1,0 +1,243 @@
+//! The lint worker: a thread that checks each committed message (`lint::check`) off the
+//! acknowledgement path and hands the findings to the writer (`Op::Lint`).
+//!
+//! It reads raw bytes on its own connection, in id order from `meta.lint_upto`, so a crash,
+//! a migration or a newer `lint::VERSION` only means it starts further back: findings are
+//! derived data, rebuilt from the raw bytes like the search index.
+
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Duration;
+
+use rusqlite::{params, Connection};
+use tokio::sync::oneshot;
+
+use super::writer::Op;
+use super::{schema, Inner, Result, Store};
+use crate::lint::{self, Input, Transport};
+use crate::model::time::ms_to_datetime;
+use crate::model::{Durability, LintReport};
+
+/// Messages linted per step, and the most raw bytes one step reads.
+const STEP: i64 = 64;
+const STEP_BYTES: usize = 8 * 1024 * 1024;
+/// How often an idle worker looks whether its store is still open.
+const IDLE: Duration = Duration::from_millis(250);
+/// How long a lint search waits for the worker to reach the newest message.
+const PATIENCE: Duration = Duration::from_secs(3);
+
+/// Listeners whose mail did not come over an SMTP session of its own, so its MAIL FROM
+/// parameters and arrival time say nothing about the sender: the API's send
+/// (`config::API_LISTENER`) and imports.
+pub(crate) const NOT_SMTP: &[&str] = &["api", "import"];
+
+/// Wakes the worker when the writer commits a message.
+#[derive(Default)]
+pub(crate) struct LintSignal {
+    newest: Mutex<i64>,
+    wake: Condvar,
+}
+
+impl LintSignal {
+    pub(crate) fn arrived(&self, id: i64) {
+        if let Ok(mut n) = self.newest.lock() {
+            *n = (*n).max(id);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Waits until a message above `cursor` is announced, or `timeout` passes.
+    fn wait_beyond(&self, cursor: i64, timeout: Duration) {
+        let Ok(n) = self.newest.lock() else { return };
+        let _ = self.wake.wait_timeout_while(n, timeout, |n| *n <= cursor);
+    }
+}
+
+/// One message as the worker reads it.
+struct Row {
+    id: i64,
+    raw: Vec<u8>,
+    mail_from: String,
+    params: Vec<(String, String)>,
+    received_ms: i64,
+    listener: String,
+}
+
+fn report_for(row: &Row) -> LintReport {
+    let transport =
+        (!NOT_SMTP.contains(&row.listener.as_str())).then(|| Transport::from_params(&row.params));
+    lint::check(&Input {
+        raw: &row.raw,
+        mail_from: &row.mail_from,
+        transport,
+        received_at: ms_to_datetime(row.received_ms),
+    })
+}
+
+fn read_step(conn: &Connection, cursor: i64) -> rusqlite::Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, r.raw, m.mail_from, m.mail_params, m.received_at, m.listener
+         FROM messages m JOIN message_raw r ON r.message_id = m.id
+         WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
+    )?;
+    let mut rows = stmt.query(params![cursor, STEP])?;
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    while let Some(r) = rows.next()? {
+        if bytes >= STEP_BYTES {
+            break;
+        }
+        let raw: Vec<u8> = r.get(1)?;
+        bytes += raw.len();
+        out.push(Row {
+            id: r.get(0)?,
+            raw,
+            mail_from: r.get(2)?,
+            params: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+            received_ms: r.get(4)?,
+            listener: r.get(5)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Where the worker starts: after `lint_upto`, or from the start for findings of an older
+/// version of the checks.
+fn start_cursor(conn: &Connection) -> rusqlite::Result<i64> {
+    let (upto, version): (i64, i64) = conn.query_row(
+        "SELECT (SELECT value FROM meta WHERE key = 'lint_upto'),
+                (SELECT value FROM meta WHERE key = 'lint_version')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(if version == lint::VERSION { upto } else { 0 })
+}
+
+pub(crate) fn spawn(store: &Store, signal: Arc<LintSignal>) -> Result<()> {
+    let conn = schema::open_connection(store.db_path(), true, Durability::Process)?;
+    let weak = Arc::downgrade(&store.inner);
+    std::thread::Builder::new()
+        .name("pigeonhole-lint".into())
+        .spawn(move || run(conn, weak, signal))?;
+    Ok(())
+}
+
+fn run(conn: Connection, store: Weak<Inner>, signal: Arc<LintSignal>) {
+    let mut cursor = match start_cursor(&conn) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "lint: could not read where to start; lint is off");
+            return;
+        }
+    };
+    loop {
+        let rows = match read_step(&conn, cursor) {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "lint: reading messages failed; trying again");
+                Vec::new()
+            }
+        };
+        let Some(last) = rows.last().map(|r| r.id) else {
+            if store.strong_count() == 0 {
+                return;
+            }
+            signal.wait_beyond(cursor, IDLE);
+            continue;
+        };
+        let results: Vec<(i64, LintReport)> = rows.iter().map(|r| (r.id, report_for(r))).collect();
+        let Some(inner) = store.upgrade() else { return };
+        let Some(writer) = inner.writer.clone() else {
+            return;
+        };
+        drop(inner);
+        let (done, answer) = oneshot::channel();
+        if writer
+            .send(Op::Lint {
+                results,
+                upto: last,
+                done,
+            })
+            .is_err()
+        {
+            return;
+        }
+        drop(writer);
+        match answer.blocking_recv() {
+            Ok(Ok(())) => cursor = last,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "lint: storing findings failed; trying again");
+                std::thread::sleep(IDLE);
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+impl Store {
+    /// The lint report of one message: what the worker stored, or, before it got there,
+    /// the same checks run now.
+    pub(crate) fn lint_report(&self, id: i64) -> Result<LintReport> {
+        self.read(|c| {
+            let stored: Option<String> = c
+                .query_row(
+                    "SELECT report FROM message_lint WHERE message_id = ?1 AND version = ?2",
+                    params![id, lint::VERSION],
+                    |r| r.get(0),
+                )
+                .ok();
+            if let Some(report) = stored.and_then(|s| serde_json::from_str(&s).ok()) {
+                return Ok(report);
+            }
+            let row = c
+                .query_row(
+                    "SELECT m.id, r.raw, m.mail_from, m.mail_params, m.received_at, m.listener
+                     FROM messages m JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?1",
+                    [id],
+                    |r| {
+                        Ok(Row {
+                            id: r.get(0)?,
+                            raw: r.get(1)?,
+                            mail_from: r.get(2)?,
+                            params: serde_json::from_str(&r.get::<_, String>(3)?)
+                                .unwrap_or_default(),
+                            received_ms: r.get(4)?,
+                            listener: r.get(5)?,
+                        })
+                    },
+                )
+                .map_err(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => super::StoreError::NoMessage(id),
+                    e => e.into(),
+                })?;
+            Ok(report_for(&row))
+        })
+    }
+
+    /// Resolves once the lint worker has reached the newest message there was when called
+    /// (a few seconds at most), so `has:lint` right after a 250 finds that message. Works
+    /// for a read-only store too: another process's server lints its own mail.
+    pub(crate) async fn sync_lint(&self) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let store = self.clone();
+            let caught_up = tokio::task::spawn_blocking(move || {
+                store.read(|c| {
+                    Ok(c.query_row(
+                        "SELECT (SELECT value FROM meta WHERE key = 'lint_upto')
+                                  >= COALESCE((SELECT MAX(id) FROM messages), 0)
+                            AND (SELECT value FROM meta WHERE key = 'lint_version') = ?1
+                            OR NOT EXISTS (SELECT 1 FROM messages)",
+                        [lint::VERSION],
+                        |r| r.get::<_, bool>(0),
+                    )?)
+                })
+            })
+            .await
+            .unwrap_or(Ok(true))?;
+            if caught_up || tokio::time::Instant::now() >= deadline {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
