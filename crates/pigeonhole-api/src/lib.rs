@@ -16,6 +16,7 @@
 mod error;
 mod extract;
 mod guard;
+mod lint;
 pub mod mailpit;
 mod ours;
 mod state;
@@ -68,6 +69,7 @@ fn table() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(mailpit::routes())
         .merge(ours::routes())
         .merge(extract::routes())
+        .merge(lint::routes())
         .routes(routes!(stream::sse))
         .routes(routes!(stream::websocket))
         .routes(routes!(openapi))

@@ -25,6 +25,13 @@ pub enum CliError {
     /// `wait` ended without what it waited for (exit 1); it has already said why.
     #[error("the wait was not satisfied")]
     Unmet,
+    /// `show --lint --fail-on` found something that bad (exit 1); the findings are printed.
+    #[error("message {id}: {count} lint finding(s) at or above {level}")]
+    LintFailed {
+        id: i64,
+        count: usize,
+        level: &'static str,
+    },
     #[error("data directory {0} does not exist")]
     NoDataDir(PathBuf),
     #[error("--auth-user {0:?}: expected user:password")]

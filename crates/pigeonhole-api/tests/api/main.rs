@@ -8,6 +8,7 @@
 mod access;
 mod errors;
 mod events;
+mod lint;
 mod mailpit;
 mod openapi;
 mod ours;

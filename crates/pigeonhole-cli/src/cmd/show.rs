@@ -1,13 +1,14 @@
-//! `pigeonhole show ID`: one message as text, raw bytes, headers, transcript or JSON.
+//! `pigeonhole show ID`: one message as text, raw bytes, headers, transcript, JSON or its
+//! lint findings.
 
 use std::io::Write;
 
 use clap::Args;
 use pigeonhole_core::commands;
-use pigeonhole_core::model::{Direction, MessageId};
+use pigeonhole_core::model::{Direction, LintReport, MessageId, Severity};
 
 use super::text::{printable, printable_with};
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::{block_on, DataDir};
 
 #[derive(Args)]
@@ -25,9 +26,70 @@ pub struct ShowArgs {
     /// Print the SMTP session transcript.
     #[arg(long, group = "view")]
     transcript: bool,
-    /// Print the full parsed message as JSON.
-    #[arg(long, group = "view")]
+    /// Print the full parsed message as JSON (with --lint: the lint report).
+    #[arg(long, conflicts_with_all = ["raw", "headers", "transcript"])]
     json: bool,
+    /// Print the lint findings: id, severity, where, why and the RFC section.
+    #[arg(long, conflicts_with_all = ["raw", "headers", "transcript"])]
+    lint: bool,
+    /// With --lint: exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, requires = "lint")]
+    fail_on: Option<FailOn>,
+}
+
+/// The least severity that fails `show --lint`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+fn plural(n: u32, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The findings as text, worst first, each with where, why and the reference.
+fn print_lint(out: &mut impl Write, id: MessageId, report: &LintReport) -> Result<()> {
+    writeln!(
+        out,
+        "Message {id}: {}, {}, {} info",
+        plural(report.errors, "error"),
+        plural(report.warnings, "warning"),
+        report.infos
+    )?;
+    for f in &report.findings {
+        let mut at = Vec::new();
+        if let Some(h) = &f.location.header {
+            at.push(printable(h).into_owned());
+        }
+        if let Some(l) = f.location.line {
+            at.push(format!("line {l}"));
+        }
+        if let Some(p) = &f.location.part {
+            at.push(format!("part {p}"));
+        }
+        let at = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", at.join(", "))
+        };
+        writeln!(out)?;
+        writeln!(out, "{:<7} {}{at}", f.severity.as_str(), f.id)?;
+        writeln!(out, "        {}", printable(&f.message))?;
+        writeln!(out, "        Why: {} [{}]", f.why, f.reference)?;
+    }
+    Ok(())
 }
 
 pub fn run(args: ShowArgs) -> Result<()> {
@@ -38,6 +100,31 @@ pub fn run(args: ShowArgs) -> Result<()> {
         let bytes = block_on(async { Ok(commands::raw(&store, id).await?) })?;
         out.write_all(&bytes)?;
         out.flush()?;
+        return Ok(());
+    }
+    if args.lint {
+        let report = block_on(async { Ok(commands::lint(&store, id).await?) })?;
+        if args.json {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        } else {
+            print_lint(&mut out, id, &report)?;
+        }
+        out.flush()?;
+        if let Some(level) = args.fail_on {
+            let count = report
+                .findings
+                .iter()
+                .filter(|f| f.severity <= level.severity())
+                .count();
+            if count > 0 {
+                return Err(CliError::LintFailed {
+                    id,
+                    count,
+                    level: level.severity().as_str(),
+                });
+            }
+        }
         return Ok(());
     }
     let detail = block_on(async { Ok(commands::get_message(&store, id).await?) })?;

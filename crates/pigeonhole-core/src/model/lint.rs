@@ -4,7 +4,20 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// How much a finding matters. Ordered: an error sorts before a warning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    TS,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Breaks a standard: some receivers refuse, mangle or misread the message.
@@ -27,7 +40,7 @@ impl Severity {
 
 /// Where in the message a finding is. Every field is optional: a missing header has no
 /// line, a transport problem has no part.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct LintLocation {
     /// The header field concerned, as spelled in the message (`Date`, `Content-Type`).
     pub header: Option<String>,
@@ -38,7 +51,7 @@ pub struct LintLocation {
 }
 
 /// One thing a check found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct Finding {
     /// Stable id of the check (`bare-lf`), used by `lint:bare-lf` searches.
     pub id: String,
@@ -53,7 +66,7 @@ pub struct Finding {
 }
 
 /// Every finding for one message, worst first, with counts by severity.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct LintReport {
     pub errors: u32,
     pub warnings: u32,
@@ -62,7 +75,7 @@ pub struct LintReport {
 }
 
 /// One check the linter runs, for a catalogue (the API's `/api/v1/lint/checks`, search help).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct LintCheck {
     pub id: String,
     pub severity: Severity,
