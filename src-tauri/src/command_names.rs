@@ -7,6 +7,7 @@ pub const COMMANDS: &[&str] = &[
     "count_messages",
     "list_inboxes",
     "get_message",
+    "get_lint",
     "get_raw",
     "release_message",
     "mark_read",

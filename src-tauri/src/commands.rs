@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use pigeonhole_core::commands::{self, RulesView};
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::model::{
-    Counts, Inbox, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, Release,
+    Counts, Inbox, LintReport, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, Release,
     ReleaseRequest, ServerStatus, SessionFilter, SessionId, SessionSummary, Transcript,
 };
 use tauri::{AppHandle, Manager, State};
@@ -47,6 +47,12 @@ pub async fn list_inboxes(state: State<'_, AppState>) -> CmdResult<Vec<Inbox>> {
 pub async fn get_message(state: State<'_, AppState>, id: MessageId) -> CmdResult<MessageDetail> {
     state.engine.store.hold(Some(id));
     Ok(commands::get_message(&state.engine.store, id).await?)
+}
+
+/// What the lint worker found in the message (or, before it got there, the checks run now).
+#[tauri::command]
+pub async fn get_lint(state: State<'_, AppState>, id: MessageId) -> CmdResult<LintReport> {
+    Ok(commands::lint(&state.engine.store, id).await?)
 }
 
 #[tauri::command]

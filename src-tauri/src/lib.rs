@@ -113,6 +113,7 @@ pub fn run(args: DesktopArgs) {
             commands::count_messages,
             commands::list_inboxes,
             commands::get_message,
+            commands::get_lint,
             commands::get_raw,
             commands::release_message,
             commands::mark_read,

@@ -22,6 +22,7 @@ import {
   type FieldError,
   type Inbox,
   type InboxKind,
+  type LintReport,
   type ListQuery,
   type MessageFilter,
   type MessageDetail,
@@ -124,7 +125,41 @@ function sample(id: number, at: Date, read: boolean): MessageSummary {
     listener: id % 8 === 0 ? "staging" : "default",
     message_id: `${1000 + id}.${id * 7919}@${address.split("@")[1]}`,
     reply_to: id % 6 === 0 ? [{ name: "Support", address: "support@acme.test" }] : [],
+    lint_errors: id % 9 === 0 ? 1 : 0,
+    lint_warnings: id % 4 === 0 ? 1 : 0,
   };
+}
+
+/** The findings a sample message's badge counts. */
+function sampleLint(m: MessageSummary): LintReport {
+  const findings: LintReport["findings"] = [];
+  if (m.lint_errors)
+    findings.push({
+      id: "bare-lf",
+      severity: "error",
+      message: "Line 14 ends in a bare LF (and 22 more lines).",
+      why: "Mail lines end in CRLF; servers rewrite, refuse or split a bare LF differently (the root of SMTP smuggling), which also breaks DKIM.",
+      reference: "RFC 5322 §2.3; RFC 5321 §2.3.8",
+      location: { header: null, line: 14, part: null },
+    });
+  if (m.lint_warnings)
+    findings.push({
+      id: "html-without-text",
+      severity: "warning",
+      message: "The message has an HTML body and no text/plain alternative.",
+      why: "Text-only clients, watches and screen readers show nothing useful, and spam filters score HTML-only mail.",
+      reference: "RFC 2046 §5.1.4",
+      location: { header: null, line: 9, part: "1" },
+    });
+  findings.push({
+    id: "envelope-from-mismatch",
+    severity: "info",
+    message: `MAIL FROM is <bounces@mail.acme.test> and From is <${m.from?.address}>; their domains align, so bounces go elsewhere but DMARC can pass.`,
+    why: "Bounces go to the envelope sender, not to From, and DMARC alignment needs their domains to match.",
+    reference: "RFC 5321 §4.4; RFC 7489 §3.1",
+    location: { header: "From", line: 1, part: null },
+  });
+  return { errors: m.lint_errors, warnings: m.lint_warnings, infos: 1, findings };
 }
 
 export function installMockBackend() {
@@ -397,6 +432,11 @@ export function installMockBackend() {
           return inboxes();
         case "get_message":
           return structuredClone(detail(args.id));
+        case "get_lint": {
+          const m = messages.find((x) => x.id === args.id);
+          if (!m) throw { kind: "not_found", message: `no message with id ${args.id}` };
+          return sampleLint(m);
+        }
         case "get_raw": {
           const d = detail(args.id);
           return `${d.headers.map((h) => `${h.name}: ${h.raw}`).join("\r\n")}\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${d.text}\r\n--b1--\r\n`;

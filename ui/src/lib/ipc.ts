@@ -11,6 +11,7 @@ import {
   type DesktopSettings,
   type FieldError,
   type Inbox,
+  type LintReport,
   type ListQuery,
   type MessageDetail,
   type MessageFilter,
@@ -46,6 +47,9 @@ export const listInboxes = () => invoke<Inbox[]>("list_inboxes");
  * so retention spares it while it is shown.
  */
 export const getMessage = (id: MessageId) => invoke<MessageDetail>("get_message", { id });
+
+/** The message's lint findings, worst first (see `lint` in core). */
+export const getLint = (id: MessageId) => invoke<LintReport>("get_lint", { id });
 
 export const getRaw = (id: MessageId) => invoke<string>("get_raw", { id });
 

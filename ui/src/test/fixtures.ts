@@ -34,6 +34,8 @@ export function summary(id: number, over: Partial<MessageSummary> = {}): Message
     listener: "default",
     message_id: `${id}@example.com`,
     reply_to: [],
+    lint_errors: 0,
+    lint_warnings: 0,
     ...over,
   };
 }
