@@ -14,11 +14,12 @@ use common::{Server, BIN};
 use serde_json::{json, Value};
 
 /// The tools a read-only server offers, by name.
-const READ_TOOLS: [&str; 8] = [
+const READ_TOOLS: [&str; 9] = [
     "codes",
     "get_message",
     "get_transcript",
     "links",
+    "lint",
     "list_inboxes",
     "search",
     "status",
@@ -402,6 +403,9 @@ fn an_assistant_waits_for_mail_then_searches_reads_and_follows_it() {
     let codes = mcp.call("codes", json!({"query": "subject:confirm"}));
     assert_eq!(codes["message_id"], id, "no id means latest: {codes}");
     assert_eq!(codes["codes"][0]["code"], "482913", "{codes}");
+    let lint = mcp.call("lint", json!({"id": id}));
+    assert_eq!(lint["message_id"], id, "{lint}");
+    assert!(lint["lint"]["findings"].is_array(), "a lint report: {lint}");
 
     // The SMTP conversation it came in, its own lines marked.
     let t = mcp.call("get_transcript", json!({"id": id}));

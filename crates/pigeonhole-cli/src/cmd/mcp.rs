@@ -375,6 +375,29 @@ impl Mail {
     }
 
     #[tool(
+        description = "What the protocol and message checks found in a message, worst \
+                       first: bare LF, over-long lines, 8-bit without 8BITMIME, malformed \
+                       From/Date/Message-ID, missing headers, a Bcc left in, HTML without a \
+                       text part, broken cid: images, unclosed MIME boundaries, one-click \
+                       unsubscribe (RFC 8058), a DKIM body hash that no longer matches. Each \
+                       finding has an id (search lint:ID), severity, where (header, line, \
+                       part), why it matters and the RFC section.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn lint(&self, params: Parameters<MessageParams>) -> Answer {
+        let p = params.0;
+        answer(
+            async {
+                let store = self.place.store()?;
+                let id = self.resolve(&store, p.id, p.query).await?;
+                let report = commands::lint(&store, id).await?;
+                Ok(serde_json::json!({ "message_id": id, "lint": report }))
+            }
+            .await,
+        )
+    }
+
+    #[tool(
         description = "Every inbox with its total and unread counts: one per envelope \
                        recipient (query inbox:ADDRESS), SMTP AUTH user (user:NAME), named \
                        listener (listener:NAME) and tag (tag:NAME).",
