@@ -28,16 +28,22 @@ const ADDRESS_FIELDS: &[&str] = &["From", "Sender", "To", "Cc", "Bcc", "Reply-To
 
 pub(super) fn check(tree: &Tree, found: &mut Findings) {
     for e in tree.all() {
-        for bad in &e.headers.bad {
-            let first = e.headers.fields.is_empty() && bad.line == e.headers.bad[0].line;
-            let message = if first && bad.text.trim().is_empty() {
-                format!("Line {} starts the header block with whitespace; readers that see it as a folded line lose the headers after it.", bad.line)
+        // One finding per header block: the first bad line, and how many more.
+        if let Some(bad) = e.headers.bad.first() {
+            let starts_block = e.headers.fields.first().is_none_or(|f| f.line > bad.line);
+            let mut message = if starts_block && bad.text.trim().is_empty() {
+                format!("Line {} starts the header block with whitespace; readers that take it as a folded line lose the headers after it.", bad.line)
             } else {
                 format!(
                     "Line {} ({:?}) is neither a header field nor a folded continuation.",
                     bad.line, bad.text
                 )
             };
+            match e.headers.bad.len() {
+                1 => {}
+                2 => message.push_str(" 1 more line like it follows."),
+                n => message.push_str(&format!(" {} more lines like it follow.", n - 1)),
+            }
             found.add(
                 "header-syntax",
                 message,
@@ -113,10 +119,7 @@ pub(super) fn check(tree: &Tree, found: &mut Findings) {
         if parse_date(&f.text()).is_none() {
             found.add(
                 "invalid-date",
-                format!(
-                    "Date {:?} is not an RFC 5322 date-time (like \"Tue, 1 Dec 2026 20:12:05 +0000\").",
-                    f.text()
-                ),
+                date_problem(&f.text()),
                 at_header(&f.name, f.line),
             );
         }
@@ -150,6 +153,25 @@ pub(super) fn check(tree: &Tree, found: &mut Findings) {
 pub(super) fn parse_date(value: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
     let v = strip_comments(value);
     chrono::DateTime::parse_from_rfc2822(v.trim()).ok()
+}
+
+/// Why a Date does not parse, in words: a weekday that is not the date's, or the shape.
+fn date_problem(value: &str) -> String {
+    let v = strip_comments(value);
+    let v = v.trim();
+    if let Some((day, rest)) = v.split_once(',') {
+        if let Ok(d) = chrono::DateTime::parse_from_rfc2822(rest.trim()) {
+            return format!(
+                "Date {value:?} says {}, but {} is a {}.",
+                day.trim(),
+                d.format("%-d %b %Y"),
+                d.format("%A")
+            );
+        }
+    }
+    format!(
+        "Date {value:?} is not an RFC 5322 date-time (like \"Tue, 1 Dec 2026 20:12:05 +0000\")."
+    )
 }
 
 fn encoded_word_re() -> &'static Regex {

@@ -237,6 +237,22 @@ fn date_and_message_id() {
         &with(ARRIVED, "<1.2.3@x.example>"),
     );
     assert!(finds(&with(ARRIVED, "<no at sign>"), "invalid-message-id"));
+    // RFC 5322 §3.3: the weekday must be the date's.
+    let r = lint_with(
+        with("Mon, 1 Dec 2026 20:00:00 +0000", "<1@x>").as_bytes(),
+        smtp(),
+        "",
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "invalid-date")
+        .expect("wrong weekday");
+    assert!(
+        f.message.contains("1 Dec 2026 is a Tuesday"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -572,5 +588,52 @@ fn findings_are_capped() {
         r.findings.iter().filter(|f| f.id == "bare-lf").count(),
         1,
         "one finding per check, with a count"
+    );
+}
+
+#[test]
+fn mail_a_library_builds_is_clean() {
+    use crate::model::{Address, Compose, ComposeAttachment};
+    let addr = |a: &str| Address {
+        name: Some("Ada Lovelace".into()),
+        address: a.into(),
+    };
+    let c = Compose {
+        from: Some(addr("ada@example.com")),
+        to: vec![addr("bob@example.com")],
+        subject: "Ünïcode subject, long enough to be folded by the encoder at some point or other".into(),
+        text: Some(format!("Grüße\n{}\n", "word ".repeat(400))),
+        html: Some("<p>Grüße <img src=\"cid:logo@example.com\"></p>".into()),
+        attachments: vec![
+            ComposeAttachment {
+                file_name: "logo.png".into(),
+                content_id: Some("logo@example.com".into()),
+                bytes: vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255],
+                ..Default::default()
+            },
+            ComposeAttachment {
+                file_name: "report.pdf".into(),
+                bytes: (0..=255u8).cycle().take(5000).collect(),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let (_, raw) = crate::message::compose::compose(&c).expect("composed");
+    let r = check(&Input {
+        raw: &raw,
+        mail_from: "ada@example.com",
+        transport: Some(Transport {
+            eight_bit: false,
+            smtputf8: false,
+        }),
+        received_at: Utc::now(),
+    });
+    assert_eq!(
+        (r.errors, r.warnings),
+        (0, 0),
+        "{:#?}\n{}",
+        r.findings,
+        String::from_utf8_lossy(&raw)
     );
 }
