@@ -107,8 +107,16 @@ async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
             }
             Event::MessagesIndexed(ids) => indexed.extend(ids),
             Event::MessagesUpdated(list) => {
-                updated.retain(|u| !list.iter().any(|m| m.id == u.id));
-                updated.extend(list);
+                for m in list {
+                    // A message changed in the batch it arrived in (its lint counts, a
+                    // moment after the 250) arrives as it is now.
+                    if let Some(n) = new.iter_mut().find(|n| n.id == m.id) {
+                        *n = m;
+                        continue;
+                    }
+                    updated.retain(|u| u.id != m.id);
+                    updated.push(m);
+                }
             }
             Event::SessionClosed(s) => {
                 let _ = app.emit(core_names::SESSION_CLOSED, s);
@@ -119,15 +127,16 @@ async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
             }
         }
     }
-    if !updated.is_empty() {
-        let _ = app.emit(core_names::MESSAGE_UPDATED, &updated);
-    }
     if !deleted.is_empty() {
         let _ = app.emit(core_names::MESSAGE_DELETED, &deleted);
     }
     if !new.is_empty() {
         let _ = app.emit(core_names::MESSAGE_NEW, &new);
         crate::notify::arrived(app, &new);
+    }
+    // After `new`: an update to a message the window has not listed yet would be lost.
+    if !updated.is_empty() {
+        let _ = app.emit(core_names::MESSAGE_UPDATED, &updated);
     }
     // After `new`: a search-filtered list asks again once the index has these.
     if !indexed.is_empty() {
