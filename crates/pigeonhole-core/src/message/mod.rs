@@ -299,4 +299,26 @@ Content-Disposition: attachment; filename=x.pdf\r\n\
         let p = summarize(b"\xff\xfe not a message");
         assert!(!p.has_attachments);
     }
+
+    #[test]
+    fn the_index_and_snippet_read_forwarded_text_and_the_first_subject() {
+        let p = summarize(
+            b"Subject: first\r\nSubject: second\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n\
+See below.\r\n--o\r\nContent-Type: message/rfc822\r\n\r\nFrom: b@example.test\r\n\
+Subject: inner subject\r\n\r\nsecret-token-42\r\n--o--\r\n",
+        );
+        assert_eq!(p.subject, "first", "the first Subject, as the detail shows");
+        assert!(
+            p.body_text.contains("secret-token-42") && p.body_text.contains("See below."),
+            "the forwarded text is searchable: {:?}",
+            p.body_text
+        );
+        assert!(p.snippet.starts_with("See below."), "{:?}", p.snippet);
+        assert_eq!(
+            p.attachment_names,
+            ["inner subject.eml"],
+            "named after its subject"
+        );
+    }
 }

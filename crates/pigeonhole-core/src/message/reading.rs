@@ -213,4 +213,49 @@ mod tests {
             r.headers
         );
     }
+
+    #[test]
+    fn a_forwarded_message_is_read_as_attached_text_with_its_headers() {
+        let r = read(
+            "Subject: Fwd: numbers\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=o\r\n\r\n\
+             --o\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\
+             --o\r\nContent-Type: message/rfc822\r\n\r\n\
+             From: Bob <bob@example.test>\r\nSubject: numbers\r\n\r\nRevenue is up.\r\n\
+             --o--\r\n",
+            1000,
+        );
+        assert_eq!(
+            r.text.as_ref().map(|t| t.text.trim()),
+            Some("See below."),
+            "the own body stays the own body"
+        );
+        let attached = r.attached_text.expect("the forwarded message is read");
+        assert!(
+            attached.text.contains("Forwarded message")
+                && attached.text.contains("From: Bob <bob@example.test>")
+                && attached.text.contains("Subject: numbers")
+                && attached.text.contains("Revenue is up."),
+            "headers and text of the inner message: {:?}",
+            attached.text
+        );
+        assert!(!attached.text.contains('\r'), "lines end in \\n");
+        let plain = read("Subject: a\r\n\r\njust text\r\n", 100);
+        assert!(
+            plain.attached_text.is_none(),
+            "nothing attached, nothing read"
+        );
+    }
+
+    #[test]
+    fn a_message_rfc822_root_has_no_own_text_but_its_inner_text_is_read() {
+        let r = read(
+            "Subject: wrapper\r\nContent-Type: message/rfc822\r\n\r\n\
+             Subject: inner\r\n\r\nInside.\r\n",
+            1000,
+        );
+        assert!(r.text.is_none(), "the wrapper has no text part of its own");
+        let attached = r.attached_text.expect("the inner message");
+        assert!(attached.text.contains("Inside."), "{:?}", attached.text);
+    }
 }
