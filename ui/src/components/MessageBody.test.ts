@@ -50,6 +50,15 @@ describe("message blocks", () => {
     expect(screen.getByTestId("message-body").textContent).toContain("Forwarding this");
   });
 
+  test("a huge HTML part is not rendered until asked", () => {
+    const big: BodyBlock = { kind: "body", part_id: "1.1", text: null, html: "<p>x</p>".repeat(200_000), html_as_text: "x" };
+    render(MessageBody, { id: 1, blocks: [big, { ...big, part_id: "1.2", html: "<p>small</p>" }], mode: "html" });
+    const frames = () => document.querySelectorAll("iframe");
+    expect(frames(), "only the small part gets a frame").toHaveLength(1);
+    expect(screen.getByText("Render anyway"), "the big one offers to render").toBeTruthy();
+    expect(screen.getByTestId("message-body").textContent).toMatch(/This HTML part is 1\.\d MB/);
+  });
+
   test("text, image, text render in the order the structure puts them", () => {
     render(MessageBody, { id: 1, blocks: blocks(textImageText), mode: "text" });
     const kinds = Array.from(document.querySelectorAll<HTMLElement>(".block")).map((b) => b.dataset.kind);
