@@ -1,10 +1,13 @@
 """End-to-end: MIME shapes that used to be readable only in Raw, sent with smtplib to the real
 desktop app and read in its Text and Parts tabs."""
 
+import os
 import smtplib
 from email.message import EmailMessage
 
 from selenium.webdriver.common.by import By
+
+from conftest import ARTIFACTS
 
 
 def deliver(port: int, m: EmailMessage, to=("qa@example.test",)) -> None:
@@ -49,6 +52,7 @@ def test_a_forwarded_message_reads_inline_in_the_text_tab(app):
     assert "Quarterly numbers" in headers, f"the inner subject is in its header block: {headers!r}"
     assert "Bob Sender" in headers, f"the inner From too: {headers!r}"
     assert "no text part" not in body.text
+    app.driver.save_screenshot(os.path.join(ARTIFACTS, "mime-forwarded.png"))
 
     app.find("tab-parts").click()
     names = [a.text for a in app.find_all("attachment")]
@@ -80,3 +84,4 @@ def test_a_calendar_invite_shows_its_event_card(app):
     assert "Thu 3 Dec 2026, 10:00 (Europe/Berlin)" in card.text, card.text
     assert "accepted" in card.text, card.text
     assert "invite.ics" in app.find("calendar-download").text, "downloads with an .ics name"
+    app.driver.save_screenshot(os.path.join(ARTIFACTS, "mime-calendar.png"))
