@@ -108,7 +108,8 @@ fn has_structure(msg: &Message) -> bool {
 
 fn summarize_parsed(msg: &Message) -> Parsed {
     let from = addresses(msg.from()).into_iter().next();
-    let mut text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let own_text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let mut text = own_text.clone();
     if has_structure(msg) || text.trim().is_empty() {
         // Forwarded text, reports and events are what a person searches a bounce or an
         // invite for; the walk reads them (without images) in order.
@@ -135,7 +136,8 @@ fn summarize_parsed(msg: &Message) -> Parsed {
             .body_html(0)
             .map(|h| mail_parser::decoders::html::html_to_text(&h))
         {
-            if squash(&html) != squash(&text) {
+            // Compared with the own text body: `text` may be the whole reading by now.
+            if squash(&html) != squash(&own_text) {
                 body_text.push('\n');
                 body_text.push_str(&html);
                 body_text = truncate_at_char(&body_text, INDEX_BYTES).to_string();
@@ -315,6 +317,12 @@ Subject: inner subject\r\n\r\nsecret-token-42\r\n--o--\r\n",
             p.body_text
         );
         assert!(p.snippet.starts_with("See below."), "{:?}", p.snippet);
+        assert_eq!(
+            p.body_text.matches("See below.").count(),
+            1,
+            "the own text is indexed once: {:?}",
+            p.body_text
+        );
         assert_eq!(
             p.attachment_names,
             ["inner subject.eml"],
