@@ -292,6 +292,7 @@ export function installMockBackend() {
       <p style="color:#888;font-size:12px">If you did not sign up, ignore this message. <a href="javascript:alert(1)">x</a></p>
       <img src="https://t.acme.test/open.gif" width="1" height="1"><script>alert("xss")</script>
       </div></body></html>`;
+    const text = `Hi Alice,\n\nThanks for signing up. Confirm your email: https://acme.test/confirm?token=abc123\n\n-- \nAcme`;
     return {
       summary: s,
       envelope: {
@@ -311,8 +312,9 @@ export function installMockBackend() {
         { name: "MIME-Version", raw: "1.0", decoded: "1.0" },
         { name: "Content-Type", raw: 'multipart/mixed; boundary="b1"', decoded: 'multipart/mixed; boundary="b1"' },
       ],
-      text: `Hi Alice,\n\nThanks for signing up. Confirm your email: https://acme.test/confirm?token=abc123\n\n-- \nAcme`,
+      text,
       html,
+      body: [{ kind: "body", part_id: "1.1", text, html, html_as_text: null }],
       inline_images: {},
       parts: {
         id: "1",

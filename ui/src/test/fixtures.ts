@@ -52,6 +52,7 @@ export function detail(id: number, over: Partial<MessageDetail> = {}): MessageDe
     headers: [{ name: "Subject", raw: `Message ${id}`, decoded: `Message ${id}` }],
     text: "Hello there",
     html: null,
+    body: [{ kind: "body", part_id: "1", text: "Hello there", html: null, html_as_text: null }],
     inline_images: {},
     parts: {
       id: "1",

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 
-use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{HeaderValue, Message, MessagePart, MimeHeaders, PartType};
 
-use super::{is_real_attachment, to_utc};
+use super::{body, is_real_attachment, parse, to_utc};
 use crate::model::{
-    Attachment, Envelope, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart,
+    Attachment, BodyBlock, Envelope, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart,
     RecipientView, StoredEnvelope,
 };
 
@@ -18,16 +18,31 @@ const INLINE_IMAGE_BUDGET: usize = 20 * 1024 * 1024;
 impl MessageDetail {
     /// The parsed view; `releases` is left empty for the caller that reads them to fill.
     pub fn build(summary: MessageSummary, stored: StoredEnvelope, raw: &[u8]) -> MessageDetail {
-        let parsed = MessageParser::default().parse(raw);
+        parse::with_message(raw, |msg| Self::from_parsed(summary, stored, raw, msg))
+    }
+
+    fn from_parsed(
+        summary: MessageSummary,
+        stored: StoredEnvelope,
+        raw: &[u8],
+        parsed: Option<&Message>,
+    ) -> MessageDetail {
         let env = &stored.envelope;
         let mut envelope = envelope_view(env);
         let Some(msg) = parsed else {
             envelope.bcc = env.rcpt_to.iter().map(|r| r.address.clone()).collect();
+            let text = String::from_utf8_lossy(raw).into_owned();
             return MessageDetail {
                 summary,
                 envelope,
                 headers: Vec::new(),
-                text: Some(String::from_utf8_lossy(raw).into_owned()),
+                body: vec![BodyBlock::Body {
+                    part_id: "1".into(),
+                    text: Some(text.clone()),
+                    html: None,
+                    html_as_text: None,
+                }],
+                text: Some(text),
                 html: None,
                 inline_images: BTreeMap::new(),
                 parts: MimePart {
@@ -49,8 +64,28 @@ impl MessageDetail {
         // The summary's To and Cc are these headers, parsed at ingest.
         envelope.bcc = summary.bcc();
 
-        let mut paths = vec![String::new(); msg.parts.len()];
-        let parts = part_tree(&msg, 0, "1".into(), &mut paths);
+        let parts = part_tree(msg, 0, "1".into(), 0);
+        let mut budget = INLINE_IMAGE_BUDGET;
+        let mut inline_images = BTreeMap::new();
+        let mut attachments = Vec::new();
+        collect_attachments(msg, "1", 0, &mut |part, path| {
+            let content_type = content_type_of(part);
+            let content_id = part
+                .content_id()
+                .map(|c| c.trim_matches(['<', '>']).to_string());
+            if let Some(cid) = &content_id {
+                if content_type.starts_with("image/")
+                    && part.len() <= budget
+                    && !inline_images.contains_key(cid)
+                {
+                    budget -= part.len();
+                    let data = base64::engine::general_purpose::STANDARD.encode(part.contents());
+                    inline_images.insert(cid.clone(), format!("data:{content_type};base64,{data}"));
+                }
+            }
+            attachments.push(attachment(part, path, content_type, content_id));
+        });
+        let body = body::blocks(msg, "1", 0, &mut body::Budget::new(Some(budget)));
         let html = msg
             .html_body
             .first()
@@ -59,38 +94,19 @@ impl MessageDetail {
                 PartType::Html(h) => Some(h.to_string()),
                 _ => None,
             });
-        let text = msg.body_text(0).map(|t| t.into_owned());
-        let mut attachments = Vec::new();
-        let mut inline_images = BTreeMap::new();
-        let mut budget = INLINE_IMAGE_BUDGET;
-        for &i in &msg.attachments {
-            let Some(part) = msg.parts.get(i as usize) else {
-                continue;
-            };
-            let content_type = content_type_of(part);
-            let content_id = part
-                .content_id()
-                .map(|c| c.trim_matches(['<', '>']).to_string());
-            if let Some(cid) = &content_id {
-                if content_type.starts_with("image/") && part.len() <= budget {
-                    budget -= part.len();
-                    let data = base64::engine::general_purpose::STANDARD.encode(part.contents());
-                    inline_images.insert(cid.clone(), format!("data:{content_type};base64,{data}"));
-                }
-            }
-            attachments.push(attachment(
-                part,
-                &paths[i as usize],
-                content_type,
-                content_id,
-            ));
-        }
+        // A wrapper (a message/rfc822 root) has no text of its own: its first inner text is
+        // what a client shows, so API readers get it too.
+        let text = msg
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .or_else(|| first_text(&body));
         MessageDetail {
             summary,
             envelope,
-            headers: headers(&msg),
+            headers: headers(msg),
             text,
             html,
+            body,
             inline_images,
             parts,
             attachments,
@@ -99,6 +115,17 @@ impl MessageDetail {
             releases: Vec::new(),
         }
     }
+}
+
+/// The first text anywhere in `blocks`, depth first.
+fn first_text(blocks: &[BodyBlock]) -> Option<String> {
+    blocks.iter().find_map(|b| match b {
+        BodyBlock::Body {
+            text, html_as_text, ..
+        } => text.clone().or_else(|| html_as_text.clone()),
+        BodyBlock::Message { message, .. } => first_text(&message.body),
+        _ => None,
+    })
 }
 
 /// The envelope as shown, its Bcc left for the caller to work out.
@@ -127,10 +154,7 @@ fn attachment(
 ) -> Attachment {
     Attachment {
         part_id: path.to_string(),
-        filename: part
-            .attachment_name()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("part-{path}")),
+        filename: body::part_name(part).unwrap_or_else(|| format!("part-{path}")),
         content_type,
         size: part.len() as u64,
         content_id,
@@ -138,23 +162,66 @@ fn attachment(
     }
 }
 
-/// Every attachment and inline part of `msg`, in order, with its path in the MIME tree.
+/// Every attachment and inline part of `msg`, in order, with its path in the MIME tree;
+/// those of forwarded messages follow the message they are in.
 pub(super) fn attachments(msg: &Message) -> Vec<Attachment> {
-    let mut paths = vec![String::new(); msg.parts.len()];
-    part_tree(msg, 0, "1".into(), &mut paths);
-    msg.attachments
-        .iter()
-        .filter_map(|&i| Some((msg.parts.get(i as usize)?, &paths[i as usize])))
-        .map(|(part, path)| {
-            let content_id = part
-                .content_id()
-                .map(|c| c.trim_matches(['<', '>']).to_string());
-            attachment(part, path, content_type_of(part), content_id)
-        })
-        .collect()
+    let mut out = Vec::new();
+    collect_attachments(msg, "1", 0, &mut |part, path| {
+        let content_id = part
+            .content_id()
+            .map(|c| c.trim_matches(['<', '>']).to_string());
+        out.push(attachment(part, path, content_type_of(part), content_id));
+    });
+    out
 }
 
-fn content_type_of(part: &MessagePart) -> String {
+/// Calls `f` with each attachment of `msg` (whose root has id `root_id`) and its path,
+/// going into nested messages.
+fn collect_attachments(
+    msg: &Message,
+    root_id: &str,
+    depth: usize,
+    f: &mut dyn FnMut(&MessagePart, &str),
+) {
+    let paths = part_paths(msg, root_id);
+    for &i in &msg.attachments {
+        let Some(part) = msg.parts.get(i as usize) else {
+            continue;
+        };
+        let path = &paths[i as usize];
+        f(part, path);
+        if let PartType::Message(nested) = &part.body {
+            if depth < body::MAX_DEPTH {
+                collect_attachments(nested, &format!("{path}.1"), depth + 1, f);
+            }
+        }
+    }
+}
+
+/// The id of each of `msg`'s own parts (index -> "1.2"), its root being `root_id`.
+fn part_paths(msg: &Message, root_id: &str) -> Vec<String> {
+    fn walk(msg: &Message, index: usize, id: String, paths: &mut Vec<String>, guard: usize) {
+        if guard > 64 {
+            return;
+        }
+        if let PartType::Multipart(kids) = &msg.parts[index].body {
+            for (n, &k) in kids.iter().enumerate() {
+                let k = k as usize;
+                if k < msg.parts.len() && k != index {
+                    walk(msg, k, format!("{id}.{}", n + 1), paths, guard + 1);
+                }
+            }
+        }
+        paths[index] = id;
+    }
+    let mut paths = vec![String::new(); msg.parts.len()];
+    if !msg.parts.is_empty() {
+        walk(msg, 0, root_id.to_string(), &mut paths, 0);
+    }
+    paths
+}
+
+pub(super) fn content_type_of(part: &MessagePart) -> String {
     match part.content_type() {
         Some(ct) => match ct.subtype() {
             Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
@@ -169,16 +236,31 @@ fn content_type_of(part: &MessagePart) -> String {
     }
 }
 
-fn part_tree(msg: &Message, index: usize, id: String, paths: &mut Vec<String>) -> MimePart {
+/// The MIME tree from part `index` down, into nested messages (to `MAX_DEPTH`).
+fn part_tree(msg: &Message, index: usize, id: String, depth: usize) -> MimePart {
+    part_tree_guarded(msg, index, id, depth, 0)
+}
+
+fn part_tree_guarded(
+    msg: &Message,
+    index: usize,
+    id: String,
+    depth: usize,
+    guard: usize,
+) -> MimePart {
     let part = &msg.parts[index];
-    paths[index] = id.clone();
     let children = match &part.body {
-        PartType::Multipart(kids) => kids
+        PartType::Multipart(kids) if guard < 64 => kids
             .iter()
             .enumerate()
             .filter(|(_, &k)| (k as usize) < msg.parts.len() && k as usize != index)
-            .map(|(n, &k)| part_tree(msg, k as usize, format!("{id}.{}", n + 1), paths))
+            .map(|(n, &k)| {
+                part_tree_guarded(msg, k as usize, format!("{id}.{}", n + 1), depth, guard + 1)
+            })
             .collect(),
+        PartType::Message(nested) if depth < body::MAX_DEPTH && !nested.parts.is_empty() => {
+            vec![part_tree(nested, 0, format!("{id}.1"), depth + 1)]
+        }
         _ => Vec::new(),
     };
     let size = match &part.body {
@@ -202,14 +284,15 @@ fn part_tree(msg: &Message, index: usize, id: String, paths: &mut Vec<String>) -
     }
 }
 
-/// Decoded bytes of the part at `path` ("1.2"), for saving attachments.
+/// Decoded bytes of the part at `path` ("1.2", or "1.2.1.1" inside a forwarded message),
+/// its content type and the name to save it as.
 pub fn part_bytes(raw: &[u8], path: &str) -> Option<(Vec<u8>, String, Option<String>)> {
     let mut found = None;
     each_part(raw, &[path.to_string()], |_, part| {
         found = Some((
             part_contents(part),
             content_type_of(part),
-            part.attachment_name().map(str::to_string),
+            body::part_name(part),
         ))
     });
     found
@@ -229,14 +312,31 @@ fn part_contents(part: &mail_parser::MessagePart) -> Vec<u8> {
 }
 
 fn each_part(raw: &[u8], wanted: &[String], mut f: impl FnMut(&str, &mail_parser::MessagePart)) {
-    let Some(msg) = MessageParser::default().parse(raw) else {
-        return;
-    };
-    let mut paths = vec![String::new(); msg.parts.len()];
-    part_tree(&msg, 0, "1".into(), &mut paths);
-    for (index, path) in paths.iter().enumerate() {
+    parse::with_message(raw, |msg| {
+        if let Some(msg) = msg {
+            visit(msg, "1", 0, wanted, &mut f);
+        }
+    });
+}
+
+/// Calls `f` for each part of `msg` (and of its nested messages) whose path is `wanted`.
+fn visit(
+    msg: &Message,
+    root_id: &str,
+    depth: usize,
+    wanted: &[String],
+    f: &mut impl FnMut(&str, &mail_parser::MessagePart),
+) {
+    for (index, path) in part_paths(msg, root_id).iter().enumerate() {
+        let part = &msg.parts[index];
         if wanted.iter().any(|w| w == path) {
-            f(path, &msg.parts[index]);
+            f(path, part);
+        }
+        if let PartType::Message(nested) = &part.body {
+            let inner = format!("{path}.");
+            if depth < body::MAX_DEPTH && wanted.iter().any(|w| w.starts_with(&inner)) {
+                visit(nested, &format!("{path}.1"), depth + 1, wanted, f);
+            }
         }
     }
 }
@@ -252,10 +352,12 @@ pub(super) fn headers(msg: &Message) -> Vec<Header> {
         .collect()
 }
 
-/// A header's value as sent, unfolded.
-fn raw_header(msg: &Message, h: &mail_parser::Header) -> String {
+/// A header's value as sent, unfolded. Offsets are into the `raw_message` field, which for
+/// a nested message that was not transfer-encoded is the outer message's bytes (whereas
+/// `raw_message()` is the nested message's own slice).
+pub(super) fn raw_header(msg: &Message, h: &mail_parser::Header) -> String {
     let slice = msg
-        .raw_message()
+        .raw_message
         .get(h.offset_start as usize..h.offset_end as usize)
         .unwrap_or_default();
     unfold(&String::from_utf8_lossy(slice))

@@ -2,11 +2,15 @@
 //! on-demand view and a bounded text reading of it. Raw bytes stay the source of truth;
 //! everything here is derived.
 
+mod body;
+mod calendar;
 pub mod compose;
 mod detail;
 pub mod extract;
 pub mod index;
+pub mod parse;
 mod reading;
+mod report;
 mod tags;
 
 pub use detail::{each_part_bytes, part_bytes};
@@ -14,7 +18,7 @@ pub use reading::clip;
 pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 
 use chrono::{DateTime, TimeZone, Utc};
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MimeHeaders, PartType};
 
 use crate::model::Address;
 
@@ -81,13 +85,41 @@ pub(crate) fn is_real_attachment(part: &mail_parser::MessagePart) -> bool {
     !(inline && part.content_id().is_some())
 }
 
-/// Parses what the list needs. Never fails: unparseable mail gets empty fields.
+/// Parses what the list needs, through the same layer as the detail (`parse`), so the list,
+/// search and the open message agree. Never fails: unparseable mail gets empty fields.
 pub fn summarize(raw: &[u8]) -> Parsed {
-    let Some(msg) = MessageParser::default().parse(raw) else {
-        return Parsed::default();
-    };
+    parse::with_message(raw, |msg| msg.map(summarize_parsed).unwrap_or_default())
+}
+
+/// True when the message has parts only the block walk reads: a forwarded message, a
+/// report, a calendar, several text parts.
+fn has_structure(msg: &Message) -> bool {
+    msg.text_body.len() > 1
+        || msg.parts.iter().any(|p| {
+            matches!(p.body, PartType::Message(_))
+                || p.content_type().is_some_and(|c| {
+                    let sub = c.subtype().unwrap_or("");
+                    (c.ctype().eq_ignore_ascii_case("text") && sub.eq_ignore_ascii_case("calendar"))
+                        || (c.ctype().eq_ignore_ascii_case("message")
+                            && !sub.eq_ignore_ascii_case("rfc822"))
+                })
+        })
+}
+
+fn summarize_parsed(msg: &Message) -> Parsed {
     let from = addresses(msg.from()).into_iter().next();
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let own_text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let mut text = own_text.clone();
+    if has_structure(msg) || text.trim().is_empty() {
+        // Forwarded text, reports and events are what a person searches a bounce or an
+        // invite for; the walk reads them (without images) in order.
+        let blocks = body::blocks(msg, "1", 0, &mut body::Budget::new(None));
+        let mut all = String::new();
+        body::reading_text(&blocks, &mut all);
+        if !all.trim().is_empty() {
+            text = all;
+        }
+    }
     let snippet = snippet_of(&text);
     // A message/rfc822 part or any non-inline part counts.
     let attachments = msg
@@ -96,11 +128,7 @@ pub fn summarize(raw: &[u8]) -> Parsed {
         .count();
     let has_attachments = attachments > 0;
     let has_inline = msg.attachments().any(|p| !is_real_attachment(p));
-    let attachment_names = msg
-        .attachments()
-        .filter_map(|p| p.attachment_name())
-        .map(str::to_string)
-        .collect();
+    let attachment_names = msg.attachments().filter_map(body::part_name).collect();
     let mut body_text = truncate_at_char(&text, INDEX_BYTES).to_string();
     if !msg.text_body.is_empty() && body_text.len() < INDEX_BYTES {
         // A real text part: the HTML alternative may still say more (links, footers).
@@ -108,7 +136,8 @@ pub fn summarize(raw: &[u8]) -> Parsed {
             .body_html(0)
             .map(|h| mail_parser::decoders::html::html_to_text(&h))
         {
-            if squash(&html) != squash(&text) {
+            // Compared with the own text body: `text` may be the whole reading by now.
+            if squash(&html) != squash(&own_text) {
                 body_text.push('\n');
                 body_text.push_str(&html);
                 body_text = truncate_at_char(&body_text, INDEX_BYTES).to_string();
@@ -118,7 +147,7 @@ pub fn summarize(raw: &[u8]) -> Parsed {
     let header_text = index::header_text(
         msg.headers()
             .iter()
-            .map(|h| (h.name.as_str(), detail::decoded_header(&msg, h).into())),
+            .map(|h| (h.name.as_str(), detail::decoded_header(msg, h).into())),
     );
     let x_tags = msg
         .header_values("X-Tags")
@@ -132,7 +161,7 @@ pub fn summarize(raw: &[u8]) -> Parsed {
         from,
         to: addresses(msg.to()),
         cc: addresses(msg.cc()),
-        subject: msg.subject().unwrap_or("").to_string(),
+        subject: parse::message_subject(msg).unwrap_or("").to_string(),
         date: msg.date().and_then(to_utc),
         has_attachments,
         attachments: u32::try_from(attachments).unwrap_or(u32::MAX),
@@ -271,5 +300,33 @@ Content-Disposition: attachment; filename=x.pdf\r\n\
     fn garbage_still_summarises() {
         let p = summarize(b"\xff\xfe not a message");
         assert!(!p.has_attachments);
+    }
+
+    #[test]
+    fn the_index_and_snippet_read_forwarded_text_and_the_first_subject() {
+        let p = summarize(
+            b"Subject: first\r\nSubject: second\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n\
+See below.\r\n--o\r\nContent-Type: message/rfc822\r\n\r\nFrom: b@example.test\r\n\
+Subject: inner subject\r\n\r\nsecret-token-42\r\n--o--\r\n",
+        );
+        assert_eq!(p.subject, "first", "the first Subject, as the detail shows");
+        assert!(
+            p.body_text.contains("secret-token-42") && p.body_text.contains("See below."),
+            "the forwarded text is searchable: {:?}",
+            p.body_text
+        );
+        assert!(p.snippet.starts_with("See below."), "{:?}", p.snippet);
+        assert_eq!(
+            p.body_text.matches("See below.").count(),
+            1,
+            "the own text is indexed once: {:?}",
+            p.body_text
+        );
+        assert_eq!(
+            p.attachment_names,
+            ["inner subject.eml"],
+            "named after its subject"
+        );
     }
 }

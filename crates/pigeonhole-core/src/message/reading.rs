@@ -1,9 +1,10 @@
 //! A message as bounded plain text, for a reader that pays for every character.
 
-use mail_parser::MessageParser;
+use mail_parser::Message;
 
 use super::detail::{attachments, envelope_view, headers};
-use super::extract;
+use super::{body, extract, parse};
+use crate::model::BodyBlock;
 use crate::model::{Clipped, MessageReading, MessageSummary, StoredEnvelope};
 
 impl MessageReading {
@@ -16,8 +17,20 @@ impl MessageReading {
         raw: &[u8],
         max_chars: usize,
     ) -> MessageReading {
+        parse::with_message(raw, |msg| {
+            Self::from_parsed(summary, stored, raw, msg, max_chars)
+        })
+    }
+
+    fn from_parsed(
+        summary: MessageSummary,
+        stored: StoredEnvelope,
+        raw: &[u8],
+        msg: Option<&Message>,
+        max_chars: usize,
+    ) -> MessageReading {
         let mut envelope = envelope_view(&stored.envelope);
-        let Some(msg) = MessageParser::default().parse(raw) else {
+        let Some(msg) = msg else {
             envelope.bcc = envelope.rcpt_to.iter().map(|r| r.address.clone()).collect();
             return MessageReading {
                 summary,
@@ -28,14 +41,26 @@ impl MessageReading {
                     max_chars,
                 )),
                 html_text: None,
+                attached_text: None,
                 attachments: Vec::new(),
             };
         };
         envelope.bcc = summary.bcc();
         // The message's own parts: mail-parser's body_text would make text out of the
         // HTML when there is no text part, hiding that a text-only client sees nothing.
-        let (text, html) = extract::bodies(&msg);
+        let (text, html) = extract::bodies(msg);
+        let blocks = body::blocks(msg, "1", 0, &mut body::Budget::new(None));
+        // What only the walk finds: everything past the first body block, or all of it when
+        // the message has no body of its own (a message/rfc822 root).
+        let extra = match blocks.first() {
+            Some(BodyBlock::Body { .. }) if text.is_some() || html.is_some() => &blocks[1..],
+            _ => &blocks[..],
+        };
+        let mut attached = String::new();
+        body::reading_text(extra, &mut attached);
         MessageReading {
+            attached_text: (!attached.trim().is_empty())
+                .then(|| clip(&attached.replace("\r\n", "\n"), max_chars)),
             text: text.map(|t| clip(&t.replace("\r\n", "\n"), max_chars)),
             html_text: html.map(|h| {
                 clip(
@@ -43,8 +68,8 @@ impl MessageReading {
                     max_chars,
                 )
             }),
-            headers: headers(&msg),
-            attachments: attachments(&msg),
+            headers: headers(msg),
+            attachments: attachments(msg),
             summary,
             envelope,
         }
@@ -189,5 +214,50 @@ mod tests {
             "{:?}",
             r.headers
         );
+    }
+
+    #[test]
+    fn a_forwarded_message_is_read_as_attached_text_with_its_headers() {
+        let r = read(
+            "Subject: Fwd: numbers\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=o\r\n\r\n\
+             --o\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\
+             --o\r\nContent-Type: message/rfc822\r\n\r\n\
+             From: Bob <bob@example.test>\r\nSubject: numbers\r\n\r\nRevenue is up.\r\n\
+             --o--\r\n",
+            1000,
+        );
+        assert_eq!(
+            r.text.as_ref().map(|t| t.text.trim()),
+            Some("See below."),
+            "the own body stays the own body"
+        );
+        let attached = r.attached_text.expect("the forwarded message is read");
+        assert!(
+            attached.text.contains("Forwarded message")
+                && attached.text.contains("From: Bob <bob@example.test>")
+                && attached.text.contains("Subject: numbers")
+                && attached.text.contains("Revenue is up."),
+            "headers and text of the inner message: {:?}",
+            attached.text
+        );
+        assert!(!attached.text.contains('\r'), "lines end in \\n");
+        let plain = read("Subject: a\r\n\r\njust text\r\n", 100);
+        assert!(
+            plain.attached_text.is_none(),
+            "nothing attached, nothing read"
+        );
+    }
+
+    #[test]
+    fn a_message_rfc822_root_has_no_own_text_but_its_inner_text_is_read() {
+        let r = read(
+            "Subject: wrapper\r\nContent-Type: message/rfc822\r\n\r\n\
+             Subject: inner\r\n\r\nInside.\r\n",
+            1000,
+        );
+        assert!(r.text.is_none(), "the wrapper has no text part of its own");
+        let attached = r.attached_text.expect("the inner message");
+        assert!(attached.text.contains("Inside."), "{:?}", attached.text);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{MessageSummary, Release};
+use super::{BodyBlock, MessageSummary, Release};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Header {
@@ -64,9 +64,14 @@ pub struct MessageDetail {
     pub summary: MessageSummary,
     pub envelope: EnvelopeView,
     pub headers: Vec<Header>,
+    /// The first text/plain body (for the API and MCP); for a message that is only a
+    /// wrapper (a `message/rfc822` root) the first text found inside it.
     pub text: Option<String>,
     /// HTML body as sent. Hostile: the window renders it only through ui/src/lib/html.ts.
     pub html: Option<String>,
+    /// Everything the message says, in the order its structure puts it: what the Text and
+    /// HTML views render (`text` and `html` are its first body, repeated for API clients).
+    pub body: Vec<BodyBlock>,
     /// content-id (without <>) -> data: URL, for cid: images in the HTML.
     pub inline_images: BTreeMap<String, String>,
     pub parts: MimePart,
@@ -111,5 +116,9 @@ pub struct MessageReading {
     /// The text/html body as plain text (markup dropped, entities decoded); `None` when
     /// there is no HTML body.
     pub html_text: Option<Clipped>,
+    /// What the message carries beyond its own body, as plain text in order: forwarded
+    /// messages (with their From, Date and Subject), delivery reports, calendar events.
+    /// `None` when it carries none of those.
+    pub attached_text: Option<Clipped>,
     pub attachments: Vec<Attachment>,
 }

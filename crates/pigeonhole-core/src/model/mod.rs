@@ -8,6 +8,7 @@
 
 mod address;
 mod automation;
+mod body;
 mod detail;
 mod durability;
 mod envelope;
@@ -21,6 +22,10 @@ pub mod time;
 
 pub use address::Address;
 pub use automation::{Compose, ComposeAttachment, TestInbox, WaitOutcome, WaitResult};
+pub use body::{
+    BodyBlock, CalendarEvent, CalendarInvite, CalendarPerson, CalendarTime, DeliveryReport,
+    NestedMessage, ReportField, ReportKind, ReportRecipient,
+};
 pub use detail::{
     Attachment, Checksums, Clipped, EnvelopeView, Header, MessageDetail, MessageReading, MimePart,
     RecipientView,

@@ -167,6 +167,9 @@ pub struct Message {
     pub text: Option<Body>,
     /// The text/html body as plain text; null when there is no HTML.
     pub html_as_text: Option<Body>,
+    /// What the message carries beyond its own body, as text in order: forwarded messages
+    /// with their headers, delivery reports, calendar events; null when none.
+    pub attached_text: Option<Body>,
     pub attachments: Vec<AttachmentLine>,
     pub headers: Vec<HeaderLine>,
 }
@@ -196,6 +199,7 @@ impl From<MessageReading> for Message {
             },
             text: r.text.map(Body::from),
             html_as_text: r.html_text.map(Body::from),
+            attached_text: r.attached_text.map(Body::from),
             attachments: r
                 .attachments
                 .into_iter()

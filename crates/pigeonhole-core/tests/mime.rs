@@ -1,0 +1,186 @@
+//! Golden tests for every MIME shape: each `tests/fixtures/mime/NAME.eml` is parsed into the
+//! view the window shows, and compared with `NAME.json` beside it. On a mismatch the actual
+//! view is written to `NAME.actual.json` (git-ignored) and the test fails naming it; to
+//! accept a change, review the diff and move the actual file over the golden one.
+
+use std::path::{Path, PathBuf};
+
+use pigeonhole_core::message::summarize;
+use pigeonhole_core::model::{
+    Envelope, MessageDetail, MessageSummary, MimePart, Recipient, StoredEnvelope,
+};
+use serde_json::{json, Value};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mime")
+}
+
+fn detail(raw: &[u8]) -> MessageDetail {
+    let parsed = summarize(raw);
+    let summary = MessageSummary {
+        id: 1,
+        session_id: 1,
+        received_at: chrono::DateTime::from_timestamp(1_796_000_000, 0).expect("a time"),
+        mail_from: "app@example.test".into(),
+        rcpt_to: vec!["qa@example.test".into()],
+        from: parsed.from,
+        to: parsed.to,
+        cc: parsed.cc,
+        subject: parsed.subject,
+        date: parsed.date,
+        size: raw.len() as u64,
+        has_attachments: parsed.has_attachments,
+        attachments: parsed.attachments,
+        snippet: parsed.snippet,
+        read: false,
+        pinned: false,
+        tags: Vec::new(),
+        auth_user: None,
+        listener: "default".into(),
+        message_id: parsed.message_id,
+        reply_to: parsed.reply_to,
+    };
+    let stored = StoredEnvelope {
+        envelope: Envelope {
+            mail_from: "app@example.test".into(),
+            mail_params: Vec::new(),
+            rcpt_to: vec![Recipient {
+                address: "qa@example.test".into(),
+                params: Vec::new(),
+            }],
+        },
+        transcript_range: (0, 0),
+        auth_user: None,
+    };
+    MessageDetail::build(summary, stored, raw)
+}
+
+fn tree(p: &MimePart) -> Value {
+    let mut node = json!({ "id": p.id, "type": p.content_type });
+    if let Some(f) = &p.filename {
+        node["filename"] = json!(f);
+    }
+    if !p.children.is_empty() {
+        node["children"] = p.children.iter().map(tree).collect();
+    }
+    node
+}
+
+/// The parts of the view that matter for reading, with the index's text alongside.
+fn view(raw: &[u8]) -> Value {
+    let d = detail(raw);
+    let summary = summarize(raw);
+    json!({
+        "summary": {
+            "subject": d.summary.subject,
+            "from": d.summary.from,
+            "snippet": d.summary.snippet,
+            "attachments": d.summary.attachments,
+            "attachment_names": summary.attachment_names,
+        },
+        "headers": d.headers.iter()
+            .filter(|h| ["From", "To", "Subject", "Date"].contains(&h.name.as_str()))
+            .map(|h| json!([h.name, h.decoded]))
+            .collect::<Vec<_>>(),
+        "text": d.text,
+        "body": d.body,
+        "parts": tree(&d.parts),
+        "attachments": d.attachments.iter()
+            .map(|a| json!({ "part_id": a.part_id, "filename": a.filename, "type": a.content_type }))
+            .collect::<Vec<_>>(),
+        "index_text": summary.body_text,
+    })
+}
+
+#[test]
+fn every_mime_fixture_parses_to_its_golden_view() {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("the fixtures folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "a fixture per shape: {names:?}");
+    let mut failed = Vec::new();
+    for eml in &names {
+        let raw = std::fs::read(eml).expect("a fixture");
+        let actual = view(&raw);
+        let golden_path = eml.with_extension("json");
+        let actual_path = eml.with_extension("actual.json");
+        let golden: Option<Value> = std::fs::read(&golden_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if golden.as_ref() == Some(&actual) {
+            let _ = std::fs::remove_file(&actual_path);
+        } else {
+            let pretty = serde_json::to_string_pretty(&actual).expect("json") + "\n";
+            std::fs::write(&actual_path, pretty).expect("write the actual view");
+            failed.push(format!(
+                "{} differs from {}",
+                actual_path.display(),
+                golden_path.display()
+            ));
+        }
+    }
+    assert!(failed.is_empty(), "golden mismatch:\n{}", failed.join("\n"));
+}
+
+#[test]
+fn a_forwarded_part_is_addressable_inside_and_named_after_its_subject() {
+    let raw = std::fs::read(fixtures().join("forwarded.eml")).expect("fixture");
+    let (bytes, ctype, name) =
+        pigeonhole_core::message::part_bytes(&raw, "1.2").expect("the forwarded part");
+    assert_eq!(ctype, "message/rfc822");
+    assert_eq!(
+        name.as_deref(),
+        Some("Quarterly numbers.eml"),
+        "named after its subject"
+    );
+    assert!(
+        bytes.starts_with(b"From: Bob Sender"),
+        "the part's bytes are the inner message"
+    );
+    let (pdf, ctype, name) =
+        pigeonhole_core::message::part_bytes(&raw, "1.2.1.2").expect("the inner PDF");
+    assert_eq!(ctype, "application/pdf");
+    assert_eq!(name.as_deref(), Some("q3.pdf"));
+    assert!(pdf.starts_with(b"%PDF-1.4"), "decoded from base64: {pdf:?}");
+    assert!(
+        pigeonhole_core::message::part_bytes(&raw, "1.2.9").is_none(),
+        "a path that is not there is none"
+    );
+}
+
+#[test]
+fn a_calendar_part_downloads_with_an_ics_name() {
+    let raw = std::fs::read(fixtures().join("calendar.eml")).expect("fixture");
+    let (bytes, _, name) =
+        pigeonhole_core::message::part_bytes(&raw, "1.2").expect("the ics attachment");
+    assert_eq!(
+        name.as_deref(),
+        Some("invite.ics"),
+        "`.ics` added to its name"
+    );
+    assert!(bytes.starts_with(b"BEGIN:VCALENDAR"), "decoded");
+    let (_, ctype, name) =
+        pigeonhole_core::message::part_bytes(&raw, "1.1.3").expect("the text/calendar part");
+    assert_eq!(ctype, "text/calendar");
+    assert_eq!(
+        name.as_deref(),
+        Some("invite.ics"),
+        "a nameless calendar is invite.ics"
+    );
+}
+
+#[test]
+fn the_stored_bytes_are_never_changed_by_parsing() {
+    for name in ["yahoo-whitespace", "latin1-headers", "gb2312-no-close"] {
+        let path = fixtures().join(format!("{name}.eml"));
+        let raw = std::fs::read(&path).expect("fixture");
+        let copy = raw.clone();
+        let d = detail(&raw);
+        assert_eq!(raw, copy, "{name}: parsing works on its own copy");
+        assert!(!d.body.is_empty(), "{name}: something to read");
+        assert!(!d.headers.is_empty(), "{name}: headers found");
+    }
+}
