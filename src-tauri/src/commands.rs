@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use pigeonhole_core::commands::{self, RulesView};
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::model::{
-    Counts, Inbox, LintReport, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage, Release,
-    ReleaseRequest, ServerStatus, SessionFilter, SessionId, SessionSummary, Transcript,
+    Counts, Inbox, LintReport, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage,
+    Release, ReleaseRequest, ServerStatus, SessionFilter, SessionId, SessionSummary, Transcript,
 };
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;

@@ -39,6 +39,8 @@ fn detail(raw: &[u8]) -> MessageDetail {
         listener: "default".into(),
         message_id: parsed.message_id,
         reply_to: parsed.reply_to,
+        lint_errors: 0,
+        lint_warnings: 0,
     };
     let stored = StoredEnvelope {
         envelope: Envelope {

@@ -601,7 +601,8 @@ fn mail_a_library_builds_is_clean() {
     let c = Compose {
         from: Some(addr("ada@example.com")),
         to: vec![addr("bob@example.com")],
-        subject: "Ünïcode subject, long enough to be folded by the encoder at some point or other".into(),
+        subject: "Ünïcode subject, long enough to be folded by the encoder at some point or other"
+            .into(),
         text: Some(format!("Grüße\n{}\n", "word ".repeat(400))),
         html: Some("<p>Grüße <img src=\"cid:logo@example.com\"></p>".into()),
         attachments: vec![
