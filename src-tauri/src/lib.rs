@@ -24,6 +24,7 @@ mod error;
 mod notify;
 mod settings;
 mod state;
+mod transfer;
 mod tray;
 #[cfg(test)]
 mod ui_types;
@@ -136,6 +137,8 @@ pub fn run(args: DesktopArgs) {
             commands::server_status,
             commands::set_paused,
             commands::retry_listen,
+            transfer::import_paths,
+            transfer::export_messages,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
