@@ -14,3 +14,4 @@ mod ours;
 mod release;
 mod rules;
 mod support;
+mod transfer;
