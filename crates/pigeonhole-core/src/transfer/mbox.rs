@@ -61,6 +61,9 @@ pub struct Problem {
 
 /// Longest `From ` line kept; a longer one is garbage, not a separator.
 const MAX_FROM_LINE: usize = 1000;
+/// Lines are read in pieces of at most this many bytes, so a file without line breaks
+/// (a binary, a corrupt mbox) is never read whole into memory.
+const MAX_PIECE: usize = 64 * 1024;
 
 /// Reads messages one at a time from `input`, holding at most one message (bounded by
 /// `max_size`) in memory.
@@ -77,6 +80,11 @@ pub struct Reader<R> {
     started: bool,
     done: bool,
     line: Vec<u8>,
+    /// The piece in `line` continues a line whose start was read before: it cannot be a
+    /// separator and is not unquoted.
+    continues: bool,
+    /// The last piece read ended without a line break.
+    open_line: bool,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -91,19 +99,48 @@ impl<R: BufRead> Reader<R> {
             started: false,
             done: false,
             line: Vec::new(),
+            continues: false,
+            open_line: false,
         }
     }
 
-    /// The next line into `self.line` (with its `\n`), and its offset; `None` at the end.
+    /// The next line, or piece of a long line, into `self.line` (with its `\n`), and its
+    /// offset; `None` at the end.
     fn read_line(&mut self) -> io::Result<Option<u64>> {
         self.line.clear();
-        let n = self.input.read_until(b'\n', &mut self.line)?;
-        if n == 0 {
+        self.continues = self.open_line;
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                break;
+            }
+            let room = MAX_PIECE - self.line.len();
+            let (take, ended) = match memchr::memchr(b'\n', &buf[..buf.len().min(room)]) {
+                Some(i) => (i + 1, true),
+                None => (buf.len().min(room), false),
+            };
+            self.line.extend_from_slice(&buf[..take]);
+            self.input.consume(take);
+            if ended || self.line.len() >= MAX_PIECE {
+                break;
+            }
+        }
+        if self.line.is_empty() {
             return Ok(None);
         }
+        self.open_line = !self.line.ends_with(b"\n");
         let at = self.pos;
-        self.pos += n as u64;
+        self.pos += self.line.len() as u64;
         Ok(Some(at))
+    }
+
+    /// The piece just read starts a message.
+    fn at_separator(&self) -> bool {
+        !self.continues && is_separator(&self.line)
     }
 
     /// Skips what comes before the first `From ` line; reports it unless it is blank.
@@ -112,7 +149,7 @@ impl<R: BufRead> Reader<R> {
         let mut junk = 0u64;
         let mut blank = true;
         while let Some(at) = self.read_line()? {
-            if is_separator(&self.line) {
+            if self.at_separator() {
                 self.next_from = Some((at, std::mem::take(&mut self.line)));
                 break;
             }
@@ -160,7 +197,7 @@ impl<R: BufRead> Reader<R> {
                     break;
                 }
                 Some(at) => {
-                    if is_separator(&self.line) {
+                    if self.at_separator() {
                         self.next_from = Some((at, std::mem::take(&mut self.line)));
                         break;
                     }
@@ -175,7 +212,11 @@ impl<R: BufRead> Reader<R> {
                         raw = Vec::new();
                         continue;
                     }
-                    unquote_into(&self.line, self.flavor, &mut raw);
+                    if self.continues {
+                        raw.extend_from_slice(&self.line);
+                    } else {
+                        unquote_into(&self.line, self.flavor, &mut raw);
+                    }
                 }
             }
         }
@@ -513,6 +554,31 @@ From bob@example.com Mon Nov 30 11:00:00 2026\nSubject: two\n\nsecond\n\n";
         let short = "From a@b Mon Nov 30 10:00:00 2026\nContent-Length: 500\n\nonly this\n";
         let e = read_all(short.as_bytes(), Flavor::Rd, MAX);
         assert!(problems(&e)[0].reason.contains("Content-Length"), "{e:?}");
+    }
+
+    #[test]
+    fn a_line_longer_than_a_read_piece_is_kept_whole_and_never_taken_for_a_separator() {
+        // "From " right where the reader cuts the long line into its second piece.
+        let head = b"Subject: long\r\n\r\n";
+        let mut raw = head.to_vec();
+        raw.extend(std::iter::repeat_n(b'x', MAX_PIECE));
+        raw.extend_from_slice(b"From inside a long line ");
+        raw.extend(std::iter::repeat_n(b'y', 2 * MAX_PIECE));
+        raw.extend_from_slice(b"\r\nend\r\n");
+        let mut w = Writer::new(Vec::new());
+        w.write("a@b", date(), &raw).unwrap();
+        w.write("a@b", date(), b"Subject: next\r\n\r\nok\r\n")
+            .unwrap();
+        let file = w.into_inner();
+        let e = read_all(&file, Flavor::Rd, MAX);
+        let m = messages(&e);
+        assert_eq!(
+            m.len(),
+            2,
+            "the long line did not split the message: {:?}",
+            problems(&e)
+        );
+        assert!(m[0].raw == raw, "the long message comes back byte for byte");
     }
 
     #[test]
