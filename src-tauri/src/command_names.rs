@@ -31,4 +31,6 @@ pub const COMMANDS: &[&str] = &[
     "server_status",
     "set_paused",
     "retry_listen",
+    "import_paths",
+    "export_messages",
 ];

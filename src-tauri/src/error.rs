@@ -66,6 +66,8 @@ impl From<CoreError> for CommandError {
             ErrorKind::NotFound
         } else if e.is_bad_request() || matches!(e, CoreError::NotAllowed { .. }) {
             ErrorKind::Invalid
+        } else if matches!(e, CoreError::Io { .. }) {
+            ErrorKind::Io
         } else {
             ErrorKind::Store
         };

@@ -4,7 +4,8 @@
 //! - `api`: the HTTP API (Mailpit compatible) served beside the engine, on by default on
 //!   loopback; restarted when its settings change, its failures shown, never fatal.
 //! - `commands`: the IPC commands the UI calls (contract in ui/IPC.md), one-line adapters
-//!   over core's `commands` and `Engine`; `error`: how they fail.
+//!   over core's `commands` and `Engine`; `error`: how they fail. `transfer`: import of
+//!   files dropped on the window and export through a native dialog.
 //! - `bridge`: core events -> window events, in batches; also drives `tray` and `notify`.
 //! - `tray`: the tray icon and its menu.
 //! - `notify`: desktop notifications.
@@ -24,6 +25,7 @@ mod error;
 mod notify;
 mod settings;
 mod state;
+mod transfer;
 mod tray;
 #[cfg(test)]
 mod ui_types;
@@ -137,6 +139,8 @@ pub fn run(args: DesktopArgs) {
             commands::server_status,
             commands::set_paused,
             commands::retry_listen,
+            transfer::import_paths,
+            transfer::export_messages,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -5,6 +5,7 @@
 //! - `ours`: status, sessions and transcripts, inboxes and per-test addresses, the
 //!   server-side wait, health checks.
 //! - `extract`: the links and one-time codes in a message.
+//! - `transfer`: import (an .eml or mbox body) and a streamed mbox export.
 //! - `stream`: the event log, Mailpit's WebSocket (`/api/events`) and SSE (`/api/v1/events`).
 //! - `guard`: the token, Host and Origin checks every request passes first.
 //! - `openapi.json` is generated from the same route table the server runs, so the two
@@ -21,6 +22,7 @@ pub mod mailpit;
 mod ours;
 mod state;
 mod stream;
+mod transfer;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -70,6 +72,7 @@ fn table() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(ours::routes())
         .merge(extract::routes())
         .merge(lint::routes())
+        .merge(transfer::routes())
         .routes(routes!(stream::sse))
         .routes(routes!(stream::websocket))
         .routes(routes!(openapi))

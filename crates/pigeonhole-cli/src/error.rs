@@ -52,6 +52,9 @@ pub enum CliError {
     /// reply has been printed, and this says where it ended.
     #[error("release of message {}: {}", .0.message_id, .0.summary())]
     Released(Box<pigeonhole_core::model::Release>),
+    /// An import left something out (exit 1); each problem has been printed.
+    #[error("{0} part{s} of the input could not be imported", s = if *.0 == 1 { "" } else { "s" })]
+    Incomplete(usize),
     #[error("bad query: {error}")]
     BadQuery {
         query: String,

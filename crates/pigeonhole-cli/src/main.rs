@@ -57,6 +57,12 @@ enum Cmd {
     /// Send a captured message, byte for byte, to a real SMTP server (the recipients'
     /// domains must be in release.allowed_domains); prints the server's reply.
     Release(cmd::release::ReleaseArgs),
+    /// Write messages out: one as .eml, or a selection (ids, --query, --inbox) as an
+    /// mboxrd file, a folder of .eml files or a Maildir.
+    Export(cmd::transfer::ExportArgs),
+    /// Store mail from .eml files, mbox files and Maildirs, as if it had arrived (marked
+    /// imported: `is:imported`); prints what failed, with byte offsets, and exits 1 then.
+    Import(cmd::transfer::ImportArgs),
     /// Explain the search query language.
     HelpQuery,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -108,6 +114,8 @@ fn main() -> ExitCode {
         Cmd::Get(args) => cmd::get::run(args),
         Cmd::Mcp(args) => cmd::mcp::run(args),
         Cmd::Release(args) => cmd::release::run(args),
+        Cmd::Export(args) => cmd::transfer::export(args),
+        Cmd::Import(args) => cmd::transfer::import(args),
         Cmd::HelpQuery => {
             print!("{}", cmd::filter::QUERY_HELP);
             Ok(())

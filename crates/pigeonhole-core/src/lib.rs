@@ -17,6 +17,7 @@
 //!   with `Stage` hooks), DATA/BDAT, AUTH, TLS, and the tokio connection and listener loops.
 //! - `config`: the one `Config`, its defaults, validation and files (`settings.json`, TOML).
 //! - `relay`: one SMTP conversation with a real server (lettre), for releasing a message.
+//! - `transfer`: `.eml`, mbox and Maildir readers and writers, for import and export.
 //! - `commands`: THE read/write layer front ends call (list, get, raw, part, delete, ...).
 //! - `engine`: the only composition root: store + bus + listeners, rebinding, pause, status.
 //! - `ui_types`: the TypeScript module generated from `model` and `config` for the window.
@@ -49,6 +50,7 @@ pub mod rules;
 pub mod search;
 pub mod smtp;
 pub mod store;
+pub mod transfer;
 pub mod ui_types;
 
 pub use config::Config;

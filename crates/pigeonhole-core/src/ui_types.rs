@@ -114,6 +114,10 @@ pub fn core_module() -> String {
         export::<FieldError>(),
         export::<ListenerAddr>(),
         export::<ServerStatus>(),
+        export::<ImportProblem>(),
+        export::<ImportReport>(),
+        export::<ExportFormat>(),
+        export::<ExportReport>(),
     ] {
         out.push_str(&decl);
         out.push('\n');

@@ -506,6 +506,30 @@ export function installMockBackend() {
           return transcript(args.sessionId);
         case "save_message":
           return `/home/dev/Downloads/message-${args.id}.eml`;
+        case "import_paths": {
+          // Each .eml path becomes a message filed under the listener "import"; anything
+          // else is reported as a problem, as core would for a file that is not mail.
+          const paths: string[] = args.paths;
+          const ids: number[] = [];
+          const problems = [];
+          for (const p of paths) {
+            if (!/\.(eml|mbox)$/i.test(p)) {
+              problems.push({ source: p, index: null, offset: null, reason: "it does not start with a header field (\"Name: value\"), so it is not a message" });
+              continue;
+            }
+            const id = Math.max(0, ...messages.map((m) => m.id)) + 1;
+            const m = { ...sample(id, new Date(), false), listener: "import", session_id: -1, subject: p.split("/").pop() ?? p };
+            messages.unshift(m);
+            ids.push(id);
+            void emit(CORE_EVENTS.MESSAGE_NEW, [m]);
+          }
+          return { imported: ids.length, ids, problems, session_id: -1 };
+        }
+        case "export_messages": {
+          const n = args.ids.length || messages.length;
+          const where = args.format === "mbox" ? "/home/dev/Downloads/pigeonhole.mbox" : "/home/dev/Downloads/export";
+          return { exported: n, bytes: n * 2400, path: where };
+        }
         case "save_attachment":
           return `/home/dev/Downloads/attachment-${args.partId}`;
         case "open_attachment":

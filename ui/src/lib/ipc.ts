@@ -9,6 +9,9 @@ import {
   type CommandError,
   type Counts,
   type DesktopSettings,
+  type ExportFormat,
+  type ExportReport,
+  type ImportReport,
   type FieldError,
   type Inbox,
   type LintReport,
@@ -97,6 +100,16 @@ export const saveAttachment = (id: MessageId, partId: string) =>
 
 export const openAttachment = (id: MessageId, partId: string) =>
   invoke<void>("open_attachment", { id, partId });
+
+/** Imports dropped files and folders (.eml, mbox, Maildir); the report lists what failed. */
+export const importPaths = (paths: string[]) => invoke<ImportReport>("import_paths", { paths });
+
+/**
+ * Asks where in a native dialog, then writes `ids` (with none: what `filter` matches) as
+ * one .eml, an mbox, or a folder of .eml files / a Maildir; null when cancelled.
+ */
+export const exportMessages = (ids: MessageId[], filter: MessageFilter, format: ExportFormat) =>
+  invoke<ExportReport | null>("export_messages", { ids, filter, format });
 
 /** The shell only opens http, https and mailto; we filter here too so nothing else is sent. */
 export function openLink(url: string): Promise<void> {
@@ -212,6 +225,24 @@ export const onSessionClosed = (h: (session: SessionSummary) => void) =>
 /** A notification was clicked. */
 export const onOpenMessage = (h: (id: MessageId) => void) =>
   on<MessageId>(DESKTOP_EVENTS.OPEN_MESSAGE, h);
+/** Tauri's file drag over the window: enter (with paths), over, drop (with paths), leave. */
+export type DragDrop =
+  | { type: "enter"; paths: string[] }
+  | { type: "over" }
+  | { type: "drop"; paths: string[] }
+  | { type: "leave" };
+
+/** Listens to Tauri's webview drag-and-drop events (files from the desktop). */
+export async function onDragDrop(h: (e: DragDrop) => void): Promise<UnlistenFn> {
+  const stops = await Promise.all([
+    on<{ paths: string[] }>("tauri://drag-enter", (p) => h({ type: "enter", paths: p.paths })),
+    on<unknown>("tauri://drag-over", () => h({ type: "over" })),
+    on<{ paths: string[] }>("tauri://drag-drop", (p) => h({ type: "drop", paths: p.paths })),
+    on<unknown>("tauri://drag-leave", () => h({ type: "leave" })),
+  ]);
+  return () => stops.forEach((stop) => stop());
+}
+
 /** The tray menu asked for a page. */
 export const onNavigate = (h: (page: Page) => void) => on<Page>(DESKTOP_EVENTS.NAVIGATE, h);
 

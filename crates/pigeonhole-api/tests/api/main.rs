@@ -15,3 +15,4 @@ mod ours;
 mod release;
 mod rules;
 mod support;
+mod transfer;

@@ -56,6 +56,8 @@ const OURS: &[(&str, &str)] = &[
     ("put", "/api/v1/rules"),
     ("delete", "/api/v1/rules"),
     ("post", "/api/v1/rules/reset"),
+    ("post", "/api/v1/import"),
+    ("get", "/api/v1/export.mbox"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/openapi.json"),
 ];

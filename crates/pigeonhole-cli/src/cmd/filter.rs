@@ -60,7 +60,7 @@ attachment names; Chinese, Japanese and Korean text matches any substring.
                           a part (to:bob) matches within addresses and names
   subject:pdf  message-id:<id@host>  header:X-Mailer:acme  header:List-Unsubscribe
   tag:signup  inbox:bob@example.com  user:alice  listener:shop  listener:1026
-  is:read  is:unread  is:pinned  is:tagged  has:attachment  has:inline
+  is:read  is:unread  is:pinned  is:tagged  is:imported  has:attachment  has:inline
   has:lint  lint:error  lint:warning  lint:info  lint:bare-lf  (any check's id)
   larger:500K  smaller:1MB
   after:2026-11-30  before:2026-11-30T10:00  after:2h  before:3d  (s m h d w)

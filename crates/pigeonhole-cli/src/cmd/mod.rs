@@ -16,4 +16,5 @@ pub mod release;
 pub mod serve;
 pub mod show;
 pub mod text;
+pub mod transfer;
 pub mod wait;

@@ -11,6 +11,7 @@
 //! - `reading`: the same, sized for a reader that pays per character (MCP): small pages,
 //!   bodies as bounded text, transcripts cut around a message.
 //! - `files`: file names made safe from what a hostile message says.
+//! - `transfer`: import from `.eml`, mbox and Maildir; export as `.eml`, mboxrd, Maildir.
 //! - `release`: releasing a message to a real SMTP server (`relay`), and its record.
 
 mod automation;
@@ -21,6 +22,7 @@ mod messages;
 mod reading;
 mod release;
 mod sessions;
+mod transfer;
 
 pub use automation::{inject, send, test_inbox, wait, Injection, WaitFor, MAX_WAIT, TEST_DOMAIN};
 pub use faults::{
@@ -40,6 +42,7 @@ pub use reading::{
 };
 pub use release::{release, releases};
 pub use sessions::{session, sessions, transcript, MAX_SESSIONS_PAGE};
+pub use transfer::{export_dir, export_mbox, import, ExportSelection, ImportOptions, ImportSource};
 
 use crate::model::{MessageId, SessionId};
 use crate::store::{Store, StoreError};
@@ -80,6 +83,12 @@ pub enum CommandError {
     /// More than the configured maximum message size (HTTP 413).
     #[error("the message is {size} bytes, more than the {max} bytes allowed (max_message_size)")]
     TooLarge { size: usize, max: usize },
+    /// Reading or writing a file of an import or export failed; `path` names it.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(StoreError),
     #[error("a background task failed: {0}")]
@@ -139,3 +148,5 @@ mod release_tests;
 mod search_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transfer_tests;

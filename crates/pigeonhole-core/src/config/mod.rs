@@ -155,6 +155,10 @@ pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8025";
 /// The listener name mail sent through the API's send endpoint carries (`listener:api`).
 pub const API_LISTENER: &str = "api";
 
+/// The listener name imported mail carries (`listener:import`, `is:imported`): it came
+/// from a file, not over SMTP.
+pub const IMPORT_LISTENER: &str = "import";
+
 /// A setting that failed validation, named as in the config file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FieldError {
@@ -361,6 +365,7 @@ impl Config {
         let mut names: Vec<String> = vec![
             crate::smtp::DEFAULT_LISTENER.to_string(),
             API_LISTENER.to_string(),
+            IMPORT_LISTENER.to_string(),
         ];
         for (i, l) in self.listeners.iter().enumerate() {
             let field = format!("listeners[{i}]");

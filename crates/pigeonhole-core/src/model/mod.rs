@@ -19,6 +19,7 @@ mod release;
 mod session;
 mod status;
 pub mod time;
+mod transfer;
 
 pub use address::Address;
 pub use automation::{Compose, ComposeAttachment, TestInbox, WaitOutcome, WaitResult};
@@ -43,6 +44,7 @@ pub use session::{
     TranscriptExcerpt, TranscriptLine,
 };
 pub use status::{ListenerAddr, ServerStatus};
+pub use transfer::{ExportFormat, ExportReport, ImportProblem, ImportReport};
 
 /// A stored message's id: its row id, increasing in arrival order.
 pub type MessageId = i64;

@@ -87,6 +87,8 @@ pub enum Flag {
     Unread,
     Pinned,
     Tagged,
+    /// Came from a file (`pigeonhole import`, a drop on the window), not over SMTP.
+    Imported,
 }
 
 impl Flag {
@@ -96,6 +98,7 @@ impl Flag {
             Flag::Unread => "unread",
             Flag::Pinned => "pinned",
             Flag::Tagged => "tagged",
+            Flag::Imported => "imported",
         }
     }
 }

@@ -11,7 +11,7 @@
 //! - `-term`, `!term` and `NOT term` negate; a `-` inside a word (`e-mail`) is just a letter.
 //! - Operators, case-insensitive names, a bare or "quoted" value: `from:` `to:` `cc:` `bcc:`
 //!   `addressed:` `reply-to:`/`replyto:` `subject:` `message-id:`/`msgid:`,
-//!   `header:Name[:value]`, `tag:` `inbox:` `user:` `listener:`, `is:read|unread|pinned|tagged`,
+//!   `header:Name[:value]`, `tag:` `inbox:` `user:` `listener:`, `is:read|unread|pinned|tagged|imported`,
 //!   `has:attachment|inline`, `larger:`/`smaller:` (`500K`, `1.5MB`, `2G`) and
 //!   `before:`/`after:` (`2026-11-30`, `2026-11-30T10:00`, RFC 3339, or an age: `30m` `2h`
 //!   `3d` `1w`).

@@ -55,6 +55,7 @@ const FLAGS: &[(&str, Flag)] = &[
     ("unread", Flag::Unread),
     ("pinned", Flag::Pinned),
     ("tagged", Flag::Tagged),
+    ("imported", Flag::Imported),
 ];
 
 const HAS: &[(&str, Has)] = &[
@@ -146,8 +147,8 @@ pub(super) fn build(kind: Kind, op: &OpName, value: Seg) -> Result<Term, ParseEr
             Some(flag) => Term::Is(flag),
             None => {
                 return Err(bad(format!(
-                    "\"{text}\" is not a value of is:; use is:read, is:unread, is:pinned or \
-                     is:tagged"
+                    "\"{text}\" is not a value of is:; use is:read, is:unread, is:pinned, \
+                     is:tagged or is:imported"
                 )))
             }
         },

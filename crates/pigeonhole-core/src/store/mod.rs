@@ -289,6 +289,37 @@ impl Store {
         .await
     }
 
+    /// Queues a message without waiting: the receiver answers after the commit. An import
+    /// keeps many in flight this way, so they share commits, and still in file order.
+    pub(crate) fn deliver_queued(&self, msg: NewMessage) -> Result<oneshot::Receiver<Result<i64>>> {
+        let (done, wait) = oneshot::channel();
+        self.send(Op::Deliver {
+            msg: Box::new(msg),
+            done,
+        })?;
+        Ok(wait)
+    }
+
+    /// A session id for an import: below every id there is, since SMTP sessions count up
+    /// from the top and another process (the server) may be handing those out.
+    pub(crate) fn import_session_id(&self) -> Result<i64> {
+        static LAST: AtomicI64 = AtomicI64::new(0);
+        let lowest: i64 = self.read(|c| {
+            Ok(
+                c.query_row("SELECT COALESCE(MIN(id), 0) FROM sessions", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })?;
+        let below = lowest.min(0) - 1;
+        Ok(LAST
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+                Some(last.min(below + 1) - 1)
+            })
+            .map(|last| last.min(below + 1) - 1)
+            .unwrap_or(below))
+    }
+
     /// Records session facts and new transcript lines; fire and forget, in order.
     pub(crate) fn update_session(
         &self,

@@ -300,6 +300,7 @@ impl Compiler {
                 Flag::Unread => "m.read = 0",
                 Flag::Pinned => "m.pinned = 1",
                 Flag::Tagged => "m.id IN (SELECT message_id FROM message_tags)",
+                Flag::Imported => "m.listener = 'import'",
             })),
             Term::Has(Has::Attachment) => facet(&attachment_facet()),
             Term::Has(Has::Inline) => facet(&inline_facet()),

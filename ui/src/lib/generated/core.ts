@@ -731,6 +731,56 @@ api_url: string | null,
  */
 api_error: string | null, };
 
+export type ImportProblem = { 
+/**
+ * The file (or "request body") it is in.
+ */
+source: string, 
+/**
+ * The message's 1-based position in an mbox; `None` for a whole file or for bytes
+ * before an mbox's first message.
+ */
+index: number | null, 
+/**
+ * Byte offset in the file where the message (its `From ` line) or stretch starts.
+ */
+offset: number | null, reason: string, };
+
+export type ImportReport = { 
+/**
+ * How many messages were stored.
+ */
+imported: number, 
+/**
+ * Their ids, in the order they were found.
+ */
+ids: Array<number>, 
+/**
+ * What was not imported, one entry per message or stretch of a file.
+ */
+problems: Array<ImportProblem>, 
+/**
+ * The import's pseudo-session, whose transcript says where each message came from
+ * (ids below zero: there was no SMTP session); `None` when nothing was read.
+ */
+session_id: number | null, };
+
+export type ExportFormat = "mbox" | "eml" | "maildir";
+
+export type ExportReport = { 
+/**
+ * How many messages.
+ */
+exported: number, 
+/**
+ * Message bytes written (without mbox separators).
+ */
+bytes: number, 
+/**
+ * Where they went: the file, the folder, or "-" for standard output.
+ */
+path: string, };
+
 /** The engine's defaults, from `Config::default()`. */
 export const CONFIG_DEFAULTS: Config = {
   "data_dir": null,

@@ -180,7 +180,7 @@ fn bad_values() {
             "is:starred",
             3,
             7,
-            "\"starred\" is not a value of is:; use is:read, is:unread, is:pinned or is:tagged",
+            "\"starred\" is not a value of is:; use is:read, is:unread, is:pinned, is:tagged or is:imported",
         ),
         ("is:\"read it\"", 3, 9, "is not a value of is:"),
         ("a is:x", 5, 1, "is not a value of is:"),

@@ -129,6 +129,7 @@ fn is_and_has() {
         ("is:unread", t(Term::Is(Flag::Unread))),
         ("is:pinned", t(Term::Is(Flag::Pinned))),
         ("is:tagged", t(Term::Is(Flag::Tagged))),
+        ("is:imported", t(Term::Is(Flag::Imported))),
         ("is:\"read\"", t(Term::Is(Flag::Read))),
         ("has:attachment", t(Term::Has(Has::Attachment))),
         ("has:attachments", t(Term::Has(Has::Attachment))),
