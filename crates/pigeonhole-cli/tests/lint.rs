@@ -20,9 +20,12 @@ fn show_lint_prints_findings_and_fails_on_request() {
             ),
             (
                 "dev@example.com",
-                "From: App <app@test>\r\nTo: dev@example.com\r\nSubject: clean\r\n\
-                 Date: Tue, 1 Dec 2026 20:00:00 +0000\r\nMessage-ID: <c@test>\r\n\r\nfine\r\n"
-                    .to_string(),
+                // Dated now: a Date an hour from arrival is itself a finding (date-skew).
+                format!(
+                    "From: App <app@test>\r\nTo: dev@example.com\r\nSubject: clean\r\n\
+                     Date: {}\r\nMessage-ID: <c@test>\r\n\r\nfine\r\n",
+                    chrono::Utc::now().to_rfc2822()
+                ),
             ),
         ],
     );

@@ -49,6 +49,8 @@ const OURS: &[(&str, &str)] = &[
     ("get", "/api/v1/message/{ID}/transcript"),
     ("get", "/api/v1/message/{ID}/links"),
     ("get", "/api/v1/message/{ID}/codes"),
+    ("get", "/api/v1/message/{ID}/lint"),
+    ("get", "/api/v1/lint/checks"),
     ("get", "/api/v1/inboxes"),
     ("post", "/api/v1/inboxes"),
     ("get", "/api/v1/wait"),
