@@ -5,6 +5,7 @@
 pub mod compose;
 mod detail;
 pub mod extract;
+pub mod html_check;
 pub mod index;
 mod reading;
 mod tags;

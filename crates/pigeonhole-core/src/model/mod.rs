@@ -12,6 +12,7 @@ mod detail;
 mod durability;
 mod envelope;
 mod extract;
+mod html_check;
 mod message;
 mod release;
 mod session;
@@ -27,6 +28,10 @@ pub use detail::{
 pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
 pub use extract::{Code, Link, LinkSource};
+pub use html_check::{
+    ClientSupport, HtmlCheck, HtmlCheckTotal, HtmlFeature, LinkCheck, LinkFlag, LinkStatus,
+    Support, SupportScore,
+};
 pub use message::{
     Counts, Inbox, InboxKey, InboxKind, ListQuery, MessageFilter, MessagePage, MessageSummary,
 };
