@@ -7,6 +7,7 @@ mod detail;
 pub mod extract;
 pub mod html_check;
 pub mod index;
+pub mod link_check;
 mod reading;
 mod tags;
 
