@@ -99,6 +99,17 @@ pub fn core_module() -> String {
         export::<FieldError>(),
         export::<ListenerAddr>(),
         export::<ServerStatus>(),
+        export::<LinkSource>(),
+        export::<LinkFlag>(),
+        export::<Link>(),
+        export::<Support>(),
+        export::<ClientSupport>(),
+        export::<SupportScore>(),
+        export::<HtmlFeature>(),
+        export::<HtmlCheckTotal>(),
+        export::<HtmlCheck>(),
+        export::<LinkStatus>(),
+        export::<LinkCheck>(),
     ] {
         out.push_str(&decl);
         out.push('\n');

@@ -15,5 +15,6 @@ pub mod mcp;
 pub mod release;
 pub mod serve;
 pub mod show;
+mod show_checks;
 pub mod text;
 pub mod wait;

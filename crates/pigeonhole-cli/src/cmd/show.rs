@@ -25,9 +25,16 @@ pub struct ShowArgs {
     /// Print the SMTP session transcript.
     #[arg(long, group = "view")]
     transcript: bool,
-    /// Print the full parsed message as JSON.
-    #[arg(long, group = "view")]
+    /// Print the full parsed message as JSON (with --html-check or --links: those as JSON).
+    #[arg(long, conflicts_with_all = ["raw", "headers", "transcript"])]
     json: bool,
+    /// Print the HTML compatibility report (caniemail data, bundled).
+    #[arg(long, group = "view")]
+    html_check: bool,
+    /// Print every link with its text, flagged: text showing another host, http:, file:,
+    /// javascript:, data:.
+    #[arg(long, group = "view")]
+    links: bool,
 }
 
 pub fn run(args: ShowArgs) -> Result<()> {
@@ -39,6 +46,12 @@ pub fn run(args: ShowArgs) -> Result<()> {
         out.write_all(&bytes)?;
         out.flush()?;
         return Ok(());
+    }
+    if args.html_check {
+        return super::show_checks::html_check(&store, id, args.json, &mut out);
+    }
+    if args.links {
+        return super::show_checks::links(&store, id, args.json, &mut out);
     }
     let detail = block_on(async { Ok(commands::get_message(&store, id).await?) })?;
     if args.json {

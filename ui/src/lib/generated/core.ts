@@ -528,6 +528,155 @@ api_url: string | null,
  */
 api_error: string | null, };
 
+export type LinkSource = "html" | "text";
+
+export type LinkFlag = "mismatch" | "insecure" | "file" | "script" | "data";
+
+export type Link = { 
+/**
+ * As written, with HTML entities decoded; the identity links are deduplicated by.
+ */
+url: string, 
+/**
+ * The first non-empty anchor text (tags stripped, whitespace collapsed), so a person
+ * can tell "Confirm email" from "Unsubscribe"; "" for bare URLs.
+ */
+text: string, 
+/**
+ * Every body it appears in, in the order first seen: a link only in the HTML shows
+ * that a text-only client would miss it.
+ */
+sources: Array<LinkSource>, 
+/**
+ * Why the link deserves a second look (phishing-style text, `http:`, `file:`,
+ * `javascript:`, `data:`); empty for an ordinary https link.
+ */
+flags: Array<LinkFlag>, 
+/**
+ * With the flag `mismatch`: the host the visible text shows.
+ */
+shown_host: string | null, };
+
+export type Support = "yes" | "partial" | "no";
+
+export type ClientSupport = { 
+/**
+ * "Outlook Windows (2019)": family, platform and version, for a person.
+ */
+name: string, 
+/**
+ * caniemail's family key ("outlook", "gmail").
+ */
+family: string, 
+/**
+ * caniemail's platform key ("windows", "ios", "desktop-webmail").
+ */
+platform: string, 
+/**
+ * The version or test date ("2019", "2023-05").
+ */
+version: string, support: Support, 
+/**
+ * Keys into the feature's `notes` that qualify this result ("1", "2").
+ */
+notes: Array<string>, 
+/**
+ * The newest tested version of this family on this platform: what the client counts
+ * (`unsupported_clients`, `partial_clients`) are taken from, since old versions of a
+ * webmail are history, not clients anyone runs.
+ */
+latest: boolean, };
+
+export type SupportScore = { supported: number, partial: number, unsupported: number, };
+
+export type HtmlFeature = { 
+/**
+ * caniemail's id ("css-display-flex", "html-svg"); `html-script` is our own, for the
+ * `<script>` no client runs.
+ */
+slug: string, 
+/**
+ * "display:flex", "<svg> element".
+ */
+title: string, 
+/**
+ * caniemail's description (Markdown: `code` and [links](...)); may be "".
+ */
+description: string, 
+/**
+ * The feature's caniemail.com page.
+ */
+url: string, 
+/**
+ * "html", "css", "image" or "others".
+ */
+category: string, tags: Array<string>, 
+/**
+ * How often the message uses it (elements, attributes, declarations, rules).
+ */
+found: number, score: SupportScore, 
+/**
+ * Client families on their newest tested version without support.
+ */
+unsupported_clients: number, 
+/**
+ * Client families on their newest tested version with partial support.
+ */
+partial_clients: number, 
+/**
+ * Every tested client version, worst first.
+ */
+results: Array<ClientSupport>, 
+/**
+ * Numbered notes ("1" -> "Partial. Not supported with ...") the results refer to.
+ */
+notes: { [key in string]: string }, };
+
+export type HtmlCheckTotal = { 
+/**
+ * Feature tests run.
+ */
+tests: number, 
+/**
+ * Elements in the document (without html, head and meta).
+ */
+nodes: number, supported: number, partial: number, unsupported: number, };
+
+export type HtmlCheck = { 
+/**
+ * Features used, those that fewest clients support first.
+ */
+features: Array<HtmlFeature>, total: HtmlCheckTotal, 
+/**
+ * Platform name -> the client families tested on it, sorted.
+ */
+platforms: { [key in string]: Array<string> }, 
+/**
+ * Which caniemail data this is ("caniemail 2.0.2 ..., 2026-05-13"): the data is
+ * bundled, so a report is as current as the build.
+ */
+data_version: string, };
+
+export type LinkStatus = { url: string, 
+/**
+ * The HTTP status, or 0 when no answer came (refused, unreachable, timed out, invalid).
+ */
+status_code: number, 
+/**
+ * The status's reason ("OK", "Not Found") or why there was none.
+ */
+status: string, };
+
+export type LinkCheck = { 
+/**
+ * Links with status 0 or at least 400.
+ */
+errors: number, 
+/**
+ * In the order the message has them.
+ */
+links: Array<LinkStatus>, };
+
 /** The engine's defaults, from `Config::default()`. */
 export const CONFIG_DEFAULTS: Config = {
   "data_dir": null,
