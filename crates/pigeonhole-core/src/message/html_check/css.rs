@@ -388,10 +388,8 @@ fn declaration(prop: &str, value: &str, usage: &mut Usage) {
             _ => {}
         }
     }
-    if prop == "font-family" || prop == "font" {
-        if SYSTEM_FONTS.iter().any(|f| value.contains(f)) {
-            usage.hit("css-sytem-ui");
-        }
+    if (prop == "font-family" || prop == "font") && SYSTEM_FONTS.iter().any(|f| value.contains(f)) {
+        usage.hit("css-sytem-ui");
     }
     if ["fit-content", "min-content", "max-content"]
         .iter()

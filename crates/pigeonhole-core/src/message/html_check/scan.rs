@@ -236,10 +236,8 @@ fn element(
         }
     }
     match name {
-        "html" => {
-            if attr("amp4email").is_some() || attr("\u{26a1}4email").is_some() {
-                usage.hit("amp");
-            }
+        "html" if attr("amp4email").is_some() || attr("\u{26a1}4email").is_some() => {
+            usage.hit("amp");
         }
         "a" => {
             let href = attr("href").unwrap_or("").trim();
@@ -324,7 +322,7 @@ fn image(src: &str, usage: &mut Usage) {
     if src.len() > 11 && src[..11].eq_ignore_ascii_case("data:image/") {
         usage.hit("image-base64");
         let kind = src[11..]
-            .split(|c| c == ';' || c == ',' || c == '+')
+            .split([';', ',', '+'])
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
