@@ -9,7 +9,7 @@
 use super::scan::Usage;
 
 /// Properties that caniemail tests as one feature under another name.
-const PROPERTY_GROUPS: &[(&str, &str)] = &[
+pub(super) const PROPERTY_GROUPS: &[(&str, &str)] = &[
     ("block-size", "css-block-inline-size"),
     ("columns", "css-column-layout-properties"),
     ("column-fill", "css-column-layout-properties"),
@@ -51,7 +51,7 @@ const PROPERTY_GROUPS: &[(&str, &str)] = &[
 ];
 
 /// Prefixes that name a whole family of properties ("animation-name", "scroll-snap-type").
-const PROPERTY_PREFIXES: &[(&str, &str)] = &[
+pub(super) const PROPERTY_PREFIXES: &[(&str, &str)] = &[
     ("animation-", "css-animation"),
     ("transition-", "css-transition"),
     ("scroll-snap-", "css-scroll-snap"),
@@ -59,7 +59,7 @@ const PROPERTY_PREFIXES: &[(&str, &str)] = &[
 ];
 
 /// Value functions, matched before a '('.
-const FUNCTIONS: &[(&str, &str)] = &[
+pub(super) const FUNCTIONS: &[(&str, &str)] = &[
     ("calc", "css-unit-calc"),
     ("clamp", "css-function-clamp"),
     ("max", "css-function-max"),
@@ -81,7 +81,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
 ];
 
 /// Units after a number.
-const UNITS: &[(&str, &str)] = &[
+pub(super) const UNITS: &[(&str, &str)] = &[
     ("px", "css-unit-px"),
     ("em", "css-unit-em"),
     ("rem", "css-unit-rem"),
@@ -100,7 +100,7 @@ const UNITS: &[(&str, &str)] = &[
 ];
 
 /// Media features inside `@media (...)`.
-const MEDIA_FEATURES: &[(&str, &str)] = &[
+pub(super) const MEDIA_FEATURES: &[(&str, &str)] = &[
     ("prefers-color-scheme", "css-at-media-prefers-color-scheme"),
     (
         "prefers-reduced-motion",

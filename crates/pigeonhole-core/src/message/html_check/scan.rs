@@ -51,7 +51,7 @@ impl Usage {
 }
 
 /// Elements caniemail tests under a slug.
-const ELEMENTS: &[(&str, &str)] = &[
+pub(super) const ELEMENTS: &[(&str, &str)] = &[
     ("abbr", "html-abbr"),
     ("acronym", "html-acronym"),
     ("address", "html-address"),
@@ -117,7 +117,7 @@ const ELEMENTS: &[(&str, &str)] = &[
 ];
 
 /// Attributes caniemail tests, on any element.
-const ATTRIBUTES: &[(&str, &str)] = &[
+pub(super) const ATTRIBUTES: &[(&str, &str)] = &[
     ("align", "html-align"),
     ("background", "html-background"),
     ("cellpadding", "html-cellpadding"),
@@ -145,7 +145,7 @@ const ATTRIBUTES: &[(&str, &str)] = &[
 ];
 
 /// Image formats by `<img src>` extension.
-const IMAGE_EXTENSIONS: &[(&str, &str)] = &[
+pub(super) const IMAGE_EXTENSIONS: &[(&str, &str)] = &[
     ("apng", "image-apng"),
     ("avif", "image-avif"),
     ("bmp", "image-bmp"),

@@ -589,3 +589,26 @@ fn hostile_input_never_panics() {
     let deep = "<style>".to_string() + &"a{".repeat(10_000) + "</style>";
     let _ = check(&deep);
 }
+
+#[test]
+fn every_slug_in_the_detection_tables_is_in_the_data() {
+    let d = data::data();
+    let tables: [&[(&str, &str)]; 8] = [
+        css::PROPERTY_GROUPS,
+        css::PROPERTY_PREFIXES,
+        css::FUNCTIONS,
+        css::UNITS,
+        css::MEDIA_FEATURES,
+        scan::ELEMENTS,
+        scan::ATTRIBUTES,
+        scan::IMAGE_EXTENSIONS,
+    ];
+    for table in tables {
+        for (key, slug) in table {
+            assert!(
+                d.feature(slug).is_some(),
+                "{key} maps to {slug}, which caniemail does not have"
+            );
+        }
+    }
+}
