@@ -55,6 +55,34 @@ pub async fn get_lint(state: State<'_, AppState>, id: MessageId) -> CmdResult<Li
     Ok(commands::lint(&state.engine.store, id).await?)
 }
 
+/// The HTML compatibility report (caniemail data, bundled; nothing is fetched).
+#[tauri::command]
+pub async fn check_html(
+    state: State<'_, AppState>,
+    id: MessageId,
+) -> CmdResult<pigeonhole_core::model::HtmlCheck> {
+    Ok(commands::html_check(&state.engine.store, id).await?)
+}
+
+/// Every link with its text and flags, script and data links included.
+#[tauri::command]
+pub async fn list_links(
+    state: State<'_, AppState>,
+    id: MessageId,
+) -> CmdResult<Vec<pigeonhole_core::model::Link>> {
+    Ok(commands::all_links(&state.engine.store, id).await?)
+}
+
+/// Requests each http(s) link and image once, only because the person pressed the button.
+#[tauri::command]
+pub async fn check_links(
+    state: State<'_, AppState>,
+    id: MessageId,
+    follow: bool,
+) -> CmdResult<pigeonhole_core::model::LinkCheck> {
+    Ok(commands::link_check(&state.engine.store, id, follow).await?)
+}
+
 #[tauri::command]
 pub async fn get_raw(state: State<'_, AppState>, id: MessageId) -> CmdResult<String> {
     let raw = commands::raw(&state.engine.store, id).await?;

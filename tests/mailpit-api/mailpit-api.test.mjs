@@ -679,9 +679,59 @@ test("an unknown id is a 404", async () => {
   await rejectsWith(client.getMessageHeaders("999999"), 404, "headers");
 });
 
+test("htmlCheck reports the caniemail features of the HTML, scored, in Mailpit's shape", async () => {
+  const check = await client.htmlCheck(ids.rich);
+  for (const key of ["Tests", "Nodes", "Supported", "Partial", "Unsupported"]) {
+    assert.equal(typeof check.Total[key], "number", `Total.${key}`);
+  }
+  assert.ok(check.Total.Nodes >= 2, `the <p> and <b> of RICH: ${check.Total.Nodes}`);
+  assert.ok(Array.isArray(check.Platforms.ios) && check.Platforms.ios.includes("Gmail"), "platforms");
+  const p = check.Warnings.find((w) => w.Slug === "html-p");
+  assert.ok(p, `html-p is reported: ${check.Warnings.map((w) => w.Slug)}`);
+  assert.equal(p.Score.Found, 1);
+  assert.ok(p.Results.length > 10 && ["yes", "no", "partial"].includes(p.Results[0].Support));
+  assert.match(p.URL, /^https:\/\/www\.caniemail\.com\//);
+  await rejectsWith(client.htmlCheck(ids.plain), 400, "a text-only message", /no HTML/);
+});
+
+test("linkCheck requests each link of the message once and reports its status", async () => {
+  // A local web server: /ok answers 200, anything else 404.
+  const { createServer } = await import("node:http");
+  const web = createServer((req, res) => {
+    res.statusCode = req.url === "/ok" ? 200 : 404;
+    res.end();
+  });
+  await new Promise((r) => web.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${web.address().port}`;
+  try {
+    await send({
+      from: "links@example.test",
+      to: "bob@example.test",
+      subject: "Link check",
+      html: `<a href="${base}/ok">ok</a> <a href="${base}/gone">gone</a> <a href="file:///etc/hosts">f</a>`,
+    });
+    await indexed('subject:"Link check"', 1);
+    const id = (await client.searchMessages({ query: 'subject:"Link check"' })).messages[0].ID;
+    const check = await client.linkCheck(id);
+    assert.deepEqual(
+      check.Links.map((l) => [l.URL, l.StatusCode, l.Status]),
+      [
+        [`${base}/ok`, 200, "OK"],
+        [`${base}/gone`, 404, "Not Found"],
+      ],
+      "file: is never requested",
+    );
+    assert.equal(check.Errors, 1);
+    assert.equal((await client.linkCheck(id, true)).Links[0].StatusCode, 200, "follow=true works too");
+    assert.equal(await client.deleteMessages({ IDs: [id] }), "ok", "the mailbox is as the next tests expect");
+  } finally {
+    web.close();
+  }
+});
+
 test("an endpoint Pigeonhole does not implement answers 501 JSON, not a bare 404", async () => {
-  const res = await fetch(`http://${server.http}/api/v1/message/latest/html-check`);
-  assert.ok([200, 501].includes(res.status), `status ${res.status}`);
+  const res = await fetch(`http://${server.http}/api/v1/message/latest/sa-check`);
+  assert.equal(res.status, 501, `status ${res.status}`);
   assert.match(res.headers.get("content-type") ?? "", /json/);
   const body = await res.json();
   assert.equal(typeof body, "object");

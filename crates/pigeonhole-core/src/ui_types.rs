@@ -118,6 +118,17 @@ pub fn core_module() -> String {
         export::<ImportReport>(),
         export::<ExportFormat>(),
         export::<ExportReport>(),
+        export::<LinkSource>(),
+        export::<LinkFlag>(),
+        export::<Link>(),
+        export::<Support>(),
+        export::<ClientSupport>(),
+        export::<SupportScore>(),
+        export::<HtmlFeature>(),
+        export::<HtmlCheckTotal>(),
+        export::<HtmlCheck>(),
+        export::<LinkStatus>(),
+        export::<LinkCheck>(),
     ] {
         out.push_str(&decl);
         out.push('\n');

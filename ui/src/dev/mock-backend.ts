@@ -439,6 +439,30 @@ export function installMockBackend() {
           if (!m) throw { kind: "not_found", message: `no message with id ${args.id}` };
           return sampleLint(m);
         }
+        case "check_html": {
+          // MOCK ONLY: core scans the HTML against the bundled caniemail data.
+          const d = detail(args.id);
+          if (d.html === null) throw commandError("invalid", `message ${args.id} has no HTML body to check`);
+          return mockHtmlCheck();
+        }
+        case "list_links": {
+          // MOCK ONLY: core extracts and flags the links.
+          const d = detail(args.id);
+          const urls = [...(d.html ?? "").matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+          return urls.map((url) => ({
+            url,
+            text: "",
+            sources: ["html"],
+            flags: url.startsWith("http:") ? ["insecure"] : [],
+            shown_host: null,
+          }));
+        }
+        case "check_links": {
+          // MOCK ONLY: core requests each link; the preview requests nothing.
+          const d = detail(args.id);
+          const urls = [...(d.html ?? "").matchAll(/href="(https?:[^"]+)"/g)].map((m) => m[1]);
+          return { errors: 0, links: urls.map((url) => ({ url, status_code: 200, status: "OK" })) };
+        }
         case "get_raw": {
           const d = detail(args.id);
           return `${d.headers.map((h) => `${h.name}: ${h.raw}`).join("\r\n")}\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${d.text}\r\n--b1--\r\n`;
@@ -606,4 +630,32 @@ export function installMockBackend() {
       setTimeout(() => void emit(CORE_EVENTS.MESSAGE_INDEXED, [id]), 100);
     }, live * 1000);
   }
+}
+
+/** A small HTML check for the preview: one feature with clients that lack it. */
+function mockHtmlCheck() {
+  return {
+    features: [
+      {
+        slug: "css-display-flex",
+        title: "display:flex",
+        description: "",
+        url: "https://www.caniemail.com/features/css-display-flex/",
+        category: "css",
+        tags: [],
+        found: 1,
+        score: { supported: 70, partial: 10, unsupported: 20 },
+        unsupported_clients: 2,
+        partial_clients: 1,
+        results: [
+          { name: "Outlook Windows (2019)", family: "outlook", platform: "windows", version: "2019", support: "no", notes: [], latest: true },
+          { name: "Gmail iOS (2026-03)", family: "gmail", platform: "ios", version: "2026-03", support: "partial", notes: ["1"], latest: true },
+        ],
+        notes: { "1": "Not supported with Non Google Accounts." },
+      },
+    ],
+    total: { tests: 308, nodes: 12, supported: 80, partial: 1.67, unsupported: 18.33 },
+    platforms: { windows: ["Outlook"], ios: ["Gmail"] },
+    data_version: "mock",
+  };
 }

@@ -300,3 +300,91 @@ describe("helpers", () => {
     expect(isRemote("images/x.png")).toBe(false);
   });
 });
+
+describe("file: links", () => {
+  test("a file: link keeps its text but is not clickable, and says where it pointed", () => {
+    const { html } = blocked(`<a href="file:///etc/passwd">passwords</a><a href=" FILE:\\\\server\\share">s</a>`);
+    const links = parse(html).querySelectorAll("a");
+    expect(links[0].hasAttribute("href")).toBe(false);
+    expect(links[0].textContent).toBe("passwords");
+    expect(links[0].getAttribute("title")).toContain("file:///etc/passwd");
+    expect(links[0].hasAttribute("data-file-link")).toBe(true);
+    expect(links[1].hasAttribute("href")).toBe(false);
+    expect(parse(html).querySelector("a[href]")).toBeNull();
+  });
+
+  test("file: links stay unclickable when remote content is allowed, and file: images never load", () => {
+    const { html } = allowed(`<a href="file:///x">x</a><img src="file:///home/me/a.png"><area href="file:///y">`);
+    const doc = parse(html);
+    expect(doc.querySelector("[href]")).toBeNull();
+    expect(doc.querySelector("img")!.hasAttribute("src")).toBe(false);
+  });
+});
+
+describe("remote style sheets", () => {
+  test("a remote stylesheet link stays when remote content is allowed", () => {
+    const { html, blockedCount } = allowed(`<head><link rel="stylesheet" href="https://e.com/s.css"></head>`);
+    expect(parse(html).querySelector("link")!.getAttribute("href")).toBe("https://e.com/s.css");
+    expect(blockedCount).toBe(0);
+  });
+
+  test("a remote @import stays when allowed and goes when not", () => {
+    const sheet = `<style>@import url("https://e.com/a.css"); p{color:red}</style>`;
+    expect(allowed(sheet).html).toContain("@import");
+    const b = blocked(sheet);
+    expect(b.html).not.toContain("@import");
+    expect(b.blockedCount).toBe(1);
+  });
+
+  test("the window's own CSP lets the frame load what Load remote content allows", async () => {
+    // The srcdoc frame inherits the app's CSP as well as carrying its own, so every source
+    // the frame's remote policy allows must be allowed by the app's too.
+    const { readFileSync } = await import("node:fs");
+    const { resolve } = await import("node:path");
+    const conf = JSON.parse(readFileSync(resolve(__dirname, "../../../src-tauri/tauri.conf.json"), "utf8"));
+    const app: Record<string, string> = conf.app.security.csp;
+    for (const directive of ["style-src", "img-src", "font-src", "media-src"]) {
+      for (const source of ["https:", "http:"]) {
+        expect(app[directive].split(/\s+/), `${directive} of tauri.conf.json`).toContain(source);
+        expect(contentSecurityPolicy(true)).toMatch(new RegExp(`${directive}[^;]*${source}`));
+        expect(contentSecurityPolicy(false)).not.toMatch(new RegExp(`${directive}[^;]*${source}`));
+      }
+    }
+  });
+});
+
+describe("audio and video", () => {
+  test("media never autoplays, preloads nothing and gets controls", () => {
+    const { html } = allowed(
+      `<audio autoplay src="https://e.com/a.mp3"></audio><video AUTOPLAY preload="auto" src="https://e.com/v.mp4"></video>`,
+    );
+    const doc = parse(html);
+    for (const el of Array.from(doc.querySelectorAll("audio, video"))) {
+      expect(el.hasAttribute("autoplay")).toBe(false);
+      expect(el.getAttribute("preload")).toBe("none");
+      expect(el.hasAttribute("controls")).toBe(true);
+    }
+    expect(doc.querySelector("audio")!.getAttribute("src")).toBe("https://e.com/a.mp3");
+  });
+
+  test("until allowed, no media URL stays: remote, sources, tracks, posters and relative ones", () => {
+    const { html, blockedCount } = blocked(
+      `<audio autoplay><source src="https://e.com/a.ogg"><source src="song.mp3"></audio>` +
+        `<video poster="//e.com/p.jpg" src="clip.mp4"><track src="https://e.com/subs.vtt"></video>`,
+    );
+    const doc = parse(html);
+    expect(doc.querySelector("[src], [poster]")).toBeNull();
+    expect(blockedCount).toBe(3);
+    expect(doc.querySelector("audio")!.hasAttribute("autoplay")).toBe(false);
+  });
+
+  test("inline data media stays playable without remote content", () => {
+    const { html } = blocked(`<audio src="data:audio/wav;base64,AAAA"></audio>`);
+    expect(parse(html).querySelector("audio")!.getAttribute("src")).toBe("data:audio/wav;base64,AAAA");
+  });
+
+  test("relative media URLs never resolve against the app, even when allowed", () => {
+    const { html } = allowed(`<video src="clip.mp4"></video>`);
+    expect(parse(html).querySelector("video")!.hasAttribute("src")).toBe(false);
+  });
+});

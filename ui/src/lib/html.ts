@@ -8,7 +8,8 @@
 // effort (CSS escapes can hide a url() from it), while the CSP is the enforcement.
 
 export interface SanitizeOptions {
-  /** Load http(s) images, styles, fonts and media. */
+  /** Load http(s) images, style sheets (<link>, @import, url()), fonts and media (audio and
+   * video still only on a press on play). */
   allowRemote: boolean;
   /** content-id (without <>) -> data: URL, from MessageDetail.inline_images. */
   inlineImages?: Record<string, string>;
@@ -86,6 +87,12 @@ const DROPPED_ATTRIBUTES = new Set([
   "download",
 ]);
 
+/** Elements that play sound or video. */
+const MEDIA_ELEMENTS = ["audio", "video"];
+
+/** Elements whose src is media (they load when their audio or video does). */
+const MEDIA_SOURCES = new Set(["audio", "video", "source", "track"]);
+
 /** URL attributes that load a resource (rather than navigate) on these elements. */
 const RESOURCE_URL_ATTRIBUTES = new Set(["src", "background", "poster", "lowsrc", "dynsrc"]);
 
@@ -115,6 +122,7 @@ export function sanitizeEmailHtml(source: string, options: SanitizeOptions): San
   }
   for (const link of Array.from(doc.querySelectorAll("link"))) sanitizeLink(link, ctx);
   for (const el of Array.from(doc.querySelectorAll("*"))) sanitizeAttributes(el, ctx);
+  for (const el of Array.from(doc.querySelectorAll(MEDIA_ELEMENTS.join(",")))) sanitizeMedia(el);
   for (const style of Array.from(doc.querySelectorAll("style"))) {
     style.textContent = sanitizeCss(style.textContent ?? "", ctx, true);
   }
@@ -165,6 +173,23 @@ function sanitizeAttributes(el: Element, ctx: Ctx) {
       el.removeAttribute(attr.name);
       continue;
     }
+    if (isFileUrl(value)) {
+      // A file on the reader's own disk: never loaded, and a link to one stays readable
+      // but is not a link any more (the target is kept in the title to be seen).
+      el.removeAttribute(attr.name);
+      if ((tag === "a" || tag === "area") && (name === "href" || name === "xlink:href")) {
+        el.setAttribute("data-file-link", "");
+        el.setAttribute("title", `Local file link, not opened: ${value.trim()}`);
+      }
+      continue;
+    }
+    if (MEDIA_SOURCES.has(tag) && (name === "src" || name === "poster") && !isMediaUrlAllowed(value, ctx)) {
+      // Media loads only from the network, and only once allowed: a relative URL would
+      // resolve against the app itself.
+      if (isRemote(value)) ctx.blocked++;
+      el.removeAttribute(attr.name);
+      continue;
+    }
     const cid = rewriteCid(value, ctx);
     if (cid !== null) {
       el.setAttribute(attr.name, cid);
@@ -177,6 +202,21 @@ function sanitizeAttributes(el: Element, ctx: Ctx) {
       if (tag === "img" && name === "src") el.setAttribute("data-blocked", "");
     }
   }
+}
+
+/** `<audio>` and `<video>` never play by themselves and fetch nothing before a press on
+ * play: autoplay goes, preload is "none", and controls are shown so they can be played. */
+function sanitizeMedia(el: Element) {
+  el.removeAttribute("autoplay");
+  el.setAttribute("preload", "none");
+  el.setAttribute("controls", "");
+}
+
+/** A media URL that may stay: inline data, or a remote one once remote content is allowed. */
+function isMediaUrlAllowed(url: string, ctx: Ctx): boolean {
+  const u = normalizedUrl(url);
+  if (u.startsWith("data:") || u.startsWith("cid:")) return true;
+  return ctx.allowRemote && isRemote(url);
 }
 
 /** True when this attribute on this element fetches something as the page renders,
@@ -315,6 +355,11 @@ export function isDangerousUrl(url: string): boolean {
   return false;
 }
 
+/** file:, a path on the reader's machine (never loaded, never a clickable link). */
+export function isFileUrl(url: string): boolean {
+  return normalizedUrl(url).replace(/\\/g, "/").startsWith("file:");
+}
+
 /** http:, https: or protocol-relative (//host/...). */
 export function isRemote(url: string): boolean {
   const u = normalizedUrl(url);
@@ -359,7 +404,8 @@ function injectHead(doc: Document, allowRemote: boolean) {
     // mail client; the iframe element itself is white.
     "html{color:#222;color-scheme:light}" +
     "body{margin:16px;font:14px/1.45 -apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;overflow-wrap:break-word}" +
-    "img[data-blocked]{outline:1px dashed #c8c8d0;outline-offset:-1px}";
+    "img[data-blocked]{outline:1px dashed #c8c8d0;outline-offset:-1px}" +
+    "a[data-file-link]{cursor:not-allowed;text-decoration:line-through}";
   head.prepend(csp, referrer, scheme, base);
 }
 

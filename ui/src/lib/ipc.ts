@@ -13,8 +13,11 @@ import {
   type ExportReport,
   type ImportReport,
   type FieldError,
+  type HtmlCheck,
   type Inbox,
   type LintReport,
+  type Link,
+  type LinkCheck,
   type ListQuery,
   type MessageDetail,
   type MessageFilter,
@@ -55,6 +58,16 @@ export const getMessage = (id: MessageId) => invoke<MessageDetail>("get_message"
 export const getLint = (id: MessageId) => invoke<LintReport>("get_lint", { id });
 
 export const getRaw = (id: MessageId) => invoke<string>("get_raw", { id });
+
+/** The HTML compatibility report against the bundled caniemail data. */
+export const checkHtml = (id: MessageId) => invoke<HtmlCheck>("check_html", { id });
+
+/** Every link with its text and flags (script and data links included). */
+export const listLinks = (id: MessageId) => invoke<Link[]>("list_links", { id });
+
+/** Requests each http(s) link and image once; only on the person's request. */
+export const checkLinks = (id: MessageId, follow: boolean) =>
+  invoke<LinkCheck>("check_links", { id, follow });
 
 /**
  * Sends the stored bytes to a real SMTP server: the request's, else the release settings'.

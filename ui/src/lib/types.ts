@@ -65,6 +65,17 @@ export type {
   TlsInfo,
   Transcript,
   TranscriptLine,
+  ClientSupport,
+  HtmlCheck,
+  HtmlCheckTotal,
+  HtmlFeature,
+  Link,
+  LinkCheck,
+  LinkFlag,
+  LinkSource,
+  LinkStatus,
+  Support,
+  SupportScore,
 } from "./generated/core";
 export { CONFIG_DEFAULTS, CORE_EVENTS } from "./generated/core";
 

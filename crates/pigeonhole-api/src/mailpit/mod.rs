@@ -2,6 +2,7 @@
 //! `mailpit-api`, cypress-mailpit, pytest-mailpit …) work unchanged. Each handler converts
 //! and calls `commands`.
 
+mod checks;
 mod release;
 pub mod types;
 
@@ -41,8 +42,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(message_raw))
         .routes(routes!(message_part))
         .routes(routes!(part_thumbnail))
-        .routes(routes!(html_check))
-        .routes(routes!(link_check))
+        .routes(routes!(checks::html_check))
+        .routes(routes!(checks::link_check))
         .routes(routes!(spam_check))
         .routes(routes!(release::release))
         .routes(routes!(send))
@@ -655,18 +656,6 @@ not_implemented!(
     get,
     "/api/v1/message/{ID}/part/{PartID}/thumb",
     "attachment thumbnails"
-);
-not_implemented!(
-    html_check,
-    get,
-    "/api/v1/message/{ID}/html-check",
-    "the HTML check"
-);
-not_implemented!(
-    link_check,
-    get,
-    "/api/v1/message/{ID}/link-check",
-    "the link check"
 );
 not_implemented!(
     spam_check,

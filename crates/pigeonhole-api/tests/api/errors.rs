@@ -277,8 +277,6 @@ async fn what_is_not_implemented_is_a_json_501() {
     let api = Api::start().await;
     let id = seed_rich(&api.server).await;
     for (method, uri) in [
-        (Method::GET, format!("/api/v1/message/{id}/html-check")),
-        (Method::GET, format!("/api/v1/message/{id}/link-check")),
         (Method::GET, format!("/api/v1/message/{id}/sa-check")),
         (Method::GET, format!("/api/v1/message/{id}/part/2/thumb")),
     ] {

@@ -6,6 +6,7 @@
 //! Mail always arrives over real SMTP (lettre), so what the API shows is what a client sent.
 
 mod access;
+mod checks;
 mod errors;
 mod events;
 mod lint;

@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod release;
 pub mod serve;
 pub mod show;
+mod show_checks;
 pub mod text;
 pub mod transfer;
 pub mod wait;

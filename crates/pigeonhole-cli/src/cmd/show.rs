@@ -26,15 +26,23 @@ pub struct ShowArgs {
     /// Print the SMTP session transcript.
     #[arg(long, group = "view")]
     transcript: bool,
-    /// Print the full parsed message as JSON (with --lint: the lint report).
+    /// Print the full parsed message as JSON (with --lint, --html-check or --links: those
+    /// as JSON).
     #[arg(long, conflicts_with_all = ["raw", "headers", "transcript"])]
     json: bool,
     /// Print the lint findings: id, severity, where, why and the RFC section.
-    #[arg(long, conflicts_with_all = ["raw", "headers", "transcript"])]
+    #[arg(long, group = "view")]
     lint: bool,
     /// With --lint: exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, requires = "lint")]
     fail_on: Option<FailOn>,
+    /// Print the HTML compatibility report (caniemail data, bundled).
+    #[arg(long, group = "view")]
+    html_check: bool,
+    /// Print every link with its text, flagged: text showing another host, http:, file:,
+    /// javascript:, data:.
+    #[arg(long, group = "view")]
+    links: bool,
 }
 
 /// The least severity that fails `show --lint`.
@@ -126,6 +134,12 @@ pub fn run(args: ShowArgs) -> Result<()> {
             }
         }
         return Ok(());
+    }
+    if args.html_check {
+        return super::show_checks::html_check(&store, id, args.json, &mut out);
+    }
+    if args.links {
+        return super::show_checks::links(&store, id, args.json, &mut out);
     }
     let detail = block_on(async { Ok(commands::get_message(&store, id).await?) })?;
     if args.json {

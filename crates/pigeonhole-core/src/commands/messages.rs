@@ -137,7 +137,7 @@ pub async fn codes(store: &Store, id: MessageId) -> Result<Vec<Code>> {
 }
 
 /// `f` over the message's own text and HTML parts (`extract::bodies`).
-async fn from_bodies<T: Send + 'static>(
+pub(super) async fn from_bodies<T: Send + 'static>(
     store: &Store,
     id: MessageId,
     f: fn(Option<&str>, Option<&str>) -> T,

@@ -12,9 +12,11 @@
 //!   bodies as bounded text, transcripts cut around a message.
 //! - `files`: file names made safe from what a hostile message says.
 //! - `transfer`: import from `.eml`, mbox and Maildir; export as `.eml`, mboxrd, Maildir.
+//! - `checks`: the HTML compatibility report, links for review, the on-request link check.
 //! - `release`: releasing a message to a real SMTP server (`relay`), and its record.
 
 mod automation;
+mod checks;
 mod faults;
 mod files;
 mod lint;
@@ -25,6 +27,7 @@ mod sessions;
 mod transfer;
 
 pub use automation::{inject, send, test_inbox, wait, Injection, WaitFor, MAX_WAIT, TEST_DOMAIN};
+pub use checks::{all_links, html_check, link_check};
 pub use faults::{
     chaos, clear_rules, reset_rule_counters, rules, set_chaos, set_rules, set_rules_json, Chaos,
     ChaosTrigger, RulesView,
@@ -138,6 +141,8 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&store)).await?
 }
 
+#[cfg(test)]
+mod checks_tests;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::ops::Range;
 use mail_parser::{Message, PartType};
 use memchr::{memchr, memmem};
 
-use crate::model::{Code, Link, LinkSource};
+use crate::model::{Code, Link, LinkFlag, LinkSource};
 
 /// Most links returned: a message with more is a link farm, not a mail to act on.
 pub const MAX_LINKS: usize = 1000;
@@ -52,8 +52,20 @@ pub fn bodies<'a>(msg: &'a Message<'a>) -> (Option<&'a str>, Option<&'a str>) {
 }
 
 /// Every distinct link, HTML first (in document order: anchors and bare URLs in its text),
-/// then bare URLs of the text body. At most [`MAX_LINKS`].
+/// then bare URLs of the text body, each flagged ([`flag`]). At most [`MAX_LINKS`].
+/// `javascript:`, `vbscript:` and `data:` hrefs are no links to follow and are left out;
+/// [`all_links`] keeps them, flagged.
 pub fn links(text: Option<&str>, html: Option<&str>) -> Vec<Link> {
+    collect(text, html, false)
+}
+
+/// [`links`], with the anchors whose target is script or inline data as well: what a
+/// person reviewing a message's links should see.
+pub fn all_links(text: Option<&str>, html: Option<&str>) -> Vec<Link> {
+    collect(text, html, true)
+}
+
+fn collect(text: Option<&str>, html: Option<&str>, keep_refused: bool) -> Vec<Link> {
     let mut set = LinkSet::default();
     if let Some(html) = html {
         let page = scan_html(html, Collect::Links);
@@ -61,6 +73,9 @@ pub fn links(text: Option<&str>, html: Option<&str>) -> Vec<Link> {
         for anchor in &page.anchors {
             while let Some(r) = bare.next_if(|r| r.start < anchor.at) {
                 set.add(&page.outside[r], "", LinkSource::Html);
+            }
+            if anchor.refused && !keep_refused {
+                continue;
             }
             set.add(&anchor.href, &anchor.text, LinkSource::Html);
         }
@@ -73,7 +88,122 @@ pub fn links(text: Option<&str>, html: Option<&str>) -> Vec<Link> {
             set.add(&text[r], "", LinkSource::Text);
         }
     }
-    set.links
+    let mut links = set.links;
+    for link in &mut links {
+        flag(link);
+    }
+    links
+}
+
+/// Sets `link.flags` (and `shown_host`) from its target and visible text.
+pub fn flag(link: &mut Link) {
+    let mut flags = Vec::new();
+    let scheme = link
+        .url
+        .find(':')
+        .map(|c| link.url[..c].to_ascii_lowercase())
+        .filter(|s| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        });
+    match scheme.as_deref() {
+        Some("http") => flags.push(LinkFlag::Insecure),
+        Some("file") => flags.push(LinkFlag::File),
+        Some("javascript" | "vbscript") => flags.push(LinkFlag::Script),
+        Some("data") => flags.push(LinkFlag::Data),
+        _ => {}
+    }
+    link.shown_host = None;
+    if let Some(shown) = shown_host(&link.text) {
+        let target = target_host(&link.url);
+        let same = target.as_deref().is_some_and(|t| {
+            let t = t.strip_prefix("www.").unwrap_or(t);
+            t == shown || t.ends_with(&format!(".{shown}"))
+        });
+        if !same {
+            flags.insert(0, LinkFlag::Mismatch);
+            link.shown_host = Some(shown);
+        }
+    }
+    link.flags = flags;
+}
+
+/// Common top-level domains: a bare "name.tld" text with one of these (or any two-letter
+/// country code) reads as a domain; "report.pdf" does not.
+const TEXT_TLDS: &[&str] = &[
+    "com", "net", "org", "io", "dev", "app", "info", "biz", "gov", "edu", "mil", "me", "ai", "xyz",
+    "shop", "online", "site", "tech", "email", "cloud", "store", "bank", "money",
+];
+
+/// The host that a link's visible text shows, lowercased without "www.": from a URL
+/// ("https://bank.example/login"), a "www." name, or a text that is just a domain.
+fn shown_host(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for word in &words {
+        let w = word.trim_matches(|c: char| {
+            matches!(
+                c,
+                '(' | ')' | '<' | '>' | '"' | '\'' | ',' | ';' | '!' | '?'
+            )
+        });
+        let w = w.trim_end_matches('.');
+        let lower = w.to_ascii_lowercase();
+        let (rest, explicit) = if let Some(r) = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"))
+        {
+            (r, true)
+        } else {
+            (lower.as_str(), lower.starts_with("www."))
+        };
+        if rest.contains('@') && !explicit {
+            continue;
+        }
+        let host = rest
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("")
+            .rsplit('@')
+            .next()
+            .unwrap_or("");
+        let host = host.split(':').next().unwrap_or("").trim_end_matches('.');
+        let labels: Vec<&str> = host.split('.').collect();
+        let valid = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80)
+            });
+        if !valid {
+            continue;
+        }
+        let tld = labels[labels.len() - 1];
+        let tld_ok = tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic() || b >= 0x80);
+        let reads_as_domain = explicit
+            || (words.len() == 1 && tld_ok && (tld.len() == 2 || TEXT_TLDS.contains(&tld)));
+        if tld_ok && reads_as_domain {
+            return Some(host.strip_prefix("www.").unwrap_or(host).to_string());
+        }
+    }
+    None
+}
+
+/// The host a link goes to, lowercased; None for targets without one (mailto:, file:///).
+fn target_host(url: &str) -> Option<String> {
+    if let Ok(u) = url::Url::parse(url) {
+        return u
+            .host_str()
+            .map(|h| h.trim_end_matches('.').to_ascii_lowercase());
+    }
+    // A bare "www.example.com/path" from text.
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("www.").then(|| {
+        lower
+            .split(['/', '?', '#', ':'])
+            .next()
+            .unwrap_or("")
+            .to_string()
+    })
 }
 
 /// One-time codes near a keyword ("code", "PIN", "verification", "验证码", ...), the text body
@@ -119,14 +249,17 @@ impl LinkSet {
                 url: url.to_string(),
                 text: text.to_string(),
                 sources: vec![source],
+                flags: Vec::new(),
+                shown_host: None,
             });
         }
     }
 }
 
-/// An href as a link, or None for what is no link to follow: empty, a fragment of this
-/// document, script, inline data or a part of this message.
-fn clean_href(raw: &str) -> Option<String> {
+/// An href as a link and whether it is one a reader must not follow (script, inline data),
+/// or None for what is no link at all: empty, a fragment of this document, a part of this
+/// message.
+fn clean_href(raw: &str) -> Option<(String, bool)> {
     let decoded = decode_entities(raw);
     // What a browser does before it parses a URL: trim spaces and controls, drop tabs and
     // newlines anywhere (so "java\tscript:" is still script).
@@ -140,12 +273,25 @@ fn clean_href(raw: &str) -> Option<String> {
     }
     if let Some(colon) = url.find(':') {
         let scheme = &url[..colon];
-        let refused = ["javascript", "vbscript", "data", "cid"];
-        if refused.iter().any(|r| scheme.eq_ignore_ascii_case(r)) {
+        if scheme.eq_ignore_ascii_case("cid") {
             return None;
         }
+        let refused = ["javascript", "vbscript", "data"];
+        if refused.iter().any(|r| scheme.eq_ignore_ascii_case(r)) {
+            // Long data: URLs are shortened; the list is for reading, not for opening.
+            let url = if url.len() > 200 {
+                let mut cut = 200;
+                while !url.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                format!("{}…", &url[..cut])
+            } else {
+                url
+            };
+            return Some((url, true));
+        }
     }
-    Some(url)
+    Some((url, false))
 }
 
 /// Bare URLs in text: `http://`, `https://` and `www.` ones, without the punctuation that
@@ -261,6 +407,8 @@ struct Anchor {
     at: usize,
     href: String,
     text: String,
+    /// Script or inline data: listed for review (`all_links`), never to follow.
+    refused: bool,
 }
 
 /// An `<a>` being read: its text collects until `</a>`.
@@ -268,7 +416,7 @@ struct OpenAnchor {
     at: usize,
     /// None for an anchor that is no link (no href, `javascript:`): its text still must
     /// not count as outside text.
-    href: Option<String>,
+    href: Option<(String, bool)>,
     text: Collapsed,
     /// The first `<img alt>` inside, for image-only links.
     alt: Collapsed,
@@ -334,13 +482,14 @@ fn scan_html(html: &str, collect: Collect) -> Page {
                         alt: Collapsed::default(),
                     });
                 } else if collect == Collect::Links && name.eq_ignore_ascii_case("area") {
-                    if let Some(href) = attrs.href.and_then(clean_href) {
+                    if let Some((href, refused)) = attrs.href.and_then(clean_href) {
                         let mut alt = Collapsed::default();
                         alt.push(&decode_entities(attrs.alt.unwrap_or("")));
                         page.anchors.push(Anchor {
                             at: page.outside.len(),
                             href,
                             text: alt.out,
+                            refused,
                         });
                     }
                 } else if name.eq_ignore_ascii_case("img") {
@@ -390,12 +539,13 @@ impl Page {
         let Some(a) = open else { return };
         // Whatever follows is a new word: "<a>x</a>https://y" must not glue.
         self.outside.push(' ');
-        if let Some(href) = a.href {
+        if let Some((href, refused)) = a.href {
             let text = if a.text.out.is_empty() { a.alt } else { a.text };
             self.anchors.push(Anchor {
                 at: a.at,
                 href,
                 text: text.out,
+                refused,
             });
         }
     }
@@ -1518,12 +1668,17 @@ mod tests {
     use mail_parser::MessageParser;
     use LinkSource::{Html, Text};
 
+    /// A link as extraction makes it, flags included (they have tests of their own).
     fn link(url: &str, text: &str, sources: &[LinkSource]) -> Link {
-        Link {
+        let mut l = Link {
             url: url.to_string(),
             text: text.to_string(),
             sources: sources.to_vec(),
-        }
+            flags: Vec::new(),
+            shown_host: None,
+        };
+        flag(&mut l);
+        l
     }
 
     fn code(code: &str, context: &str, source: LinkSource) -> Code {
@@ -1961,5 +2116,85 @@ mod tests {
             links(Some(&pathological), Some(&pathological));
             codes(Some(&pathological), Some(&pathological));
         }
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    fn one(html: &str) -> Link {
+        all_links(None, Some(html))
+            .into_iter()
+            .next()
+            .expect("a link")
+    }
+
+    #[test]
+    fn text_showing_another_domain_is_a_mismatch_with_the_shown_host() {
+        let l =
+            one(r#"<a href="https://evil.example.net/login">https://www.paypal.com/signin</a>"#);
+        assert_eq!(l.flags, vec![LinkFlag::Mismatch]);
+        assert_eq!(l.shown_host.as_deref(), Some("paypal.com"));
+        let bare = one(r#"<a href="https://paypal.com.evil.io/">paypal.com</a>"#);
+        assert_eq!(
+            bare.flags,
+            vec![LinkFlag::Mismatch],
+            "a look-alike suffix is another host"
+        );
+    }
+
+    #[test]
+    fn the_same_host_or_its_subdomain_is_no_mismatch() {
+        for html in [
+            r#"<a href="https://example.com/a?utm=1">https://example.com/</a>"#,
+            r#"<a href="https://www.example.com/">example.com</a>"#,
+            r#"<a href="https://login.example.com/">www.example.com</a>"#,
+            r#"<a href="https://example.com/">Confirm your email</a>"#,
+            r#"<a href="https://example.com/r.pdf">report.pdf</a>"#,
+            r#"<a href="mailto:ann@example.com">ann@example.com</a>"#,
+        ] {
+            assert_eq!(one(html).flags, Vec::<LinkFlag>::new(), "{html}");
+        }
+    }
+
+    #[test]
+    fn http_file_script_and_data_targets_are_flagged() {
+        assert_eq!(
+            one(r#"<a href="http://x.test/">go</a>"#).flags,
+            vec![LinkFlag::Insecure]
+        );
+        assert_eq!(
+            one(r#"<a href="FILE:///etc/passwd">f</a>"#).flags,
+            vec![LinkFlag::File]
+        );
+        assert_eq!(
+            one(r#"<a href="javascript:alert(1)">j</a>"#).flags,
+            vec![LinkFlag::Script]
+        );
+        assert_eq!(
+            one(r#"<a href="data:text/html,x">d</a>"#).flags,
+            vec![LinkFlag::Data]
+        );
+        let both = one(r#"<a href="http://evil.test/">https://bank.example.com</a>"#);
+        assert_eq!(both.flags, vec![LinkFlag::Mismatch, LinkFlag::Insecure]);
+    }
+
+    #[test]
+    fn script_and_data_links_are_listed_for_review_but_not_among_links_to_follow() {
+        let html = r#"<a href="javascript:x()">j</a><a href="https://ok.test/">ok</a>"#;
+        let follow = links(None, Some(html));
+        assert_eq!(follow.len(), 1, "only the https link: {follow:?}");
+        let all = all_links(None, Some(html));
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].url, "javascript:x()");
+    }
+
+    #[test]
+    fn a_long_data_link_is_shortened_in_the_review_list() {
+        let html = format!(r#"<a href="data:text/plain,{}">d</a>"#, "a".repeat(5000));
+        let l = one(&html);
+        assert!(l.url.chars().count() <= 201, "shortened: {}", l.url.len());
+        assert!(l.url.ends_with('…'));
     }
 }

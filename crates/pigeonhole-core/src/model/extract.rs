@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::LinkFlag;
+
 /// Which body a link or code was seen in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +26,13 @@ pub struct Link {
     /// Every body it appears in, in the order first seen: a link only in the HTML shows
     /// that a text-only client would miss it.
     pub sources: Vec<LinkSource>,
+    /// Why the link deserves a second look (phishing-style text, `http:`, `file:`,
+    /// `javascript:`, `data:`); empty for an ordinary https link.
+    #[serde(default)]
+    pub flags: Vec<LinkFlag>,
+    /// With the flag `mismatch`: the host the visible text shows.
+    #[serde(default)]
+    pub shown_host: Option<String>,
 }
 
 /// A one-time code (verification code, PIN, OTP) that a test or a person would type in.

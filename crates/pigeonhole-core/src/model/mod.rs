@@ -14,6 +14,7 @@ mod durability;
 mod envelope;
 mod extract;
 mod lint;
+mod html_check;
 mod message;
 mod release;
 mod session;
@@ -35,6 +36,10 @@ pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
 pub use extract::{Code, Link, LinkSource};
 pub use lint::{Finding, LintCheck, LintLocation, LintReport, Severity};
+pub use html_check::{
+    ClientSupport, HtmlCheck, HtmlCheckTotal, HtmlFeature, LinkCheck, LinkFlag, LinkStatus,
+    Support, SupportScore,
+};
 pub use message::{
     Counts, Inbox, InboxKey, InboxKind, ListQuery, MessageFilter, MessagePage, MessageSummary,
 };
