@@ -13,8 +13,8 @@ mod detail;
 mod durability;
 mod envelope;
 mod extract;
-mod lint;
 mod html_check;
+mod lint;
 mod message;
 mod release;
 mod session;
@@ -35,11 +35,11 @@ pub use detail::{
 pub use durability::Durability;
 pub use envelope::{Envelope, Recipient, StoredEnvelope};
 pub use extract::{Code, Link, LinkSource};
-pub use lint::{Finding, LintCheck, LintLocation, LintReport, Severity};
 pub use html_check::{
     ClientSupport, HtmlCheck, HtmlCheckTotal, HtmlFeature, LinkCheck, LinkFlag, LinkStatus,
     Support, SupportScore,
 };
+pub use lint::{Finding, LintCheck, LintLocation, LintReport, Severity};
 pub use message::{
     Counts, Inbox, InboxKey, InboxKind, ListQuery, MessageFilter, MessagePage, MessageSummary,
 };

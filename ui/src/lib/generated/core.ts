@@ -59,7 +59,12 @@ listener: string,
 /**
  * The Message-ID header without angle brackets.
  */
-message_id: string | null, reply_to: Array<Address>, };
+message_id: string | null, reply_to: Array<Address>, 
+/**
+ * Lint findings of severity error and warning (`lint`); 0 until the message is linted,
+ * a moment after it arrives (`message://updated` then carries the counts).
+ */
+lint_errors: number, lint_warnings: number, };
 
 export type InboxKind = "recipient" | "user" | "listener" | "tag";
 
@@ -267,11 +272,167 @@ from?: string,
  */
 server?: ReleaseServer, };
 
-export type MessageDetail = { summary: MessageSummary, envelope: EnvelopeView, headers: Array<Header>, text: string | null, 
+export type ReportKind = "delivery_status" | "disposition_notification";
+
+export type ReportField = { name: string, value: string, };
+
+export type ReportRecipient = { 
+/**
+ * `Final-Recipient` without its address type (`rfc822;`).
+ */
+final_recipient: string | null, original_recipient: string | null, 
+/**
+ * failed, delayed, delivered, relayed, expanded.
+ */
+action: string | null, 
+/**
+ * The enhanced status code, e.g. `5.1.1`.
+ */
+status: string | null, 
+/**
+ * The remote server's reply, type prefix (`smtp;`) removed.
+ */
+diagnostic_code: string | null, remote_mta: string | null, 
+/**
+ * A read receipt's `Disposition` (e.g. `manual-action/MDN-sent-manually; displayed`).
+ */
+disposition: string | null, 
+/**
+ * Every field of the block as sent, for what the summary leaves out.
+ */
+fields: Array<ReportField>, };
+
+export type DeliveryReport = { kind: ReportKind, 
+/**
+ * The per-message fields (Reporting-MTA, Arrival-Date, Reporting-UA, Disposition...).
+ */
+message_fields: Array<ReportField>, 
+/**
+ * One entry per recipient block (a disposition notification has one).
+ */
+recipients: Array<ReportRecipient>, };
+
+export type CalendarPerson = { 
+/**
+ * The CN parameter.
+ */
+name: string | null, 
+/**
+ * The address, `mailto:` removed.
+ */
+address: string, 
+/**
+ * NEEDS-ACTION, ACCEPTED, DECLINED, TENTATIVE, DELEGATED.
+ */
+partstat: string | null, 
+/**
+ * REQ-PARTICIPANT, OPT-PARTICIPANT, CHAIR...
+ */
+role: string | null, };
+
+export type CalendarTime = { 
+/**
+ * The value as sent, e.g. `20261203T100000`.
+ */
+raw: string, 
+/**
+ * ISO 8601 (`2026-12-03T10:00:00`, `...Z` for UTC, `2026-12-03` for a date), when the
+ * value parses.
+ */
+iso: string | null, 
+/**
+ * The TZID parameter: the zone the wall-clock time is in.
+ */
+tzid: string | null, 
+/**
+ * The value ends in `Z`.
+ */
+utc: boolean, 
+/**
+ * VALUE=DATE: a whole day, no time.
+ */
+all_day: boolean, 
+/**
+ * For people: `Thu 3 Dec 2026, 10:00 (Europe/Berlin)`.
+ */
+display: string, };
+
+export type CalendarEvent = { summary: string | null, organizer: CalendarPerson | null, start: CalendarTime | null, end: CalendarTime | null, location: string | null, description: string | null, 
+/**
+ * CONFIRMED, TENTATIVE, CANCELLED.
+ */
+status: string | null, uid: string | null, attendees: Array<CalendarPerson>, };
+
+export type CalendarInvite = { 
+/**
+ * REQUEST, REPLY, CANCEL, PUBLISH...
+ */
+method: string | null, events: Array<CalendarEvent>, 
+/**
+ * True when the part had more than we read (events, attendees or bytes).
+ */
+truncated: boolean, };
+
+export type NestedMessage = { 
+/**
+ * Its first Subject, decoded (empty when it has none).
+ */
+subject: string, 
+/**
+ * The headers a reader looks at (From, To, Cc, Date, Subject), decoded, in that order.
+ */
+headers: Array<Header>, 
+/**
+ * Its own blocks, recursively.
+ */
+body: Array<BodyBlock>, 
+/**
+ * True for `text/rfc822-headers`: there is no body to show.
+ */
+headers_only: boolean, 
+/**
+ * True when nesting went deeper than we follow; the part is still in the Parts tree.
+ */
+too_deep: boolean, };
+
+export type BodyBlock = { "kind": "body", part_id: string, 
+/**
+ * The text/plain version, `None` when the sender gave none.
+ */
+text: string | null, 
+/**
+ * The HTML version as sent (hostile: rendered only through ui/src/lib/html.ts).
+ */
+html: string | null, 
+/**
+ * The HTML as plain text, only when there is no `text`, so the Text view has
+ * something to show for an HTML-only part.
+ */
+html_as_text: string | null, } | { "kind": "image", part_id: string, content_type: string, filename: string | null, 
+/**
+ * A `data:` URL; `None` once the inline-image budget is spent.
+ */
+src: string | null, size: number, } | { "kind": "message", part_id: string, message: NestedMessage, } | { "kind": "report", part_id: string, report: DeliveryReport, } | { "kind": "calendar", part_id: string, 
+/**
+ * The name it downloads as: its own, always ending in `.ics`, else `invite.ics`.
+ */
+file_name: string, invite: CalendarInvite, };
+
+export type MessageDetail = { summary: MessageSummary, envelope: EnvelopeView, headers: Array<Header>, 
+/**
+ * The first text/plain body (for the API and MCP); for a message that is only a
+ * wrapper (a `message/rfc822` root) the first text found inside it.
+ */
+text: string | null, 
 /**
  * HTML body as sent. Hostile: the window renders it only through ui/src/lib/html.ts.
  */
 html: string | null, 
+/**
+ * Everything the message says, in the order its structure puts it: what the Text and
+ * HTML views render (`text` and `html` are its first body, repeated for API clients).
+ */
+body: Array<BodyBlock>, 
 /**
  * content-id (without <>) -> data: URL, for cid: images in the HTML.
  */
@@ -288,6 +449,48 @@ auth_user: string | null,
  * Every time it was released to a real server, newest first, with the reply.
  */
 releases: Array<Release>, };
+
+export type Severity = "error" | "warning" | "info";
+
+export type LintLocation = { 
+/**
+ * The header field concerned, as spelled in the message (`Date`, `Content-Type`).
+ */
+header: string | null, 
+/**
+ * 1-based line number in the raw message, counting every line ending (CRLF, LF, CR).
+ */
+line: number | null, 
+/**
+ * MIME part path as in the Parts tree ("1.2").
+ */
+part: string | null, };
+
+export type Finding = { 
+/**
+ * Stable id of the check (`bare-lf`), used by `lint:bare-lf` searches.
+ */
+id: string, severity: Severity, 
+/**
+ * What was found in this message, specifically ("line 14 ends in a bare LF (3 more)").
+ */
+message: string, 
+/**
+ * One sentence on why it matters, the same for every finding of this check.
+ */
+why: string, 
+/**
+ * The standard (or vendor rule) it is about: "RFC 5322 §2.3".
+ */
+reference: string, location: LintLocation, };
+
+export type LintReport = { errors: number, warnings: number, infos: number, findings: Array<Finding>, };
+
+export type LintCheck = { id: string, severity: Severity, 
+/**
+ * A short name: "Bare LF line ending".
+ */
+title: string, why: string, reference: string, };
 
 export type Durability = "process" | "power-loss";
 
@@ -527,6 +730,56 @@ api_url: string | null,
  * Why the API is not serving although it is configured.
  */
 api_error: string | null, };
+
+export type ImportProblem = { 
+/**
+ * The file (or "request body") it is in.
+ */
+source: string, 
+/**
+ * The message's 1-based position in an mbox; `None` for a whole file or for bytes
+ * before an mbox's first message.
+ */
+index: number | null, 
+/**
+ * Byte offset in the file where the message (its `From ` line) or stretch starts.
+ */
+offset: number | null, reason: string, };
+
+export type ImportReport = { 
+/**
+ * How many messages were stored.
+ */
+imported: number, 
+/**
+ * Their ids, in the order they were found.
+ */
+ids: Array<number>, 
+/**
+ * What was not imported, one entry per message or stretch of a file.
+ */
+problems: Array<ImportProblem>, 
+/**
+ * The import's pseudo-session, whose transcript says where each message came from
+ * (ids below zero: there was no SMTP session); `None` when nothing was read.
+ */
+session_id: number | null, };
+
+export type ExportFormat = "mbox" | "eml" | "maildir";
+
+export type ExportReport = { 
+/**
+ * How many messages.
+ */
+exported: number, 
+/**
+ * Message bytes written (without mbox separators).
+ */
+bytes: number, 
+/**
+ * Where they went: the file, the folder, or "-" for standard output.
+ */
+path: string, };
 
 export type LinkSource = "html" | "text";
 
