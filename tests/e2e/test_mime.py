@@ -55,7 +55,7 @@ def test_a_forwarded_message_reads_inline_in_the_text_tab(app):
     app.driver.save_screenshot(os.path.join(ARTIFACTS, "mime-forwarded.png"))
 
     app.find("tab-parts").click()
-    names = [a.text for a in app.find_all("attachment")]
+    names = [a.get_attribute("textContent") for a in app.find_all("attachment")]
     assert any("Quarterly numbers.eml" in n for n in names), f"named after its subject: {names}"
     assert any("q3.pdf" in n for n in names), f"the inner PDF can be saved: {names}"
     ids = [a.get_attribute("data-part-id") for a in app.find_all("attachment")]
