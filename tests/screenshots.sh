@@ -506,8 +506,12 @@ click 400 100 2.5          # open the newsletter; HTML tab, remote image blocked
 shoot screenshot-light
 
 click 400 157 1.5          # the password reset (sent over STARTTLS with AUTH)
-click 993 219 1.5          # its Transcript tab (below the tags and the envelope, which has an AUTH row)
+click 1185 219 1.5         # its Transcript tab (below the tags and the envelope, which has an AUTH row)
 shoot screenshot-transcript
+
+click 400 389 1.5          # the German order confirmation (raw 8-bit in its body: a lint error)
+click 975 219 1.5          # its Lint tab (a two-line subject, no AUTH row: the tabs sit as above)
+shoot screenshot-lint
 
 # Release the password reset: first with the CLI to a port where nothing listens (a failed
 # attempt in its history), then from the dialog to the release server.
