@@ -117,6 +117,13 @@ fn line_endings() {
         "the first bare LF is on line 7: {f:?}"
     );
     assert!(f.message.contains("1 more"), "{}", f.message);
+    // An imported LF mbox message keeps its file's endings: not a finding.
+    let imported = lint_with(msg("", "a\nb\r\n").as_bytes(), None, "");
+    assert!(
+        !imported.findings.iter().any(|f| f.id == "bare-lf"),
+        "{:?}",
+        imported.findings
+    );
 }
 
 #[test]

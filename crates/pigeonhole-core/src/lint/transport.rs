@@ -43,6 +43,12 @@ pub(super) fn check(input: &Input, tree: &Tree, found: &mut Findings) {
             long.push((line.number, line.len()));
         }
     }
+    // Mail read from an mbox or Maildir keeps the file's line endings (LF on Unix), which
+    // say nothing about how it was sent: only a message that came over SMTP is judged.
+    if input.transport.is_none() {
+        lf.clear();
+        cr.clear();
+    }
     if let Some(&first) = lf.first() {
         found.add(
             "bare-lf",
