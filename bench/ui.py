@@ -27,7 +27,7 @@ def launch():
     opts.set_capability("browserName", "wry")
     opts.set_capability("tauri:options", {"application": APP, "args": ["--data-dir", DATA_DIR]})
     t0 = time.monotonic()
-    d = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=opts)
+    d = webdriver.Remote(command_executor=os.environ.get("UI_WEBDRIVER_URL", "http://127.0.0.1:4444"), options=opts)
     WebDriverWait(d, 60, poll_frequency=0.01).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="message-row"]'))
     # One more frame so the row is painted, not just in the DOM.

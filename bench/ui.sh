@@ -59,10 +59,15 @@ sleep 1
 export DISPLAY=":$display"
 # A desktop login session already runs the accessibility bus; start it up front so launch
 # times do not include its one-off activation.
+# Free ports for tauri-driver and WebKitWebDriver, so a driver elsewhere cannot interfere.
+driver_port=$(free_port)
+native_port=$(free_port)
+while [ "$native_port" = "$driver_port" ]; do native_port=$(free_port); done
+export UI_WEBDRIVER_URL="http://127.0.0.1:$driver_port"
 dbus-run-session -- bash -c "
   /usr/libexec/at-spi-bus-launcher >/dev/null 2>&1 &
   sleep 0.5
-  tauri-driver --port 4444 --native-port 4445 >'$here/out/ui-driver.log' 2>&1 &
+  tauri-driver --port $driver_port --native-port $native_port >'$here/out/ui-driver.log' 2>&1 &
   d=\$!; sleep 1
   '$venv/bin/python' '$here/ui.py' '$app' '$data' '$runs'; s=\$?
   kill \$d; exit \$s"

@@ -22,7 +22,7 @@ display=99
 while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
 Xvfb ":$display" -screen 0 1440x900x24 -nolisten tcp >"$here/.xvfb.log" 2>&1 &
 xvfb_pid=$!
-trap 'kill $xvfb_pid 2>/dev/null || true' EXIT
+trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "${stubs:-}"' EXIT
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
 export DISPLAY=":$display"
 export PIGEONHOLE_APP="$app"
@@ -37,6 +37,16 @@ print(a.getsockname()[1], b.getsockname()[1])')
 export E2E_WEBDRIVER_URL="http://127.0.0.1:$driver_port"
 export driver_port native_port
 mkdir -p "$E2E_ARTIFACTS"
+# The system browser, as the app sees it: a stub xdg-open first on PATH that only logs the
+# URL it is given, so no test ever opens a real browser and a test can check what was opened.
+stubs="$(mktemp -d)"
+export E2E_OPENED_LOG="$stubs/opened.log"
+cat >"$stubs/xdg-open" <<'STUB'
+#!/bin/sh
+printf '%s\n' "$1" >>"$E2E_OPENED_LOG"
+STUB
+chmod +x "$stubs/xdg-open"
+export PATH="$stubs:$PATH"
 
 # Everything that needs the session bus runs inside it.
 dbus-run-session -- bash -c '

@@ -350,6 +350,16 @@ describe("remote style sheets", () => {
         expect(contentSecurityPolicy(false)).not.toMatch(new RegExp(`${directive}[^;]*${source}`));
       }
     }
+    // Script stays the app's own bundle only, and the frame's policies never allow any.
+    for (const bad of ["http:", "https:", "'unsafe-inline'", "'unsafe-eval'", "data:", "blob:", "*"]) {
+      expect(app["script-src"].split(/\s+/), "script-src of tauri.conf.json").not.toContain(bad);
+    }
+    expect(app["object-src"]).toBe("'none'");
+    expect(app["connect-src"].split(/\s+/).sort()).toEqual(["http://ipc.localhost", "ipc:"]);
+    for (const remote of [false, true]) {
+      expect(contentSecurityPolicy(remote)).toMatch(/(^|; )script-src 'none'(;|$)/);
+      expect(contentSecurityPolicy(remote)).toMatch(/(^|; )default-src 'none'(;|$)/);
+    }
   });
 });
 

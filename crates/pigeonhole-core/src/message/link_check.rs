@@ -6,9 +6,9 @@
 //!
 //! A minimal HTTP/1.1 client over tokio and rustls (webpki roots): the check needs a status
 //! code, not a body, and core already has both crates. Addresses that are never a web
-//! link's target (unspecified, link-local such as cloud metadata at 169.254.169.254,
-//! multicast, broadcast) are refused; loopback is allowed, since a developer's links point
-//! at their own app.
+//! link's target (unspecified, link-local such as cloud metadata at 169.254.169.254 or
+//! fd00:ec2::254, multicast, broadcast, also when written as IPv6) are refused; loopback
+//! is allowed, since a developer's links point at their own app.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
@@ -247,12 +247,16 @@ fn parse_head(head: &[u8]) -> Result<Head, String> {
     })
 }
 
-/// Why an address is never requested, or None.
+/// Why an address is never requested, or None. An IPv6 address that carries an IPv4 one
+/// (mapped `::ffff:a.b.c.d`, the deprecated compatible `::a.b.c.d`, or NAT64 `64:ff9b::/96`)
+/// is judged by the IPv4 address it reaches. Private LAN ranges (10/8, 172.16/12, 192.168/16,
+/// fc00::/7) stay allowed, like loopback: a developer's staging links point there, and a
+/// check only runs when the person asks for it.
 fn refused_ip(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => {
-            if v4.is_unspecified() {
-                Some("an unspecified address")
+            if v4.octets()[0] == 0 {
+                Some("an unspecified address (0.0.0.0/8 reaches this machine)")
             } else if v4.is_link_local() {
                 Some("a link-local address (cloud metadata lives there)")
             } else if v4.is_multicast() || v4.is_broadcast() {
@@ -262,15 +266,23 @@ fn refused_ip(ip: IpAddr) -> Option<&'static str> {
             }
         }
         IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            let embedded = |o: [u8; 16]| std::net::Ipv4Addr::new(o[12], o[13], o[14], o[15]);
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return refused_ip(IpAddr::V4(v4));
             }
+            // NAT64 (RFC 6052) and IPv4-compatible addresses reach an IPv4 host.
+            if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (seg[..6] == [0; 6] && seg[6] != 0) {
+                return refused_ip(IpAddr::V4(embedded(v6.octets())));
+            }
             if v6.is_unspecified() {
                 Some("an unspecified address")
-            } else if (v6.segments()[0] & 0xffc0) == 0xfe80 {
+            } else if (seg[0] & 0xffc0) == 0xfe80 {
                 Some("a link-local address")
             } else if v6.is_multicast() {
                 Some("a multicast address")
+            } else if seg == [0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x0254] {
+                Some("a cloud metadata address (fd00:ec2::254)")
             } else {
                 None
             }
@@ -490,6 +502,36 @@ mod tests {
         .await;
         assert_eq!(c.links[0].status_code, 0);
         assert_eq!(c.links[0].status, "timed out");
+    }
+
+    #[test]
+    fn metadata_and_unspecified_addresses_are_refused_however_they_are_spelled() {
+        let refused = |s: &str| refused_ip(s.parse().unwrap()).is_some();
+        for bad in [
+            "169.254.169.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+            "::169.254.169.254",
+            "fd00:ec2::254",
+            "fe80::1",
+            "::",
+            "224.0.0.1",
+            "255.255.255.255",
+        ] {
+            assert!(refused(bad), "{bad} must be refused");
+        }
+        for ok in [
+            "127.0.0.1",
+            "::1",
+            "10.0.0.5",
+            "192.168.1.20",
+            "93.184.216.34",
+            "2606:2800:220:1::1",
+        ] {
+            assert!(!refused(ok), "{ok} is a web link's target");
+        }
     }
 
     #[test]
