@@ -186,3 +186,188 @@ fn the_stored_bytes_are_never_changed_by_parsing() {
         assert!(!d.headers.is_empty(), "{name}: headers found");
     }
 }
+
+// MIME bombs: generated here (never committed as multi-MB fixtures), each run on a thread
+// with a small stack so any walk that recursed with the nesting would overflow it.
+
+fn nested_multiparts(levels: usize) -> Vec<u8> {
+    let mut m = String::from(
+        "From: a@example.test\r\nSubject: nested\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=b0\r\n\r\n",
+    );
+    for i in 0..levels {
+        m.push_str(&format!(
+            "--b{i}\r\nContent-Type: multipart/mixed; boundary=b{}\r\n\r\n",
+            i + 1
+        ));
+    }
+    m.push_str(&format!(
+        "--b{levels}\r\nContent-Type: text/plain\r\n\r\ndeep\r\n--b{levels}--\r\n"
+    ));
+    for i in (0..levels).rev() {
+        m.push_str(&format!("--b{i}--\r\n"));
+    }
+    m.into_bytes()
+}
+
+fn nested_messages(levels: usize) -> Vec<u8> {
+    let mut m = String::new();
+    for i in 0..levels {
+        m.push_str(&format!(
+            "From: a@example.test\r\nSubject: level {i}\r\nMIME-Version: 1.0\r\n\
+             Content-Type: message/rfc822\r\n\r\n"
+        ));
+    }
+    m.push_str("From: a@example.test\r\nSubject: inner\r\n\r\ndeep\r\n");
+    m.into_bytes()
+}
+
+fn siblings(n: usize, ctype: &str) -> Vec<u8> {
+    let mut m = String::from(
+        "From: a@example.test\r\nSubject: siblings\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=s\r\n\r\n",
+    );
+    for i in 0..n {
+        m.push_str(&format!(
+            "--s\r\nContent-Type: {ctype}\r\nContent-Disposition: attachment; filename=p{i}\r\n\r\n{i}\r\n"
+        ));
+    }
+    m.push_str("--s--\r\n");
+    m.into_bytes()
+}
+
+/// Runs `f` on a thread with a 512 KiB stack (a debug build's frames are large; a walk that
+/// recursed once per level would need megabytes for 20 000 levels).
+fn small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("no stack overflow or panic")
+}
+
+/// Every walker on `raw`: summary and index text, the detail (blocks, parts tree,
+/// attachments), the reading, part downloads and lint. Returns the detail's JSON size,
+/// the detail and the lint report.
+fn walk_everything(raw: Vec<u8>) -> (usize, MessageDetail, pigeonhole_core::model::LintReport) {
+    small_stack(move || {
+        let summary = summarize(&raw);
+        assert!(
+            summary.body_text.len() <= 64 * 1024 && summary.attachment_names.len() <= 10_000,
+            "the index text stays bounded"
+        );
+        let d = detail(&raw);
+        let json = serde_json::to_vec(&d).expect("serializes");
+        let deep_id = std::iter::repeat_n("1", 60).collect::<Vec<_>>().join(".");
+        let _ = pigeonhole_core::message::part_bytes(&raw, &deep_id);
+        let _ = pigeonhole_core::message::part_bytes(&raw, "1.9999");
+        let report = pigeonhole_core::lint::check(&pigeonhole_core::lint::Input {
+            raw: &raw,
+            mail_from: "app@example.test",
+            transport: None,
+            received_at: chrono::Utc::now(),
+        });
+        (json.len(), d, report)
+    })
+}
+
+fn has_finding(report: &pigeonhole_core::model::LintReport, id: &str) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.id == id && f.severity == pigeonhole_core::model::Severity::Error)
+}
+
+fn depth_of(p: &MimePart) -> usize {
+    1 + p.children.iter().map(depth_of).max().unwrap_or(0)
+}
+
+#[test]
+fn twenty_thousand_nested_multiparts_are_walked_to_the_cap_and_said_to_go_on() {
+    let (size, d, report) = walk_everything(nested_multiparts(20_000));
+    assert!(
+        size < 2 * 1024 * 1024,
+        "the detail stays small: {size} bytes"
+    );
+    assert_eq!(
+        depth_of(&d.parts),
+        pigeonhole_core::message::limits::MAX_PART_DEPTH + 1,
+        "the Parts tree goes down to the cap and no further"
+    );
+    let note = d.not_walked.as_deref().unwrap_or_default();
+    assert!(
+        note.contains("20001 levels deep") && note.contains("not walked"),
+        "the detail says what was not walked: {note:?}"
+    );
+    assert!(
+        has_finding(&report, "mime-too-deep"),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[test]
+fn twenty_thousand_nested_messages_are_walked_to_the_cap_and_dropped_without_recursion() {
+    let (size, d, report) = walk_everything(nested_messages(20_000));
+    assert!(
+        size < 2 * 1024 * 1024,
+        "the detail stays small: {size} bytes"
+    );
+    assert!(
+        depth_of(&d.parts) <= pigeonhole_core::message::limits::MAX_PART_DEPTH + 1,
+        "the Parts tree stops at the cap"
+    );
+    assert!(
+        d.not_walked.is_some(),
+        "the detail says the rest was not walked"
+    );
+    assert!(
+        has_finding(&report, "mime-too-deep"),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[test]
+fn a_hundred_thousand_siblings_are_walked_to_the_part_cap() {
+    for ctype in ["application/octet-stream", "text/plain"] {
+        let (size, d, report) = walk_everything(siblings(100_000, ctype));
+        assert!(
+            size < 8 * 1024 * 1024,
+            "{ctype}: the detail stays small: {size} bytes"
+        );
+        assert!(
+            d.attachments.len() < pigeonhole_core::message::limits::MAX_PARTS,
+            "{ctype}: attachments within the part cap: {}",
+            d.attachments.len()
+        );
+        assert!(
+            d.parts.children.len() < pigeonhole_core::message::limits::MAX_PARTS,
+            "{ctype}: the Parts tree within the cap"
+        );
+        let note = d.not_walked.as_deref().unwrap_or_default();
+        assert!(note.contains("100001 parts"), "{ctype}: {note:?}");
+        assert!(
+            has_finding(&report, "mime-too-many-parts"),
+            "{ctype}: {:?}",
+            report.findings
+        );
+    }
+}
+
+#[test]
+fn ten_thousand_siblings_and_ordinary_mail_are_within_the_caps() {
+    // 9 999 parts and the multipart itself: exactly the cap, all of it walked.
+    let (_, d, report) = walk_everything(siblings(9_999, "application/octet-stream"));
+    assert_eq!(d.attachments.len(), 9_999, "every attachment listed");
+    assert_eq!(d.not_walked, None, "nothing left out");
+    assert!(
+        !has_finding(&report, "mime-too-many-parts"),
+        "{:?}",
+        report.findings
+    );
+    let (_, d, report) = walk_everything(nested_multiparts(10));
+    assert_eq!(d.not_walked, None, "ten levels are ordinary");
+    assert!(!has_finding(&report, "mime-too-deep"));
+}
