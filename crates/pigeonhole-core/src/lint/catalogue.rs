@@ -100,7 +100,7 @@ pub(super) const CHECKS: &[Check] = &[
         "Without the closing --boundary-- line the last part may be cut off or dropped by the receiver.",
         "RFC 2046 §5.1.1"),
     check("mime-too-deep", Error, "MIME parts nested too deep",
-        "Parts nested deeper than 64 levels are a MIME bomb, not mail: receivers crash, time out or give up on them, and nothing below that depth is checked or shown here.",
+        "Parts nested deeper than 32 levels are a MIME bomb, not mail: receivers crash, time out or give up on them, and nothing below that depth is checked or shown here.",
         "RFC 2046 §5.1; RFC 2045 §2"),
     check("mime-too-many-parts", Error, "Too many MIME parts",
         "More than 10 000 parts is a MIME bomb, not mail: receivers refuse or give up on it, and the parts past that count are not checked or shown here.",

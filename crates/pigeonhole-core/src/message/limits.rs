@@ -16,8 +16,10 @@ use std::collections::HashSet;
 use mail_parser::{Message, PartType};
 
 /// Deepest level walked (multiparts and nested messages together). Deeper parts are not
-/// walked. Every recursive walker stops here, which also bounds its stack.
-pub const MAX_PART_DEPTH: usize = 64;
+/// walked. Every recursive walker stops here, which also bounds its stack; and the JSON of
+/// a detail at this depth (two levels per part in the Parts tree, three per forwarded
+/// message in the blocks) stays under the 128 levels JSON readers such as serde_json allow.
+pub const MAX_PART_DEPTH: usize = 32;
 /// Most parts walked in one message, nested messages' parts included, in document order.
 pub const MAX_PARTS: usize = 10_000;
 
