@@ -371,3 +371,62 @@ fn ten_thousand_siblings_and_ordinary_mail_are_within_the_caps() {
     assert_eq!(d.not_walked, None, "ten levels are ordinary");
     assert!(!has_finding(&report, "mime-too-deep"));
 }
+
+#[test]
+fn a_large_attachment_is_listed_with_its_decoded_size_without_being_decoded_for_the_view() {
+    // 300 KB of base64 (a PDF) and of raw 8-bit (a zip), padded base64 included.
+    let pdf: Vec<u8> = (0..225_001u32).map(|i| (i * 7 % 251) as u8).collect();
+    let b64 = {
+        use std::fmt::Write as _;
+        let enc = base64_encode(&pdf);
+        let mut out = String::new();
+        for line in enc.as_bytes().chunks(76) {
+            let _ = write!(out, "{}\r\n", std::str::from_utf8(line).expect("ascii"));
+        }
+        out
+    };
+    let zip = "z".repeat(300_000);
+    let raw = format!(
+        "From: a@example.test\r\nSubject: big\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{b64}--b\r\nContent-Type: application/zip\r\n\
+Content-Disposition: attachment; filename=b.zip\r\n\r\n{zip}\r\n--b--\r\n"
+    );
+    let d = detail(raw.as_bytes());
+    for a in &d.attachments {
+        let (bytes, _, _) = pigeonhole_core::message::part_bytes(raw.as_bytes(), &a.part_id)
+            .expect("the part downloads");
+        assert_eq!(
+            a.size,
+            bytes.len() as u64,
+            "{}: the listed size is the decoded size",
+            a.filename
+        );
+    }
+    assert_eq!(d.attachments.len(), 2, "{:?}", d.attachments);
+    assert_eq!(d.attachments[0].size, 225_001, "the PDF's own size");
+    let tree_sizes: Vec<u64> = d.parts.children.iter().map(|p| p.size).collect();
+    assert_eq!(
+        tree_sizes[1], 225_001,
+        "the Parts tree agrees: {tree_sizes:?}"
+    );
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

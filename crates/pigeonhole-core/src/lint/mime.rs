@@ -134,11 +134,17 @@ pub(super) fn walk(raw: &[u8]) -> Tree {
     }
 }
 
-/// Byte ranges of the bodies of large leaf parts that hold no text: not `text/*`, not a
-/// multipart, not a message (an image, a PDF, a zip), in order. The ingest summary reads
-/// only headers and text, so it parses the message without them rather than decode a
-/// 100 MB base64 attachment it would never look at.
-pub(crate) fn binary_bodies(raw: &[u8], at_least: usize) -> Vec<(usize, usize)> {
+/// The bodies of large leaf parts that hold no text: not `text/*`, not a multipart, not a
+/// message (a PDF, a zip; an image too unless `keep_images`), in order, each as its byte
+/// range and its decoded size. Only identity and base64 encodings are listed (a base64
+/// size is exact from its alphabet count). The ingest summary and the detail read only
+/// headers and text of these, so they parse the message without them rather than decode a
+/// 100 MB attachment whole.
+pub(crate) fn binary_bodies(
+    raw: &[u8],
+    at_least: usize,
+    keep_images: bool,
+) -> Vec<((usize, usize), u64)> {
     let tree = walk(raw);
     let mut out = Vec::new();
     for e in tree.all() {
@@ -146,14 +152,30 @@ pub(crate) fn binary_bodies(raw: &[u8], at_least: usize) -> Vec<(usize, usize)> 
             || e.ctype.starts_with("message/")
             || e.is_multipart()
             || e.ctype.contains("calendar")
-            || e.ctype.contains("ics");
+            || e.ctype.contains("ics")
+            || (keep_images && e.ctype.starts_with("image/"));
         let (s, t) = e.body;
-        if !textual && e.children.is_empty() && t.saturating_sub(s) >= at_least {
-            out.push((s, t));
+        if textual || !e.children.is_empty() || t.saturating_sub(s) < at_least {
+            continue;
         }
+        let size = match e.encoding.as_str() {
+            "base64" => base64_len(&raw[s..t]),
+            "7bit" | "8bit" | "binary" => (t - s) as u64,
+            _ => continue,
+        };
+        out.push(((s, t), size));
     }
     out.sort_unstable();
     out
+}
+
+/// Decoded length of base64 text: 3 bytes per 4 alphabet characters, less the padding.
+fn base64_len(b: &[u8]) -> u64 {
+    let chars = b
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
+        .count() as u64;
+    chars * 3 / 4
 }
 
 /// Splits a Content-Type-like value into its lowercased first token and its parameters.

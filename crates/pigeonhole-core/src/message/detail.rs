@@ -6,7 +6,7 @@ use base64::Engine as _;
 
 use mail_parser::{HeaderValue, Message, MessagePart, MimeHeaders, PartType};
 
-use super::{body, is_real_attachment, limits, parse, to_utc};
+use super::{body, is_real_attachment, limits, parse, to_utc, Elided};
 use crate::model::{
     Attachment, BodyBlock, Envelope, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart,
     RecipientView, StoredEnvelope,
@@ -18,7 +18,12 @@ const INLINE_IMAGE_BUDGET: usize = 20 * 1024 * 1024;
 impl MessageDetail {
     /// The parsed view; `releases` is left empty for the caller that reads them to fill.
     pub fn build(summary: MessageSummary, stored: StoredEnvelope, raw: &[u8]) -> MessageDetail {
-        parse::with_message(raw, |msg| Self::from_parsed(summary, stored, raw, msg))
+        // Large attachments are not decoded for the view: their sizes come from their
+        // encoded bodies (`Elided`); downloads (`part_bytes`) parse the full bytes.
+        let (skeleton, elided) = super::without_binary_bodies(raw, true);
+        parse::with_message(&skeleton, |msg| {
+            Self::from_parsed(summary, stored, raw, msg, &elided)
+        })
     }
 
     fn from_parsed(
@@ -26,6 +31,7 @@ impl MessageDetail {
         stored: StoredEnvelope,
         raw: &[u8],
         parsed: Option<&Message>,
+        elided: &Elided,
     ) -> MessageDetail {
         let env = &stored.envelope;
         let mut envelope = envelope_view(env);
@@ -65,7 +71,7 @@ impl MessageDetail {
         // The summary's To and Cc are these headers, parsed at ingest.
         envelope.bcc = summary.bcc();
 
-        let parts = part_tree(msg, 0, "1".into(), 0, &mut 0);
+        let parts = part_tree(msg, 0, "1".into(), 0, &mut 0, elided);
         let mut budget = INLINE_IMAGE_BUDGET;
         let mut inline_images = BTreeMap::new();
         let mut attachments = Vec::new();
@@ -84,7 +90,7 @@ impl MessageDetail {
                     inline_images.insert(cid.clone(), format!("data:{content_type};base64,{data}"));
                 }
             }
-            attachments.push(attachment(part, path, content_type, content_id));
+            attachments.push(attachment(part, path, content_type, content_id, elided));
         });
         let body = body::blocks(msg, "1", 0, &mut body::Budget::new(Some(budget)));
         let html = msg
@@ -153,12 +159,13 @@ fn attachment(
     path: &str,
     content_type: String,
     content_id: Option<String>,
+    elided: &Elided,
 ) -> Attachment {
     Attachment {
         part_id: path.to_string(),
         filename: body::part_name(part).unwrap_or_else(|| format!("part-{path}")),
         content_type,
-        size: part.len() as u64,
+        size: elided.size(part) as u64,
         content_id,
         inline: !is_real_attachment(part),
     }
@@ -172,7 +179,13 @@ pub(super) fn attachments(msg: &Message) -> Vec<Attachment> {
         let content_id = part
             .content_id()
             .map(|c| c.trim_matches(['<', '>']).to_string());
-        out.push(attachment(part, path, content_type_of(part), content_id));
+        out.push(attachment(
+            part,
+            path,
+            content_type_of(part),
+            content_id,
+            &Elided::default(),
+        ));
     });
     out
 }
@@ -210,7 +223,14 @@ pub(super) fn content_type_of(part: &MessagePart) -> String {
 
 /// The MIME tree from part `index` down, into nested messages, within `limits` (counted in
 /// `seen`, in the same order as `limits::each_part`).
-fn part_tree(msg: &Message, index: usize, id: String, depth: usize, seen: &mut usize) -> MimePart {
+fn part_tree(
+    msg: &Message,
+    index: usize,
+    id: String,
+    depth: usize,
+    seen: &mut usize,
+    elided: &Elided,
+) -> MimePart {
     *seen += 1;
     let part = &msg.parts[index];
     let deeper = depth + 1;
@@ -225,19 +245,26 @@ fn part_tree(msg: &Message, index: usize, id: String, depth: usize, seen: &mut u
                     // A part naming itself (a broken tree) is not followed.
                     if (k as usize) < msg.parts.len() && k as usize != index {
                         let kid_id = format!("{id}.{}", n + 1);
-                        children.push(part_tree(msg, k as usize, kid_id, deeper, seen));
+                        children.push(part_tree(msg, k as usize, kid_id, deeper, seen, elided));
                     }
                 }
             }
             PartType::Message(nested) if !nested.parts.is_empty() && *seen < limits::MAX_PARTS => {
-                children.push(part_tree(nested, 0, format!("{id}.1"), deeper, seen));
+                children.push(part_tree(
+                    nested,
+                    0,
+                    format!("{id}.1"),
+                    deeper,
+                    seen,
+                    elided,
+                ));
             }
             _ => {}
         }
     }
     let size = match &part.body {
         PartType::Multipart(_) => 0,
-        _ => part.len() as u64,
+        _ => elided.size(part) as u64,
     };
     MimePart {
         id,

@@ -23,7 +23,7 @@ pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 use std::borrow::Cow;
 
 use chrono::{DateTime, TimeZone, Utc};
-use mail_parser::{Message, MimeHeaders, PartType};
+use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
 use crate::model::Address;
 
@@ -93,38 +93,59 @@ pub(crate) fn is_real_attachment(part: &mail_parser::MessagePart) -> bool {
 /// Parses what the list needs, through the same layer as the detail (`parse`), so the list,
 /// search and the open message agree. Never fails: unparseable mail gets empty fields.
 pub fn summarize(raw: &[u8]) -> Parsed {
-    let skeleton = without_binary_bodies(raw);
+    let (skeleton, _) = without_binary_bodies(raw, false);
     parse::with_message(&skeleton, |msg| {
         msg.map(summarize_parsed).unwrap_or_default()
     })
 }
 
-/// Binary bodies shorter than this are left in for the summary: cutting them saves nothing.
-const SUMMARY_KEEPS_BINARY: usize = 64 * 1024;
+/// Binary bodies shorter than this are left in: cutting them saves nothing.
+const KEEP_BINARY_UNDER: usize = 64 * 1024;
 
-/// `raw` without the bodies of large non-text leaf parts (`lint::mime::binary_bodies`):
-/// their headers (name, type, disposition, Content-ID) are all the summary reads of them,
-/// and mail-parser would decode each one whole. Borrowed when there are none.
-fn without_binary_bodies(raw: &[u8]) -> Cow<'_, [u8]> {
-    if raw.len() < SUMMARY_KEEPS_BINARY {
-        return Cow::Borrowed(raw);
+/// Where a body was left out of a skeleton, and its decoded size.
+#[derive(Debug, Default)]
+pub(crate) struct Elided(Vec<(usize, u64)>);
+
+impl Elided {
+    /// The decoded size of `part` in the full message: its own when it was not left out.
+    pub(crate) fn size(&self, part: &MessagePart) -> usize {
+        if part.len() == 0 {
+            let at = part.offset_body as usize;
+            if let Ok(i) = self.0.binary_search_by_key(&at, |(pos, _)| *pos) {
+                return usize::try_from(self.0[i].1).unwrap_or(usize::MAX);
+            }
+        }
+        part.len()
     }
-    let cut = crate::lint::mime::binary_bodies(raw, SUMMARY_KEEPS_BINARY);
+}
+
+/// `raw` without the bodies of large non-text leaf parts (`lint::mime::binary_bodies`;
+/// images kept when `keep_images`), and where each was: their headers (name, type,
+/// disposition, Content-ID) are all the summary and the detail read of them, and
+/// mail-parser would decode each one whole. Borrowed when there are none. Never used for
+/// part downloads, which need the bytes.
+pub(crate) fn without_binary_bodies(raw: &[u8], keep_images: bool) -> (Cow<'_, [u8]>, Elided) {
+    if raw.len() < KEEP_BINARY_UNDER {
+        return (Cow::Borrowed(raw), Elided::default());
+    }
+    let cut = crate::lint::mime::binary_bodies(raw, KEEP_BINARY_UNDER, keep_images);
     if cut.is_empty() {
-        return Cow::Borrowed(raw);
+        return (Cow::Borrowed(raw), Elided::default());
     }
-    let removed: usize = cut.iter().map(|(s, t)| t - s).sum();
+    let removed: usize = cut.iter().map(|((s, t), _)| t - s).sum();
     let mut out = Vec::with_capacity(raw.len() - removed);
+    let mut elided = Vec::with_capacity(cut.len());
     let mut at = 0;
-    for (s, t) in cut {
+    for ((s, t), size) in cut {
         if s < at {
             continue;
         }
         out.extend_from_slice(&raw[at..s]);
+        elided.push((out.len(), size));
         at = t;
     }
     out.extend_from_slice(&raw[at..]);
-    Cow::Owned(out)
+    (Cow::Owned(out), Elided(elided))
 }
 
 /// True when the message has parts only the block walk reads: a forwarded message, a
@@ -345,7 +366,7 @@ filename=big.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n{blob}--b\r\n\
 Content-Type: image/png\r\nContent-ID: <logo>\r\nContent-Disposition: inline\r\n\
 Content-Transfer-Encoding: base64\r\n\r\n{blob}--b--\r\n"
         );
-        let skeleton = without_binary_bodies(raw.as_bytes());
+        let (skeleton, _) = without_binary_bodies(raw.as_bytes(), false);
         assert!(
             skeleton.len() < 2048,
             "both large binary bodies are left out: {} bytes",
