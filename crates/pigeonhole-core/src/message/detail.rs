@@ -316,7 +316,7 @@ fn each_part(raw: &[u8], wanted: &[String], mut f: impl FnMut(&str, &mail_parser
         // Calls `f` for each part (within `limits`) whose path is wanted, going into a nested
         // message only when a wanted path lies inside it.
         limits::each_part(msg, "1", |w| {
-            if wanted.iter().any(|p| *p == w.id) {
+            if wanted.contains(&w.id) {
                 f(&w.id, &w.msg.parts[w.index]);
             }
             let inner = format!("{}.", w.id);

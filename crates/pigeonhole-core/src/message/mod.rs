@@ -109,7 +109,7 @@ pub(crate) struct Elided(Vec<(usize, u64)>);
 impl Elided {
     /// The decoded size of `part` in the full message: its own when it was not left out.
     pub(crate) fn size(&self, part: &MessagePart) -> usize {
-        if part.len() == 0 {
+        if part.is_empty() {
             let at = part.offset_body as usize;
             if let Ok(i) = self.0.binary_search_by_key(&at, |(pos, _)| *pos) {
                 return usize::try_from(self.0[i].1).unwrap_or(usize::MAX);
