@@ -186,3 +186,247 @@ fn the_stored_bytes_are_never_changed_by_parsing() {
         assert!(!d.headers.is_empty(), "{name}: headers found");
     }
 }
+
+// MIME bombs: generated here (never committed as multi-MB fixtures), each run on a thread
+// with a small stack so any walk that recursed with the nesting would overflow it.
+
+fn nested_multiparts(levels: usize) -> Vec<u8> {
+    let mut m = String::from(
+        "From: a@example.test\r\nSubject: nested\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=b0\r\n\r\n",
+    );
+    for i in 0..levels {
+        m.push_str(&format!(
+            "--b{i}\r\nContent-Type: multipart/mixed; boundary=b{}\r\n\r\n",
+            i + 1
+        ));
+    }
+    m.push_str(&format!(
+        "--b{levels}\r\nContent-Type: text/plain\r\n\r\ndeep\r\n--b{levels}--\r\n"
+    ));
+    for i in (0..levels).rev() {
+        m.push_str(&format!("--b{i}--\r\n"));
+    }
+    m.into_bytes()
+}
+
+fn nested_messages(levels: usize) -> Vec<u8> {
+    let mut m = String::new();
+    for i in 0..levels {
+        m.push_str(&format!(
+            "From: a@example.test\r\nSubject: level {i}\r\nMIME-Version: 1.0\r\n\
+             Content-Type: message/rfc822\r\n\r\n"
+        ));
+    }
+    m.push_str("From: a@example.test\r\nSubject: inner\r\n\r\ndeep\r\n");
+    m.into_bytes()
+}
+
+fn siblings(n: usize, ctype: &str) -> Vec<u8> {
+    let mut m = String::from(
+        "From: a@example.test\r\nSubject: siblings\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=s\r\n\r\n",
+    );
+    for i in 0..n {
+        m.push_str(&format!(
+            "--s\r\nContent-Type: {ctype}\r\nContent-Disposition: attachment; filename=p{i}\r\n\r\n{i}\r\n"
+        ));
+    }
+    m.push_str("--s--\r\n");
+    m.into_bytes()
+}
+
+/// Runs `f` on a thread with a 512 KiB stack (a debug build's frames are large; a walk that
+/// recursed once per level would need megabytes for 20 000 levels).
+fn small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("no stack overflow or panic")
+}
+
+/// Every walker on `raw`: summary and index text, the detail (blocks, parts tree,
+/// attachments), the reading, part downloads and lint. Returns the detail's JSON size,
+/// the detail and the lint report.
+fn walk_everything(raw: Vec<u8>) -> (usize, MessageDetail, pigeonhole_core::model::LintReport) {
+    small_stack(move || {
+        let summary = summarize(&raw);
+        assert!(
+            summary.body_text.len() <= 64 * 1024 && summary.attachment_names.len() <= 10_000,
+            "the index text stays bounded"
+        );
+        let d = detail(&raw);
+        let json = serde_json::to_vec(&d).expect("serializes");
+        let deep_id = std::iter::repeat_n("1", 60).collect::<Vec<_>>().join(".");
+        let _ = pigeonhole_core::message::part_bytes(&raw, &deep_id);
+        let _ = pigeonhole_core::message::part_bytes(&raw, "1.9999");
+        let report = pigeonhole_core::lint::check(&pigeonhole_core::lint::Input {
+            raw: &raw,
+            mail_from: "app@example.test",
+            transport: None,
+            received_at: chrono::Utc::now(),
+        });
+        (json.len(), d, report)
+    })
+}
+
+fn has_finding(report: &pigeonhole_core::model::LintReport, id: &str) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.id == id && f.severity == pigeonhole_core::model::Severity::Error)
+}
+
+fn depth_of(p: &MimePart) -> usize {
+    1 + p.children.iter().map(depth_of).max().unwrap_or(0)
+}
+
+#[test]
+fn twenty_thousand_nested_multiparts_are_walked_to_the_cap_and_said_to_go_on() {
+    let (size, d, report) = walk_everything(nested_multiparts(20_000));
+    assert!(
+        size < 2 * 1024 * 1024,
+        "the detail stays small: {size} bytes"
+    );
+    assert_eq!(
+        depth_of(&d.parts),
+        pigeonhole_core::message::limits::MAX_PART_DEPTH + 1,
+        "the Parts tree goes down to the cap and no further"
+    );
+    let note = d.not_walked.as_deref().unwrap_or_default();
+    assert!(
+        note.contains("20001 levels deep") && note.contains("not walked"),
+        "the detail says what was not walked: {note:?}"
+    );
+    assert!(
+        has_finding(&report, "mime-too-deep"),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[test]
+fn twenty_thousand_nested_messages_are_walked_to_the_cap_and_dropped_without_recursion() {
+    let (size, d, report) = walk_everything(nested_messages(20_000));
+    assert!(
+        size < 2 * 1024 * 1024,
+        "the detail stays small: {size} bytes"
+    );
+    assert!(
+        depth_of(&d.parts) <= pigeonhole_core::message::limits::MAX_PART_DEPTH + 1,
+        "the Parts tree stops at the cap"
+    );
+    assert!(
+        d.not_walked.is_some(),
+        "the detail says the rest was not walked"
+    );
+    assert!(
+        has_finding(&report, "mime-too-deep"),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[test]
+fn a_hundred_thousand_siblings_are_walked_to_the_part_cap() {
+    for ctype in ["application/octet-stream", "text/plain"] {
+        let (size, d, report) = walk_everything(siblings(100_000, ctype));
+        assert!(
+            size < 8 * 1024 * 1024,
+            "{ctype}: the detail stays small: {size} bytes"
+        );
+        assert!(
+            d.attachments.len() < pigeonhole_core::message::limits::MAX_PARTS,
+            "{ctype}: attachments within the part cap: {}",
+            d.attachments.len()
+        );
+        assert!(
+            d.parts.children.len() < pigeonhole_core::message::limits::MAX_PARTS,
+            "{ctype}: the Parts tree within the cap"
+        );
+        let note = d.not_walked.as_deref().unwrap_or_default();
+        assert!(note.contains("100001 parts"), "{ctype}: {note:?}");
+        assert!(
+            has_finding(&report, "mime-too-many-parts"),
+            "{ctype}: {:?}",
+            report.findings
+        );
+    }
+}
+
+#[test]
+fn ten_thousand_siblings_and_ordinary_mail_are_within_the_caps() {
+    // 9 999 parts and the multipart itself: exactly the cap, all of it walked.
+    let (_, d, report) = walk_everything(siblings(9_999, "application/octet-stream"));
+    assert_eq!(d.attachments.len(), 9_999, "every attachment listed");
+    assert_eq!(d.not_walked, None, "nothing left out");
+    assert!(
+        !has_finding(&report, "mime-too-many-parts"),
+        "{:?}",
+        report.findings
+    );
+    let (_, d, report) = walk_everything(nested_multiparts(10));
+    assert_eq!(d.not_walked, None, "ten levels are ordinary");
+    assert!(!has_finding(&report, "mime-too-deep"));
+}
+
+#[test]
+fn a_large_attachment_is_listed_with_its_decoded_size_without_being_decoded_for_the_view() {
+    // 300 KB of base64 (a PDF) and of raw 8-bit (a zip), padded base64 included.
+    let pdf: Vec<u8> = (0..225_001u32).map(|i| (i * 7 % 251) as u8).collect();
+    let b64 = {
+        use std::fmt::Write as _;
+        let enc = base64_encode(&pdf);
+        let mut out = String::new();
+        for line in enc.as_bytes().chunks(76) {
+            let _ = write!(out, "{}\r\n", std::str::from_utf8(line).expect("ascii"));
+        }
+        out
+    };
+    let zip = "z".repeat(300_000);
+    let raw = format!(
+        "From: a@example.test\r\nSubject: big\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{b64}--b\r\nContent-Type: application/zip\r\n\
+Content-Disposition: attachment; filename=b.zip\r\n\r\n{zip}\r\n--b--\r\n"
+    );
+    let d = detail(raw.as_bytes());
+    for a in &d.attachments {
+        let (bytes, _, _) = pigeonhole_core::message::part_bytes(raw.as_bytes(), &a.part_id)
+            .expect("the part downloads");
+        assert_eq!(
+            a.size,
+            bytes.len() as u64,
+            "{}: the listed size is the decoded size",
+            a.filename
+        );
+    }
+    assert_eq!(d.attachments.len(), 2, "{:?}", d.attachments);
+    assert_eq!(d.attachments[0].size, 225_001, "the PDF's own size");
+    let tree_sizes: Vec<u64> = d.parts.children.iter().map(|p| p.size).collect();
+    assert_eq!(
+        tree_sizes[1], 225_001,
+        "the Parts tree agrees: {tree_sizes:?}"
+    );
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

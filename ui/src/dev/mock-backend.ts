@@ -349,6 +349,7 @@ export function installMockBackend() {
       transcript_range: [3, 9],
       auth_user: session(id).auth?.user ?? null,
       releases: releases.get(id) ?? [],
+      not_walked: null,
     };
   };
 

@@ -68,6 +68,7 @@ export function detail(id: number, over: Partial<MessageDetail> = {}): MessageDe
     transcript_range: [0, 0],
     auth_user: null,
     releases: [],
+    not_walked: null,
     ...over,
   };
 }

@@ -214,6 +214,9 @@ pub fn run(args: ShowArgs) -> Result<()> {
             a.size
         )?;
     }
+    if let Some(note) = &detail.not_walked {
+        writeln!(out, "Not shown: {note}")?;
+    }
     writeln!(out)?;
     // The body keeps its lines and tabs; every other control character is shown escaped.
     let text = detail.text.as_deref().unwrap_or("(no text part)");

@@ -5,10 +5,8 @@
 use super::text::{header_block, lines, trim, HeaderBlock, Line};
 use super::{Findings, LintLocation};
 
-/// Deepest nesting walked; deeper parts are left as leaves.
-const MAX_DEPTH: usize = 24;
-/// Most entities walked in one message.
-const MAX_ENTITIES: usize = 2000;
+use crate::message::limits::{MAX_PARTS, MAX_PART_DEPTH};
+
 /// RFC 2045 §6.8.
 const BASE64_LINE: usize = 76;
 
@@ -85,6 +83,24 @@ impl Entity {
 #[derive(Debug, Clone)]
 pub(super) struct Tree {
     pub root: Entity,
+    /// The first part whose own parts lie deeper than `limits::MAX_PART_DEPTH` (not walked).
+    pub too_deep: Option<Cut>,
+    /// The part at which `limits::MAX_PARTS` ran out (the rest not walked).
+    pub too_many: Option<Cut>,
+}
+
+/// Where the walk stopped at a cap: the part and its first line.
+#[derive(Debug, Clone)]
+pub(super) struct Cut {
+    pub id: String,
+    pub line: u32,
+}
+
+/// What the walk may still spend, and where it stopped.
+struct Budget {
+    left: usize,
+    too_deep: Option<Cut>,
+    too_many: Option<Cut>,
 }
 
 impl Tree {
@@ -93,21 +109,73 @@ impl Tree {
     }
 }
 
+/// The structure within `message::limits` (recursive, at most `MAX_PART_DEPTH` deep).
 pub(super) fn walk(raw: &[u8]) -> Tree {
-    let mut budget = MAX_ENTITIES;
+    let mut budget = Budget {
+        left: MAX_PARTS,
+        too_deep: None,
+        too_many: None,
+    };
+    let root = entity(
+        raw,
+        0,
+        raw.len(),
+        1,
+        "1".into(),
+        None,
+        0,
+        false,
+        &mut budget,
+    );
     Tree {
-        root: entity(
-            raw,
-            0,
-            raw.len(),
-            1,
-            "1".into(),
-            None,
-            0,
-            false,
-            &mut budget,
-        ),
+        root,
+        too_deep: budget.too_deep,
+        too_many: budget.too_many,
     }
+}
+
+/// The bodies of large leaf parts that hold no text: not `text/*`, not a multipart, not a
+/// message (a PDF, a zip; an image too unless `keep_images`), in order, each as its byte
+/// range and its decoded size. Only identity and base64 encodings are listed (a base64
+/// size is exact from its alphabet count). The ingest summary and the detail read only
+/// headers and text of these, so they parse the message without them rather than decode a
+/// 100 MB attachment whole.
+pub(crate) fn binary_bodies(
+    raw: &[u8],
+    at_least: usize,
+    keep_images: bool,
+) -> Vec<((usize, usize), u64)> {
+    let tree = walk(raw);
+    let mut out = Vec::new();
+    for e in tree.all() {
+        let textual = e.ctype.starts_with("text/")
+            || e.ctype.starts_with("message/")
+            || e.is_multipart()
+            || e.ctype.contains("calendar")
+            || e.ctype.contains("ics")
+            || (keep_images && e.ctype.starts_with("image/"));
+        let (s, t) = e.body;
+        if textual || !e.children.is_empty() || t.saturating_sub(s) < at_least {
+            continue;
+        }
+        let size = match e.encoding.as_str() {
+            "base64" => base64_len(&raw[s..t]),
+            "7bit" | "8bit" | "binary" => (t - s) as u64,
+            _ => continue,
+        };
+        out.push(((s, t), size));
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Decoded length of base64 text: 3 bytes per 4 alphabet characters, less the padding.
+fn base64_len(b: &[u8]) -> u64 {
+    let chars = b
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
+        .count() as u64;
+    chars * 3 / 4
 }
 
 /// Splits a Content-Type-like value into its lowercased first token and its parameters.
@@ -236,9 +304,9 @@ fn entity(
     parent: Option<&str>,
     depth: usize,
     nested: bool,
-    budget: &mut usize,
+    budget: &mut Budget,
 ) -> Entity {
-    *budget = budget.saturating_sub(1);
+    budget.left = budget.left.saturating_sub(1);
     let headers = header_block(raw, start, end, first_line);
     let default_type = if parent == Some("multipart/digest") {
         "message/rfc822"
@@ -281,7 +349,15 @@ fn entity(
         related: parent == Some("multipart/related"),
         nested,
     };
-    if depth >= MAX_DEPTH || *budget == 0 {
+    let has_parts = e.is_multipart()
+        || (matches!(e.ctype.as_str(), "message/rfc822" | "message/global")
+            && !matches!(e.encoding.as_str(), "base64" | "quoted-printable"));
+    if has_parts && depth >= MAX_PART_DEPTH {
+        budget.too_deep.get_or_insert_with(|| cut_at(&e));
+        return e;
+    }
+    if has_parts && budget.left == 0 {
+        budget.too_many.get_or_insert_with(|| cut_at(&e));
         return e;
     }
     if e.is_multipart() {
@@ -306,7 +382,14 @@ fn entity(
     e
 }
 
-fn split_multipart(raw: &[u8], e: &mut Entity, depth: usize, nested: bool, budget: &mut usize) {
+fn cut_at(e: &Entity) -> Cut {
+    Cut {
+        id: e.id.clone(),
+        line: e.at().line.unwrap_or(e.body_line),
+    }
+}
+
+fn split_multipart(raw: &[u8], e: &mut Entity, depth: usize, nested: bool, budget: &mut Budget) {
     let Some(boundary) = e.param("boundary").map(str::to_string) else {
         e.bad_boundary = Some(format!("{} has no boundary parameter", e.ctype));
         return;
@@ -324,6 +407,14 @@ fn split_multipart(raw: &[u8], e: &mut Entity, depth: usize, nested: bool, budge
     let mut n = 0;
     for line in lines(body, start, e.body_line) {
         if let Some(close) = delimiter(line.bytes(body), boundary.as_bytes()) {
+            if open.is_some() && budget.left == 0 {
+                // Parts past the cap are not read at all (100 000 siblings).
+                budget.too_many.get_or_insert_with(|| Cut {
+                    id: format!("{}.{}", e.id, n + 1),
+                    line: line.number,
+                });
+                return;
+            }
             if let Some((s, first)) = open.take() {
                 // The line ending before the delimiter belongs to it.
                 let part_end = prev.map_or(s, |p| p.end).max(s);
@@ -348,7 +439,7 @@ fn split_multipart(raw: &[u8], e: &mut Entity, depth: usize, nested: bool, budge
         }
         prev = Some(line);
     }
-    if let Some((s, first)) = open {
+    if let Some((s, first)) = open.filter(|_| budget.left > 0) {
         // Never closed: the last part runs to the end, as lenient readers take it.
         n += 1;
         e.children.push(entity(
@@ -384,6 +475,31 @@ pub(super) fn charset_is_known(charset: &str) -> bool {
 
 /// Boundaries, charsets and base64 wrapping, part by part.
 pub(super) fn check(raw: &[u8], tree: &Tree, found: &mut Findings) {
+    let at = |c: &Cut| LintLocation {
+        header: None,
+        line: Some(c.line),
+        part: Some(c.id.clone()),
+    };
+    if let Some(c) = &tree.too_deep {
+        found.add(
+            "mime-too-deep",
+            format!(
+                "Part {} nests its parts deeper than {MAX_PART_DEPTH} levels; nothing below that depth was checked or is shown.",
+                c.id
+            ),
+            at(c),
+        );
+    }
+    if let Some(c) = &tree.too_many {
+        found.add(
+            "mime-too-many-parts",
+            format!(
+                "The message has more than {MAX_PARTS} MIME parts; from part {} on nothing was checked or is shown.",
+                c.id
+            ),
+            at(c),
+        );
+    }
     for e in tree.all() {
         if let Some(problem) = &e.bad_boundary {
             let mut at = e.at();

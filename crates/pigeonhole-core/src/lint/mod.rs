@@ -24,7 +24,7 @@ mod catalogue;
 mod content;
 mod dkim;
 mod headers;
-mod mime;
+pub(crate) mod mime;
 mod sender;
 #[cfg(test)]
 mod tests;
@@ -37,7 +37,7 @@ use crate::model::{Finding, LintCheck, LintLocation, LintReport, Severity};
 
 /// Bumped whenever a check is added or changes what it finds: a store linted by an older
 /// version is linted again in the background.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Most findings kept per message; the rest are counted in one last finding.
 const MAX_FINDINGS: usize = 200;

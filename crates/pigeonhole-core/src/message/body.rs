@@ -8,11 +8,10 @@ use base64::Engine as _;
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
 use super::detail::{content_type_of, decoded_header};
+use super::limits::{MAX_PARTS, MAX_PART_DEPTH};
 use super::{calendar, parse, report};
 use crate::model::{BodyBlock, Header, NestedMessage, ReportKind};
 
-/// Deepest nesting of messages followed (mail-parser itself follows encoded ones 3 deep).
-pub const MAX_DEPTH: usize = 8;
 /// Most blocks in one message, nested ones included: a message of 10 000 tiny parts is
 /// listed in the Parts tree, not rendered.
 const MAX_BLOCKS: usize = 500;
@@ -25,6 +24,8 @@ pub(super) struct Budget {
     /// Bytes of images still allowed as data: URLs; `None`: no images (ingest).
     pub images: Option<usize>,
     blocks: usize,
+    /// Parts visited, against `limits::MAX_PARTS`.
+    parts: usize,
     /// UIDs of events already shown: Outlook sends an invite twice (a text/calendar
     /// alternative and an .ics attachment), and one card is enough.
     event_uids: Vec<String>,
@@ -35,12 +36,13 @@ impl Budget {
         Budget {
             images,
             blocks: 0,
+            parts: 0,
             event_uids: Vec::new(),
         }
     }
 }
 
-/// The blocks of `msg`, whose root has id `root_id`.
+/// The blocks of `msg`, whose root has id `root_id` and is at `depth` (`limits`).
 pub(super) fn blocks(
     msg: &Message,
     root_id: &str,
@@ -49,7 +51,7 @@ pub(super) fn blocks(
 ) -> Vec<BodyBlock> {
     let mut out = Vec::new();
     if !msg.parts.is_empty() {
-        walk(msg, 0, root_id.to_string(), depth, budget, &mut out, 0);
+        walk(msg, 0, root_id.to_string(), depth, budget, &mut out);
     }
     out
 }
@@ -84,12 +86,12 @@ fn walk(
     depth: usize,
     budget: &mut Budget,
     out: &mut Vec<BodyBlock>,
-    guard: usize,
 ) {
-    // A part index points at itself or loops only in a broken tree; the guard ends it.
-    if guard > 64 || budget.blocks >= MAX_BLOCKS {
+    // The depth cap also ends a broken tree whose part index points at itself or loops.
+    if depth > MAX_PART_DEPTH || budget.blocks >= MAX_BLOCKS || budget.parts >= MAX_PARTS {
         return;
     }
+    budget.parts += 1;
     let Some(part) = msg.parts.get(index) else {
         return;
     };
@@ -103,7 +105,7 @@ fn walk(
                 .map(|(n, &k)| (k as usize, format!("{id}.{}", n + 1)))
                 .collect();
             match ctype.as_str() {
-                "multipart/alternative" => alternative(msg, &kids, id, depth, budget, out, guard),
+                "multipart/alternative" => alternative(msg, &kids, id, depth, budget, out),
                 "multipart/related" => {
                     // The root (the `start` part, else the first) is the body; the others are
                     // what it references by Content-ID.
@@ -121,12 +123,12 @@ fn walk(
                         })
                         .or(kids.first());
                     if let Some((k, kid_id)) = root {
-                        walk(msg, *k, kid_id.clone(), depth, budget, out, guard + 1);
+                        walk(msg, *k, kid_id.clone(), depth + 1, budget, out);
                     }
                 }
                 _ => {
                     for (k, kid_id) in kids {
-                        walk(msg, k, kid_id, depth, budget, out, guard + 1);
+                        walk(msg, k, kid_id, depth + 1, budget, out);
                     }
                 }
             }
@@ -214,7 +216,6 @@ fn alternative(
     depth: usize,
     budget: &mut Budget,
     out: &mut Vec<BodyBlock>,
-    guard: usize,
 ) {
     let mut text = None;
     let mut html = None;
@@ -228,15 +229,7 @@ fn alternative(
             (PartType::Multipart(_), _) => {
                 // multipart/related (HTML with its images) or a mixed body.
                 let mut inner = Vec::new();
-                walk(
-                    msg,
-                    *k,
-                    kid_id.clone(),
-                    depth,
-                    budget,
-                    &mut inner,
-                    guard + 1,
-                );
+                walk(msg, *k, kid_id.clone(), depth + 1, budget, &mut inner);
                 for block in inner {
                     match block {
                         BodyBlock::Body {
@@ -254,15 +247,7 @@ fn alternative(
             }
             _ => {
                 let mut inner = Vec::new();
-                walk(
-                    msg,
-                    *k,
-                    kid_id.clone(),
-                    depth,
-                    budget,
-                    &mut inner,
-                    guard + 1,
-                );
+                walk(msg, *k, kid_id.clone(), depth + 1, budget, &mut inner);
                 extra.extend(inner.into_iter().filter(|b| {
                     matches!(b, BodyBlock::Calendar { .. } | BodyBlock::Report { .. })
                 }));
@@ -380,7 +365,7 @@ fn nested_message(
 ) -> NestedMessage {
     let headers = shown_headers(msg);
     let subject = parse::message_subject(msg).unwrap_or("").to_string();
-    if depth > MAX_DEPTH {
+    if depth > MAX_PART_DEPTH {
         return NestedMessage {
             subject,
             headers,

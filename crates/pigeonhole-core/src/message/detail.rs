@@ -1,12 +1,12 @@
 //! The full view of one message, parsed on demand from its raw bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use base64::Engine as _;
 
 use mail_parser::{HeaderValue, Message, MessagePart, MimeHeaders, PartType};
 
-use super::{body, is_real_attachment, parse, to_utc};
+use super::{body, is_real_attachment, limits, parse, to_utc, Elided};
 use crate::model::{
     Attachment, BodyBlock, Envelope, EnvelopeView, Header, MessageDetail, MessageSummary, MimePart,
     RecipientView, StoredEnvelope,
@@ -18,7 +18,12 @@ const INLINE_IMAGE_BUDGET: usize = 20 * 1024 * 1024;
 impl MessageDetail {
     /// The parsed view; `releases` is left empty for the caller that reads them to fill.
     pub fn build(summary: MessageSummary, stored: StoredEnvelope, raw: &[u8]) -> MessageDetail {
-        parse::with_message(raw, |msg| Self::from_parsed(summary, stored, raw, msg))
+        // Large attachments are not decoded for the view: their sizes come from their
+        // encoded bodies (`Elided`); downloads (`part_bytes`) parse the full bytes.
+        let (skeleton, elided) = super::without_binary_bodies(raw, true);
+        parse::with_message(&skeleton, |msg| {
+            Self::from_parsed(summary, stored, raw, msg, &elided)
+        })
     }
 
     fn from_parsed(
@@ -26,6 +31,7 @@ impl MessageDetail {
         stored: StoredEnvelope,
         raw: &[u8],
         parsed: Option<&Message>,
+        elided: &Elided,
     ) -> MessageDetail {
         let env = &stored.envelope;
         let mut envelope = envelope_view(env);
@@ -59,16 +65,17 @@ impl MessageDetail {
                 transcript_range: stored.transcript_range,
                 auth_user: stored.auth_user,
                 releases: Vec::new(),
+                not_walked: None,
             };
         };
         // The summary's To and Cc are these headers, parsed at ingest.
         envelope.bcc = summary.bcc();
 
-        let parts = part_tree(msg, 0, "1".into(), 0);
+        let parts = part_tree(msg, 0, "1".into(), 0, &mut 0, elided);
         let mut budget = INLINE_IMAGE_BUDGET;
         let mut inline_images = BTreeMap::new();
         let mut attachments = Vec::new();
-        collect_attachments(msg, "1", 0, &mut |part, path| {
+        collect_attachments(msg, "1", &mut |part, path| {
             let content_type = content_type_of(part);
             let content_id = part
                 .content_id()
@@ -83,7 +90,7 @@ impl MessageDetail {
                     inline_images.insert(cid.clone(), format!("data:{content_type};base64,{data}"));
                 }
             }
-            attachments.push(attachment(part, path, content_type, content_id));
+            attachments.push(attachment(part, path, content_type, content_id, elided));
         });
         let body = body::blocks(msg, "1", 0, &mut body::Budget::new(Some(budget)));
         let html = msg
@@ -113,6 +120,7 @@ impl MessageDetail {
             transcript_range: stored.transcript_range,
             auth_user: stored.auth_user,
             releases: Vec::new(),
+            not_walked: limits::cut(msg).map(|c| c.sentence()),
         }
     }
 }
@@ -151,12 +159,13 @@ fn attachment(
     path: &str,
     content_type: String,
     content_id: Option<String>,
+    elided: &Elided,
 ) -> Attachment {
     Attachment {
         part_id: path.to_string(),
         filename: body::part_name(part).unwrap_or_else(|| format!("part-{path}")),
         content_type,
-        size: part.len() as u64,
+        size: elided.size(part) as u64,
         content_id,
         inline: !is_real_attachment(part),
     }
@@ -166,59 +175,35 @@ fn attachment(
 /// those of forwarded messages follow the message they are in.
 pub(super) fn attachments(msg: &Message) -> Vec<Attachment> {
     let mut out = Vec::new();
-    collect_attachments(msg, "1", 0, &mut |part, path| {
+    collect_attachments(msg, "1", &mut |part, path| {
         let content_id = part
             .content_id()
             .map(|c| c.trim_matches(['<', '>']).to_string());
-        out.push(attachment(part, path, content_type_of(part), content_id));
+        out.push(attachment(
+            part,
+            path,
+            content_type_of(part),
+            content_id,
+            &Elided::default(),
+        ));
     });
     out
 }
 
 /// Calls `f` with each attachment of `msg` (whose root has id `root_id`) and its path,
-/// going into nested messages.
-fn collect_attachments(
-    msg: &Message,
-    root_id: &str,
-    depth: usize,
-    f: &mut dyn FnMut(&MessagePart, &str),
-) {
-    let paths = part_paths(msg, root_id);
-    for &i in &msg.attachments {
-        let Some(part) = msg.parts.get(i as usize) else {
-            continue;
-        };
-        let path = &paths[i as usize];
-        f(part, path);
-        if let PartType::Message(nested) = &part.body {
-            if depth < body::MAX_DEPTH {
-                collect_attachments(nested, &format!("{path}.1"), depth + 1, f);
-            }
+/// going into nested messages (within `limits`).
+fn collect_attachments(msg: &Message, root_id: &str, f: &mut dyn FnMut(&MessagePart, &str)) {
+    // mail-parser lists each message's attachments by part index; looked up once per message.
+    let mut lists: HashMap<usize, HashSet<u32>> = HashMap::new();
+    limits::each_part(msg, root_id, |w| {
+        let list = lists
+            .entry(w.msg as *const Message as usize)
+            .or_insert_with(|| w.msg.attachments.iter().copied().collect());
+        if list.contains(&(w.index as u32)) {
+            f(&w.msg.parts[w.index], &w.id);
         }
-    }
-}
-
-/// The id of each of `msg`'s own parts (index -> "1.2"), its root being `root_id`.
-fn part_paths(msg: &Message, root_id: &str) -> Vec<String> {
-    fn walk(msg: &Message, index: usize, id: String, paths: &mut Vec<String>, guard: usize) {
-        if guard > 64 {
-            return;
-        }
-        if let PartType::Multipart(kids) = &msg.parts[index].body {
-            for (n, &k) in kids.iter().enumerate() {
-                let k = k as usize;
-                if k < msg.parts.len() && k != index {
-                    walk(msg, k, format!("{id}.{}", n + 1), paths, guard + 1);
-                }
-            }
-        }
-        paths[index] = id;
-    }
-    let mut paths = vec![String::new(); msg.parts.len()];
-    if !msg.parts.is_empty() {
-        walk(msg, 0, root_id.to_string(), &mut paths, 0);
-    }
-    paths
+        true
+    });
 }
 
 pub(super) fn content_type_of(part: &MessagePart) -> String {
@@ -236,36 +221,50 @@ pub(super) fn content_type_of(part: &MessagePart) -> String {
     }
 }
 
-/// The MIME tree from part `index` down, into nested messages (to `MAX_DEPTH`).
-fn part_tree(msg: &Message, index: usize, id: String, depth: usize) -> MimePart {
-    part_tree_guarded(msg, index, id, depth, 0)
-}
-
-fn part_tree_guarded(
+/// The MIME tree from part `index` down, into nested messages, within `limits` (counted in
+/// `seen`, in the same order as `limits::each_part`).
+fn part_tree(
     msg: &Message,
     index: usize,
     id: String,
     depth: usize,
-    guard: usize,
+    seen: &mut usize,
+    elided: &Elided,
 ) -> MimePart {
+    *seen += 1;
     let part = &msg.parts[index];
-    let children = match &part.body {
-        PartType::Multipart(kids) if guard < 64 => kids
-            .iter()
-            .enumerate()
-            .filter(|(_, &k)| (k as usize) < msg.parts.len() && k as usize != index)
-            .map(|(n, &k)| {
-                part_tree_guarded(msg, k as usize, format!("{id}.{}", n + 1), depth, guard + 1)
-            })
-            .collect(),
-        PartType::Message(nested) if depth < body::MAX_DEPTH && !nested.parts.is_empty() => {
-            vec![part_tree(nested, 0, format!("{id}.1"), depth + 1)]
+    let deeper = depth + 1;
+    let mut children = Vec::new();
+    if deeper <= limits::MAX_PART_DEPTH {
+        match &part.body {
+            PartType::Multipart(kids) => {
+                for (n, &k) in kids.iter().enumerate() {
+                    if *seen >= limits::MAX_PARTS {
+                        break;
+                    }
+                    // A part naming itself (a broken tree) is not followed.
+                    if (k as usize) < msg.parts.len() && k as usize != index {
+                        let kid_id = format!("{id}.{}", n + 1);
+                        children.push(part_tree(msg, k as usize, kid_id, deeper, seen, elided));
+                    }
+                }
+            }
+            PartType::Message(nested) if !nested.parts.is_empty() && *seen < limits::MAX_PARTS => {
+                children.push(part_tree(
+                    nested,
+                    0,
+                    format!("{id}.1"),
+                    deeper,
+                    seen,
+                    elided,
+                ));
+            }
+            _ => {}
         }
-        _ => Vec::new(),
-    };
+    }
     let size = match &part.body {
         PartType::Multipart(_) => 0,
-        _ => part.len() as u64,
+        _ => elided.size(part) as u64,
     };
     MimePart {
         id,
@@ -313,32 +312,17 @@ fn part_contents(part: &mail_parser::MessagePart) -> Vec<u8> {
 
 fn each_part(raw: &[u8], wanted: &[String], mut f: impl FnMut(&str, &mail_parser::MessagePart)) {
     parse::with_message(raw, |msg| {
-        if let Some(msg) = msg {
-            visit(msg, "1", 0, wanted, &mut f);
-        }
-    });
-}
-
-/// Calls `f` for each part of `msg` (and of its nested messages) whose path is `wanted`.
-fn visit(
-    msg: &Message,
-    root_id: &str,
-    depth: usize,
-    wanted: &[String],
-    f: &mut impl FnMut(&str, &mail_parser::MessagePart),
-) {
-    for (index, path) in part_paths(msg, root_id).iter().enumerate() {
-        let part = &msg.parts[index];
-        if wanted.iter().any(|w| w == path) {
-            f(path, part);
-        }
-        if let PartType::Message(nested) = &part.body {
-            let inner = format!("{path}.");
-            if depth < body::MAX_DEPTH && wanted.iter().any(|w| w.starts_with(&inner)) {
-                visit(nested, &format!("{path}.1"), depth + 1, wanted, f);
+        let Some(msg) = msg else { return };
+        // Calls `f` for each part (within `limits`) whose path is wanted, going into a nested
+        // message only when a wanted path lies inside it.
+        limits::each_part(msg, "1", |w| {
+            if wanted.contains(&w.id) {
+                f(&w.id, &w.msg.parts[w.index]);
             }
-        }
-    }
+            let inner = format!("{}.", w.id);
+            wanted.iter().any(|p| p.starts_with(&inner))
+        });
+    });
 }
 
 pub(super) fn headers(msg: &Message) -> Vec<Header> {

@@ -9,6 +9,7 @@ mod detail;
 pub mod extract;
 pub mod html_check;
 pub mod index;
+pub mod limits;
 pub mod link_check;
 pub mod parse;
 mod reading;
@@ -19,8 +20,10 @@ pub use detail::{each_part_bytes, part_bytes};
 pub use reading::clip;
 pub use tags::{normalize_tag, tags_for, MAX_TAG_CHARS};
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, TimeZone, Utc};
-use mail_parser::{Message, MimeHeaders, PartType};
+use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
 use crate::model::Address;
 
@@ -90,7 +93,59 @@ pub(crate) fn is_real_attachment(part: &mail_parser::MessagePart) -> bool {
 /// Parses what the list needs, through the same layer as the detail (`parse`), so the list,
 /// search and the open message agree. Never fails: unparseable mail gets empty fields.
 pub fn summarize(raw: &[u8]) -> Parsed {
-    parse::with_message(raw, |msg| msg.map(summarize_parsed).unwrap_or_default())
+    let (skeleton, _) = without_binary_bodies(raw, false);
+    parse::with_message(&skeleton, |msg| {
+        msg.map(summarize_parsed).unwrap_or_default()
+    })
+}
+
+/// Binary bodies shorter than this are left in: cutting them saves nothing.
+const KEEP_BINARY_UNDER: usize = 64 * 1024;
+
+/// Where a body was left out of a skeleton, and its decoded size.
+#[derive(Debug, Default)]
+pub(crate) struct Elided(Vec<(usize, u64)>);
+
+impl Elided {
+    /// The decoded size of `part` in the full message: its own when it was not left out.
+    pub(crate) fn size(&self, part: &MessagePart) -> usize {
+        if part.is_empty() {
+            let at = part.offset_body as usize;
+            if let Ok(i) = self.0.binary_search_by_key(&at, |(pos, _)| *pos) {
+                return usize::try_from(self.0[i].1).unwrap_or(usize::MAX);
+            }
+        }
+        part.len()
+    }
+}
+
+/// `raw` without the bodies of large non-text leaf parts (`lint::mime::binary_bodies`;
+/// images kept when `keep_images`), and where each was: their headers (name, type,
+/// disposition, Content-ID) are all the summary and the detail read of them, and
+/// mail-parser would decode each one whole. Borrowed when there are none. Never used for
+/// part downloads, which need the bytes.
+pub(crate) fn without_binary_bodies(raw: &[u8], keep_images: bool) -> (Cow<'_, [u8]>, Elided) {
+    if raw.len() < KEEP_BINARY_UNDER {
+        return (Cow::Borrowed(raw), Elided::default());
+    }
+    let cut = crate::lint::mime::binary_bodies(raw, KEEP_BINARY_UNDER, keep_images);
+    if cut.is_empty() {
+        return (Cow::Borrowed(raw), Elided::default());
+    }
+    let removed: usize = cut.iter().map(|((s, t), _)| t - s).sum();
+    let mut out = Vec::with_capacity(raw.len() - removed);
+    let mut elided = Vec::with_capacity(cut.len());
+    let mut at = 0;
+    for ((s, t), size) in cut {
+        if s < at {
+            continue;
+        }
+        out.extend_from_slice(&raw[at..s]);
+        elided.push((out.len(), size));
+        at = t;
+    }
+    out.extend_from_slice(&raw[at..]);
+    (Cow::Owned(out), Elided(elided))
 }
 
 /// True when the message has parts only the block walk reads: a forwarded message, a
@@ -124,13 +179,15 @@ fn summarize_parsed(msg: &Message) -> Parsed {
     }
     let snippet = snippet_of(&text);
     // A message/rfc822 part or any non-inline part counts.
-    let attachments = msg
-        .attachments()
+    // The message's own attachments, no more than the walk's cap (a MIME bomb's 100 000
+    // siblings would fill the index with names).
+    let own = || msg.attachments().take(limits::MAX_PARTS);
+    let attachments = own()
         .filter(|p| matches!(p.body, PartType::Message(_)) || is_real_attachment(p))
         .count();
     let has_attachments = attachments > 0;
-    let has_inline = msg.attachments().any(|p| !is_real_attachment(p));
-    let attachment_names = msg.attachments().filter_map(body::part_name).collect();
+    let has_inline = own().any(|p| !is_real_attachment(p));
+    let attachment_names = own().filter_map(body::part_name).collect();
     let mut body_text = truncate_at_char(&text, INDEX_BYTES).to_string();
     if !msg.text_body.is_empty() && body_text.len() < INDEX_BYTES {
         // A real text part: the HTML alternative may still say more (links, footers).
@@ -296,6 +353,33 @@ Content-Disposition: attachment; filename=x.pdf\r\n\
             b"X-Tags: =?utf-8?b?5rOo5paH?=, Urgent\r\nX-Tags: later\r\nSubject: t\r\n\r\nx\r\n",
         );
         assert_eq!(p.x_tags, ["注文", "urgent", "later"]);
+    }
+
+    #[test]
+    fn a_large_binary_attachment_is_summarised_without_its_body_and_the_same() {
+        let blob = "QUJDRA==\r\n".repeat(20_000);
+        let raw = format!(
+            "From: a@example.test\r\nSubject: big\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+Hello there\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; \
+filename=big.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n{blob}--b\r\n\
+Content-Type: image/png\r\nContent-ID: <logo>\r\nContent-Disposition: inline\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{blob}--b--\r\n"
+        );
+        let (skeleton, _) = without_binary_bodies(raw.as_bytes(), false);
+        assert!(
+            skeleton.len() < 2048,
+            "both large binary bodies are left out: {} bytes",
+            skeleton.len()
+        );
+        let full = parse::with_message(raw.as_bytes(), |m| summarize_parsed(m.expect("parses")));
+        assert_eq!(
+            summarize(raw.as_bytes()),
+            full,
+            "the summary is the same without them"
+        );
+        assert_eq!(full.attachment_names, ["big.pdf"]);
+        assert!(full.has_attachments && full.has_inline, "{full:?}");
     }
 
     #[test]

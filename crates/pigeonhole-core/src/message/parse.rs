@@ -27,10 +27,14 @@ use std::borrow::Cow;
 use mail_parser::{Header, HeaderName, Message, MessageParser, MimeHeaders, PartType};
 use memchr::memmem;
 
+use super::limits;
+
 /// How much of the message is scanned for declared charsets.
 const CHARSET_SCAN_BYTES: usize = 256 * 1024;
 /// Most closing delimiters added: more multiparts than this missing theirs is not mail.
 const MAX_ADDED_CLOSERS: usize = 32;
+/// Most boundaries searched for their closing delimiter: real mail has a handful.
+const MAX_SEARCHED_BOUNDARIES: usize = 256;
 
 /// Parses `raw` through the fixes above and hands the message to `f` (`None` when nothing
 /// parses). The message borrows from a buffer that lives only for the call.
@@ -42,7 +46,9 @@ pub fn with_message<R>(raw: &[u8], f: impl FnOnce(Option<&Message<'_>>) -> R) ->
     };
     let closers = missing_closers(&msg, prepared.as_ref());
     if closers.is_empty() {
-        return f(Some(&msg));
+        let out = f(Some(&msg));
+        limits::dismantle(msg);
+        return out;
     }
     let mut fixed = prepared.as_ref().to_vec();
     if !fixed.ends_with(b"\n") {
@@ -53,9 +59,13 @@ pub fn with_message<R>(raw: &[u8], f: impl FnOnce(Option<&Message<'_>>) -> R) ->
         fixed.extend_from_slice(boundary);
         fixed.extend_from_slice(b"--\r\n");
     }
-    drop(msg);
+    limits::dismantle(msg);
     let msg = parser.parse(&fixed);
-    f(msg.as_ref())
+    let out = f(msg.as_ref());
+    if let Some(msg) = msg {
+        limits::dismantle(msg);
+    }
+    out
 }
 
 /// The bytes mail-parser is given: `raw` with fixes 1 and 2 applied (borrowed when neither
@@ -178,32 +188,29 @@ pub(crate) fn declared_charsets(raw: &[u8]) -> Vec<&'static encoding_rs::Encodin
 
 /// Boundaries of multiparts (nested messages' included) whose closing delimiter the bytes
 /// never contain, outermost first.
+/// Only multiparts within the walk's caps are looked at, and each boundary is searched once
+/// (a MIME bomb has thousands, and each search reads the whole message).
 fn missing_closers(msg: &Message, raw: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    collect_missing(msg, raw, &mut out, 0);
-    out
-}
-
-fn collect_missing(msg: &Message, raw: &[u8], out: &mut Vec<Vec<u8>>, depth: usize) {
-    if depth > super::body::MAX_DEPTH {
-        return;
-    }
-    for part in &msg.parts {
-        match &part.body {
-            PartType::Multipart(_) => {
-                let Some(boundary) = part.content_type().and_then(|c| c.attribute("boundary"))
-                else {
-                    continue;
-                };
-                let closer = [b"--", boundary.as_bytes(), b"--"].concat();
-                if memmem::find(raw, &closer).is_none() && out.len() < MAX_ADDED_CLOSERS {
-                    out.push(boundary.as_bytes().to_vec());
-                }
-            }
-            PartType::Message(nested) => collect_missing(nested, raw, out, depth + 1),
-            _ => {}
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut searched = 0;
+    limits::each_part(msg, "1", |w| {
+        let part = &w.msg.parts[w.index];
+        if !matches!(part.body, PartType::Multipart(_))
+            || out.len() >= MAX_ADDED_CLOSERS
+            || searched >= MAX_SEARCHED_BOUNDARIES
+        {
+            return true;
         }
-    }
+        if let Some(boundary) = part.content_type().and_then(|c| c.attribute("boundary")) {
+            searched += 1;
+            let closer = [b"--", boundary.as_bytes(), b"--"].concat();
+            if memmem::find(raw, &closer).is_none() {
+                out.push(boundary.as_bytes().to_vec());
+            }
+        }
+        true
+    });
+    out
 }
 
 /// The first Subject among `headers`, decoded (fix 4).

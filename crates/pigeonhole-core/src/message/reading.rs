@@ -43,6 +43,7 @@ impl MessageReading {
                 html_text: None,
                 attached_text: None,
                 attachments: Vec::new(),
+                not_walked: None,
             };
         };
         envelope.bcc = summary.bcc();
@@ -70,6 +71,7 @@ impl MessageReading {
             }),
             headers: headers(msg),
             attachments: attachments(msg),
+            not_walked: super::limits::cut(msg).map(|c| c.sentence()),
             summary,
             envelope,
         }

@@ -82,6 +82,11 @@ pub struct MessageDetail {
     pub auth_user: Option<String>,
     /// Every time it was released to a real server, newest first, with the reply.
     pub releases: Vec<Release>,
+    /// Set when the message is past the MIME walk's caps (`message::limits`: depth and part
+    /// count): one sentence saying what was not walked. Everything above shows what lies
+    /// within the caps; the stored raw bytes hold all of it.
+    #[serde(default)]
+    pub not_walked: Option<String>,
 }
 
 /// Hex digests of a part's decoded bytes, for a test to compare an attachment with a file.
@@ -121,4 +126,7 @@ pub struct MessageReading {
     /// `None` when it carries none of those.
     pub attached_text: Option<Clipped>,
     pub attachments: Vec<Attachment>,
+    /// As in `MessageDetail`: what of the MIME tree was past the caps and not read.
+    #[serde(default)]
+    pub not_walked: Option<String>,
 }

@@ -91,6 +91,8 @@ pub const LINT_CHECKS: &[&str] = &[
     "inline-unreferenced",
     "boundary-malformed",
     "boundary-unclosed",
+    "mime-too-deep",
+    "mime-too-many-parts",
     "charset-unknown",
     "base64-line-length",
     "envelope-from-mismatch",

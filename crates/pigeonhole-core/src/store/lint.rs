@@ -75,7 +75,7 @@ fn report_for(row: &Row) -> LintReport {
 
 fn read_step(conn: &Connection, cursor: i64) -> rusqlite::Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.id, r.raw, m.mail_from, m.mail_params, m.received_at, m.listener
+        "SELECT m.id, 0, m.mail_from, m.mail_params, m.received_at, m.listener
          FROM messages m JOIN message_raw r ON r.message_id = m.id
          WHERE m.id > ?1 ORDER BY m.id LIMIT ?2",
     )?;
@@ -86,10 +86,14 @@ fn read_step(conn: &Connection, cursor: i64) -> rusqlite::Result<Vec<Row>> {
         if bytes >= STEP_BYTES {
             break;
         }
-        let raw: Vec<u8> = r.get(1)?;
+        let id: i64 = r.get(0)?;
+        // Read on its own, straight into one buffer (`query::read_raw`).
+        let Some(raw) = super::query::read_raw(conn, id)? else {
+            continue;
+        };
         bytes += raw.len();
         out.push(Row {
-            id: r.get(0)?,
+            id,
             raw,
             mail_from: r.get(2)?,
             params: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),

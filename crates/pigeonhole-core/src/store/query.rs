@@ -137,15 +137,7 @@ impl Store {
     }
 
     pub(crate) fn raw(&self, id: i64) -> Result<Vec<u8>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT raw FROM message_raw WHERE message_id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(StoreError::NoMessage(id))
-        })
+        self.read(|c| read_raw(c, id)?.ok_or(StoreError::NoMessage(id)))
     }
 
     pub(crate) fn envelope(&self, id: i64) -> Result<StoredEnvelope> {
@@ -476,4 +468,21 @@ fn total(c: &Connection, filter: &Filter) -> Result<u64> {
         )?,
     };
     Ok(n as u64)
+}
+
+/// The stored bytes of message `id`, read with incremental blob I/O straight into one
+/// buffer: `SELECT raw` has SQLite build its own copy of the value first, so a 100 MB
+/// message would be held twice. `None` when there is no such message.
+pub(crate) fn read_raw(c: &Connection, id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
+    let exists = c
+        .prepare_cached("SELECT 1 FROM message_raw WHERE message_id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?;
+    if exists.is_none() {
+        return Ok(None);
+    }
+    let blob = c.blob_open(rusqlite::MAIN_DB, "message_raw", "raw", id, true)?;
+    let mut buf = vec![0u8; blob.len()];
+    blob.read_at_exact(&mut buf, 0)?;
+    Ok(Some(buf))
 }

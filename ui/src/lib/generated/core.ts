@@ -448,7 +448,13 @@ auth_user: string | null,
 /**
  * Every time it was released to a real server, newest first, with the reply.
  */
-releases: Array<Release>, };
+releases: Array<Release>, 
+/**
+ * Set when the message is past the MIME walk's caps (`message::limits`: depth and part
+ * count): one sentence saying what was not walked. Everything above shows what lies
+ * within the caps; the stored raw bytes hold all of it.
+ */
+not_walked: string | null, };
 
 export type Severity = "error" | "warning" | "info";
 

@@ -258,8 +258,14 @@ fn insert_message(tx: &Transaction, m: &NewMessage) -> rusqlite::Result<(i64, Me
         p.attachments,
     ])?;
     let id = tx.last_insert_rowid();
-    tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)")?
-        .execute(params![id, m.raw])?;
+    // The bytes are written into a zeroblob in place: binding them would have SQLite copy
+    // the whole message first (a second 100 MB for a 100 MB message).
+    tx.prepare_cached("INSERT INTO message_raw (message_id, raw) VALUES (?1, zeroblob(?2))")?
+        .execute(params![id, m.raw.len() as i64])?;
+    if !m.raw.is_empty() {
+        tx.blob_open(rusqlite::MAIN_DB, "message_raw", "raw", id, false)?
+            .write_all_at(&m.raw, 0)?;
+    }
     let mut rcpt =
         tx.prepare_cached("INSERT INTO recipients (message_id, address) VALUES (?1, ?2)")?;
     for r in &m.envelope.rcpt_to {

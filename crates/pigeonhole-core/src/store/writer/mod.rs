@@ -390,16 +390,20 @@ impl Writer {
             (Op::Deliver { done, msg }, Ok(Outcome::Delivered(id, summary))) => {
                 let _ = done.send(Ok(id));
                 self.bus.publish(Event::MessageReceived(summary));
-                if let Some(lint) = &self.lint {
-                    lint.arrived(id);
-                }
                 let NewMessage {
                     envelope,
                     parsed,
                     auth_user,
                     listener,
+                    raw,
                     ..
                 } = *msg;
+                // The bytes are stored: free them before the lint worker reads its own copy,
+                // so a large message is not held twice.
+                drop(raw);
+                if let Some(lint) = &self.lint {
+                    lint.arrived(id);
+                }
                 self.queue_index(IndexRow::new(
                     id,
                     &envelope,
