@@ -313,13 +313,22 @@ pub fn recover(dir: &Path, from: Option<&Path>) -> Result<Recovery> {
     )?;
 
     let mut tables = Vec::new();
-    let tx = step("starting the copy", new.transaction())?;
+    // Autocommit, a table (or a row) per statement: a read that fails on a damaged page
+    // undoes only its own statement.
+    let tx: &Connection = &new;
     for &table in KEPT_TABLES {
         tables.push(copy_table(&tx, table)?);
     }
     // What the new store holds must hang together: a message needs its raw bytes (they
     // are the message), its session (a placeholder when that row was lost), and rows that
     // point at a lost message go.
+    // Done with the damaged file: a statement that touches the schema (the triggers below)
+    // would otherwise read its damaged pages again.
+    step(
+        "detaching the damaged store",
+        new.execute_batch("DETACH DATABASE old"),
+    )?;
+    let tx = step("starting the tidy-up", new.transaction())?;
     let orphans_raw: i64 = tx.query_row(
         "SELECT COUNT(*) FROM message_raw r WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = r.message_id)",
         [],
@@ -330,6 +339,24 @@ pub fn recover(dir: &Path, from: Option<&Path>) -> Result<Recovery> {
         [],
         |r| r.get(0),
     )?;
+    // The delete triggers keep the search index in step; it is empty here (rebuilt later),
+    // and FTS5 takes a delete of a row it never held for corruption: set them aside.
+    let triggers: Vec<(String, String)> = step(
+        "reading the triggers",
+        (|| {
+            let mut stmt = tx.prepare(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL",
+        )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })(),
+    )?;
+    for (name, _) in &triggers {
+        step(
+            "setting a trigger aside",
+            tx.execute_batch(&format!("DROP TRIGGER main.\"{name}\"")),
+        )?;
+    }
     step(
         "tidying what was copied",
         tx.execute_batch(
@@ -344,11 +371,10 @@ pub fn recover(dir: &Path, from: Option<&Path>) -> Result<Recovery> {
          UPDATE meta SET value = 0 WHERE key IN ('fts_upto', 'lint_upto');",
         ),
     )?;
-    step("committing the copy", tx.commit())?;
-    step(
-        "detaching the damaged store",
-        new.execute_batch("DETACH DATABASE old"),
-    )?;
+    for (_, sql) in &triggers {
+        step("putting a trigger back", tx.execute_batch(sql))?;
+    }
+    step("committing the tidy-up", tx.commit())?;
     new.pragma_update(None, "foreign_keys", "ON")?;
     let recovered: i64 = new.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
     let unreadable: u64 = tables
@@ -376,7 +402,7 @@ pub fn recover(dir: &Path, from: Option<&Path>) -> Result<Recovery> {
 /// Copies what can be read of `old.<table>` into `main.<table>`: the whole table at once
 /// when its pages are intact, else row by row (by rowid, or by message or session for
 /// tables without one), skipping rows that fail.
-fn copy_table(tx: &rusqlite::Transaction, table: &str) -> Result<TableRecovery> {
+fn copy_table(tx: &Connection, table: &str) -> Result<TableRecovery> {
     let mut out = TableRecovery {
         table: table.into(),
         copied: 0,
@@ -392,19 +418,17 @@ fn copy_table(tx: &rusqlite::Transaction, table: &str) -> Result<TableRecovery> 
     let list = cols.join(", ");
     let all =
         format!("INSERT OR REPLACE INTO main.{table} ({list}) SELECT {list} FROM old.{table}");
-    step("a savepoint", tx.execute_batch("SAVEPOINT whole"))?;
+    // In autocommit a statement that fails is undone whole, by itself.
     match tx.execute(&all, []) {
         Ok(n) => {
-            step("releasing a savepoint", tx.execute_batch("RELEASE whole"))?;
             out.copied = n as u64;
             return Ok(out);
         }
         Err(e) => {
             tracing::info!(table, error = %e, "the table cannot be read whole; copying it row by row");
-            step(
-                format!("undoing the failed copy of {table}"),
-                tx.execute_batch("ROLLBACK TO whole; RELEASE whole"),
-            )?;
+            if !tx.is_autocommit() {
+                let _ = tx.execute_batch("ROLLBACK");
+            }
         }
     }
     let key = if step(
@@ -454,7 +478,12 @@ fn copy_table(tx: &rusqlite::Transaction, table: &str) -> Result<TableRecovery> 
     for id in ids {
         match one.execute([id]) {
             Ok(n) => out.copied += n as u64,
-            Err(_) => out.unreadable += 1,
+            Err(_) => {
+                out.unreadable += 1;
+                if !tx.is_autocommit() {
+                    let _ = tx.execute_batch("ROLLBACK");
+                }
+            }
         }
     }
     Ok(out)
@@ -473,14 +502,14 @@ fn message_count(db: &Path) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?)
 }
 
-fn ids_of(tx: &rusqlite::Transaction, sql: &str) -> rusqlite::Result<Vec<i64>> {
+fn ids_of(tx: &Connection, sql: &str) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = tx.prepare(sql)?;
     let ids = stmt.query_map([], |r| r.get(0))?.collect();
     ids
 }
 
 /// Columns both the new and the old table have (an older store lacks newer ones).
-fn common_columns(tx: &rusqlite::Transaction, table: &str) -> rusqlite::Result<Vec<String>> {
+fn common_columns(tx: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
     let names = |schema: &str| -> rusqlite::Result<Vec<String>> {
         let mut stmt = tx.prepare(&format!("SELECT name FROM {schema}.pragma_table_info(?1)"))?;
         let rows = stmt.query_map([table], |r| r.get(0))?;
@@ -495,7 +524,7 @@ fn common_columns(tx: &rusqlite::Transaction, table: &str) -> rusqlite::Result<V
         .collect())
 }
 
-fn has_rowid(tx: &rusqlite::Transaction, table: &str) -> rusqlite::Result<bool> {
+fn has_rowid(tx: &Connection, table: &str) -> rusqlite::Result<bool> {
     let sql: String = tx.query_row(
         "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?1",
         [table],
