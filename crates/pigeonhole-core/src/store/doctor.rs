@@ -317,7 +317,7 @@ pub fn recover(dir: &Path, from: Option<&Path>) -> Result<Recovery> {
     // undoes only its own statement.
     let tx: &Connection = &new;
     for &table in KEPT_TABLES {
-        tables.push(copy_table(&tx, table)?);
+        tables.push(copy_table(tx, table)?);
     }
     // What the new store holds must hang together: a message needs its raw bytes (they
     // are the message), its session (a placeholder when that row was lost), and rows that
