@@ -181,6 +181,7 @@ pub(crate) fn spawn(
     // (`Store::open_for_edit`) instead of failing with a stale snapshot.
     let mut conn = conn;
     conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+    conn.pragma_update(None, "journal_size_limit", wal.limit() as i64)?;
     let (tx, rx) = mpsc::channel::<Op>();
     std::thread::Builder::new()
         .name("pigeonhole-writer".into())

@@ -54,6 +54,12 @@ impl WalBound {
         }
     }
 
+    /// The size past which the writer checkpoints; also the write connection's
+    /// `journal_size_limit`, so a WAL that starts over by itself is cut back to it.
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit
+    }
+
     /// After a commit: checkpoint (TRUNCATE) when the WAL has passed the limit.
     pub(crate) fn after_commit(&mut self, conn: &Connection) {
         let Ok(meta) = std::fs::metadata(&self.path) else {
