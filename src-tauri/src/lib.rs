@@ -155,7 +155,12 @@ pub fn run(args: DesktopArgs) {
                 Ok(s) => s,
                 Err(e) => fail(&handle, format!("Could not read the settings: {e}")),
             };
-            let engine = match Engine::open(&settings.engine) {
+            // A damaged store is kept aside and a fresh one opened, so the window starts;
+            // the status carries where the damaged copy went, and a banner says so.
+            let engine = match Engine::open_checked(
+                &settings.engine,
+                pigeonhole_core::store::OnDamage::StartFresh,
+            ) {
                 Ok(e) => e,
                 Err(e) => fail(&handle, format!("Could not open the mail store: {e}")),
             };

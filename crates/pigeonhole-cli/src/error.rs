@@ -25,6 +25,9 @@ pub enum CliError {
     /// `wait` ended without what it waited for (exit 1); it has already said why.
     #[error("the wait was not satisfied")]
     Unmet,
+    /// `doctor` found a problem (exit 1); its report says which.
+    #[error("the data dir is not healthy")]
+    Unhealthy,
     /// `show --lint --fail-on` found something that bad (exit 1); the findings are printed.
     #[error("message {id}: {count} lint finding(s) at or above {level}")]
     LintFailed {
@@ -75,6 +78,15 @@ impl CliError {
     /// A second line for the terminal: under a bad query, the query with a caret under
     /// the problem.
     pub fn hint(&self) -> Option<String> {
+        if let Some(store) = self.store_error() {
+            // A read that hit damaged pages: say what to do, not only what SQLite said.
+            if store.is_corruption() && !matches!(store, StoreError::Damaged { .. }) {
+                return Some(
+                    "the store is damaged: stop the server and run `pigeonhole doctor --data-dir DIR --recover` to salvage it"
+                        .into(),
+                );
+            }
+        }
         let CliError::BadQuery { query, error } = self else {
             return None;
         };
@@ -93,6 +105,14 @@ impl CliError {
             " ".repeat(pad),
             "^".repeat(width)
         ))
+    }
+
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            CliError::Store(e) | CliError::Engine(EngineError::Store(e)) => Some(e),
+            CliError::Command(CommandError::Store(e)) => Some(e),
+            _ => None,
+        }
     }
 
     /// A closed pipe (`pigeonhole list | head`) is not a failure worth a message.

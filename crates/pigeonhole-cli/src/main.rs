@@ -63,6 +63,9 @@ enum Cmd {
     /// Store mail from .eml files, mbox files and Maildirs, as if it had arrived (marked
     /// imported: `is:imported`); prints what failed, with byte offsets, and exits 1 then.
     Import(cmd::transfer::ImportArgs),
+    /// Check a data dir (integrity, schema, counts, WAL, file modes): exit 0 when healthy,
+    /// 1 when not; --recover salvages a damaged store into a new one.
+    Doctor(cmd::doctor::DoctorArgs),
     /// Explain the search query language.
     HelpQuery,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
         Cmd::Release(args) => cmd::release::run(args),
         Cmd::Export(args) => cmd::transfer::export(args),
         Cmd::Import(args) => cmd::transfer::import(args),
+        Cmd::Doctor(args) => cmd::doctor::run(args),
         Cmd::HelpQuery => {
             print!("{}", cmd::filter::QUERY_HELP);
             Ok(())
@@ -136,8 +140,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        // `wait` has printed what it saw; the exit code says the rest.
-        Err(CliError::Unmet) => ExitCode::from(1),
+        // `wait` has printed what it saw, `doctor` its report; the exit code says the rest.
+        Err(CliError::Unmet | CliError::Unhealthy) => ExitCode::from(1),
         Err(e) => {
             eprintln!("pigeonhole: {e}");
             if let Some(hint) = e.hint() {

@@ -15,7 +15,7 @@ use crate::event::EventBus;
 use crate::model::{ListenerAddr, ServerStatus};
 use crate::rules::Faults;
 use crate::smtp::{BoundServer, ServerError, ServerHandle};
-use crate::store::{Clock, Filter, Store, StoreError};
+use crate::store::{Clock, Damage, Filter, OnDamage, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -48,6 +48,8 @@ pub struct Engine {
     /// The fault rules in force: the config's at start and after `apply` changes them,
     /// or what a front end set since (`commands::set_rules`), for every listener.
     faults: Arc<Faults>,
+    /// A damaged store kept aside at open (`OnDamage::StartFresh`), for the window to say.
+    damage: Option<Damage>,
 }
 
 /// The HTTP API's state as its front end reports it (`Engine::set_api_state`).
@@ -63,13 +65,21 @@ pub enum ApiState {
 impl Engine {
     /// Opens the store and the bus; nothing listens yet (see `listen`). Fails, with a message
     /// naming the directory or setting, if the config is invalid or the store unusable.
+    /// A damaged store is refused (`StoreError::Damaged`), as headless front ends want.
     pub fn open(config: &Config) -> Result<Engine, EngineError> {
+        Engine::open_checked(config, OnDamage::Refuse)
+    }
+
+    /// `open`, with the front end's choice of what a damaged store means (see
+    /// `Store::open_checked`); `damage()` then says where a kept-aside store went.
+    pub fn open_checked(config: &Config, on_damage: OnDamage) -> Result<Engine, EngineError> {
         config.validate().map_err(ConfigError::Invalid)?;
         let data_dir = config.data_dir()?;
         let mut config = config.clone();
         config.data_dir = Some(data_dir.clone());
         let bus = EventBus::new();
-        let store = Store::open(&data_dir, bus.clone(), config.store_options())?;
+        let (store, damage) =
+            Store::open_checked(&data_dir, bus.clone(), config.store_options(), on_damage)?;
         store.set_tag_rules(compile_rules(&config))?;
         // `validate` has checked the rules, so this cannot fail.
         let faults = Faults::new(config.rule_set()).map_err(|errs| {
@@ -94,7 +104,13 @@ impl Engine {
             listen_error: Mutex::new(None),
             paused: AtomicBool::new(false),
             api: Mutex::new(ApiState::Off),
+            damage,
         })
+    }
+
+    /// The damaged store this engine kept aside when it opened a fresh one, if it did.
+    pub fn damage(&self) -> Option<&Damage> {
+        self.damage.as_ref()
     }
 
     /// Opens the store and starts listening; a port in use is an error.
@@ -359,16 +375,21 @@ impl Engine {
                 ApiState::Failed(e) => Some(e),
                 _ => None,
             },
+            damaged_store: self.damage.as_ref().map(|d| d.kept.display().to_string()),
         }
     }
 
-    /// Stops the listeners; open sessions are told `421`. The store closes when the last
-    /// handle to it is dropped.
+    /// Stops the listeners (open sessions are told `421`), then closes the store: what is
+    /// queued is committed and the WAL is checkpointed into the database, before this
+    /// returns, whatever tasks still hold a handle. Later writes fail; reads still work.
     pub async fn shutdown(&self) {
         if let Some(server) = self.server.lock().await.take() {
             server.shutdown().await;
         }
         *lock(&self.bound) = None;
+        if let Err(e) = self.store.close().await {
+            tracing::warn!(error = %e, "closing the store");
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 //!   connections, the checkpointer, migrations.
 //! - `smtp`: the command parser, the pure `Session` state machine (one file per verb family,
 //!   with `Stage` hooks), DATA/BDAT, AUTH, TLS, and the tokio connection and listener loops.
+//! - `private`: creating the data dir (0700) and its private files (0600).
 //! - `config`: the one `Config`, its defaults, validation and files (`settings.json`, TOML).
 //! - `relay`: one SMTP conversation with a real server (lettre), for releasing a message.
 //! - `transfer`: `.eml`, mbox and Maildir readers and writers, for import and export.
@@ -45,6 +46,7 @@ pub mod event;
 pub mod lint;
 pub mod message;
 pub mod model;
+pub mod private;
 pub mod relay;
 pub mod rules;
 pub mod search;

@@ -223,6 +223,8 @@ export function installMockBackend() {
       settings.engine.http_addr !== "" && settings.engine.http_addr === takenApiAddr
         ? `${takenApiAddr} is already in use (is Mailpit or another Pigeonhole running?)`
         : null,
+    // With ?damaged the store was damaged at start and a fresh one opened.
+    damaged_store: params.has("damaged") ? `${DATA_DIR}/pigeonhole.sqlite3.damaged-20261202T004500Z` : null,
   });
 
   // Every kind of inbox, as core lists them: listeners only once mail came in on more than one.

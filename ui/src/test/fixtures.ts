@@ -86,6 +86,7 @@ export function status(over: Partial<ServerStatus> = {}): ServerStatus {
     listeners: [],
     api_url: "http://127.0.0.1:8025",
     api_error: null,
+    damaged_store: null,
     ...over,
   };
 }

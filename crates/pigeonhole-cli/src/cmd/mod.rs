@@ -5,6 +5,7 @@
 //! - `http`: the few lines of HTTP `wait` (and `mcp`) need to call a running server's API.
 //! - `layered`: the config a command starts from (saved settings, then `--config`).
 
+pub mod doctor;
 pub mod edit;
 pub mod filter;
 pub mod get;

@@ -97,6 +97,38 @@ impl Server {
     }
 }
 
+impl Server {
+    /// SIGTERM, the way a service manager stops it, and waits (at most 20 s) for the exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("running kill");
+        assert!(sent.success(), "sending SIGTERM to pigeonhole serve");
+        wait_exit(&mut self.child, Duration::from_secs(20)).unwrap_or_else(|| {
+            panic!(
+                "pigeonhole serve did not exit within 20 s of SIGTERM; stderr:\n{}",
+                self.log()
+            )
+        })
+    }
+}
+
+/// Waits for `child` to exit, at most `limit`; `None` (and the child killed) if it did not.
+pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let end = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < end {
+        if let Some(status) = child.try_wait().expect("waiting for the child") {
+            return Some(status);
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

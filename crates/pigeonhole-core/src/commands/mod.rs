@@ -146,6 +146,8 @@ mod checks_tests;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
+mod health_tests;
+#[cfg(test)]
 mod lint_tests;
 #[cfg(test)]
 mod release_tests;

@@ -592,6 +592,7 @@ impl Config {
             durability: self.durability,
             retention: self.retention,
             retention_age: self.retention_age().ok().flatten(),
+            ..StoreOptions::default()
         }
     }
 }

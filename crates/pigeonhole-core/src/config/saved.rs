@@ -88,7 +88,7 @@ impl SavedSettings {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        std::fs::write(&tmp, bytes).map_err(|e| ConfigError::Write {
+        crate::private::write_file(&tmp, &bytes).map_err(|e| ConfigError::Write {
             path: tmp.clone(),
             source: e,
         })?;
@@ -156,6 +156,18 @@ fn read_parts(dir: &Path) -> Result<Option<Parts>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn saved_settings_are_readable_only_by_their_owner() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = SavedSettings::default().save(dir.path()).expect("saves");
+        assert_eq!(
+            crate::private::mode(&path).expect("mode"),
+            0o600,
+            "settings.json (it may hold passwords) must be 0600"
+        );
+    }
 
     #[test]
     fn a_flat_settings_file_is_migrated_once_on_load() {

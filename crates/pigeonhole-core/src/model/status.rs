@@ -25,6 +25,9 @@ pub struct ServerStatus {
     pub api_url: Option<String>,
     /// Why the API is not serving although it is configured.
     pub api_error: Option<String>,
+    /// The store was damaged at start, so a fresh one was opened: where the damaged copy
+    /// was kept (renamed, never deleted), for the window to say so plainly.
+    pub damaged_store: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]

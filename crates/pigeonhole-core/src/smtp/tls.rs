@@ -40,21 +40,25 @@ pub fn acceptor(dir: &Path, hostname: &str) -> Result<TlsAcceptor, TlsError> {
             names.push(hostname.to_string());
         }
         let generated = rcgen::generate_simple_self_signed(names)?;
-        std::fs::create_dir_all(dir).map_err(|e| TlsError::Write {
+        crate::private::create_dir(dir).map_err(|e| TlsError::Write {
             path: dir.to_path_buf(),
             source: e,
         })?;
-        std::fs::write(&key_path, generated.signing_key.serialize_pem()).map_err(|e| {
-            TlsError::Write {
+        // The key is private (0600); the certificate is public, but lives in the 0700 dir.
+        crate::private::write_file(&key_path, generated.signing_key.serialize_pem().as_bytes())
+            .map_err(|e| TlsError::Write {
                 path: key_path.clone(),
                 source: e,
-            }
-        })?;
+            })?;
         std::fs::write(&cert_path, generated.cert.pem()).map_err(|e| TlsError::Write {
             path: cert_path.clone(),
             source: e,
         })?;
         tracing::info!(path = %cert_path.display(), "created a self-signed TLS certificate");
+    }
+    // A key written by an older build (0644 under the usual umask) is made private too.
+    if let Err(e) = crate::private::restrict(&key_path) {
+        tracing::warn!(path = %key_path.display(), error = %e, "could not make the TLS key private (0600)");
     }
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
         .and_then(|it| it.collect())
@@ -73,4 +77,35 @@ pub fn acceptor(dir: &Path, hostname: &str) -> Result<TlsAcceptor, TlsError> {
     .with_no_client_auth()
     .with_single_cert(certs, key)?;
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tls_key_is_private_when_made_and_when_an_older_build_left_it_wide() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("data");
+        acceptor(&dir, "localhost").expect("first run makes a certificate");
+        let key = dir.join(KEY_FILE);
+        assert_eq!(
+            crate::private::mode(&key).unwrap(),
+            0o600,
+            "a new tls-key.pem is 0600"
+        );
+        assert_eq!(
+            crate::private::mode(&dir).unwrap(),
+            0o700,
+            "the data dir it made is 0700"
+        );
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        acceptor(&dir, "localhost").expect("loads the existing certificate");
+        assert_eq!(
+            crate::private::mode(&key).unwrap(),
+            0o600,
+            "a 0644 key left by an older build is tightened on load"
+        );
+    }
 }

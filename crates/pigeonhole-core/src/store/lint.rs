@@ -73,6 +73,28 @@ fn report_for(row: &Row) -> LintReport {
     })
 }
 
+/// Lints each row, one at a time under `catch_unwind`: a check that panics on one message
+/// (a bug, not the message's fault) loses that message's findings, with a WARN naming it,
+/// and the worker goes on to the next one instead of stopping linting for good. The
+/// message then gets an empty report, so the cursor moves past it.
+fn lint_rows(rows: &[Row], check: impl Fn(&Row) -> LintReport) -> Vec<(i64, LintReport)> {
+    rows.iter()
+        .map(|row| {
+            let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(row)))
+                .unwrap_or_else(|panic| {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::warn!(message = row.id, panic = %why, "lint: a check panicked on this message; it is skipped");
+                    LintReport::default()
+                });
+            (row.id, report)
+        })
+        .collect()
+}
+
 fn read_step(conn: &Connection, cursor: i64) -> rusqlite::Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, 0, m.mail_from, m.mail_params, m.received_at, m.listener
@@ -148,7 +170,7 @@ fn run(conn: Connection, store: Weak<Inner>, signal: Arc<LintSignal>) {
             signal.wait_beyond(cursor, IDLE);
             continue;
         };
-        let results: Vec<(i64, LintReport)> = rows.iter().map(|r| (r.id, report_for(r))).collect();
+        let results = lint_rows(&rows, report_for);
         let Some(inner) = store.upgrade() else { return };
         let Some(writer) = inner.writer.clone() else {
             return;
@@ -243,5 +265,48 @@ impl Store {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64) -> Row {
+        Row {
+            id,
+            raw: b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n".to_vec(),
+            mail_from: "a@example.com".into(),
+            params: Vec::new(),
+            received_ms: 0,
+            listener: "smtp".into(),
+        }
+    }
+
+    #[test]
+    fn a_check_that_panics_on_one_message_does_not_stop_the_others() {
+        let rows = [row(1), row(2), row(3)];
+        let results = lint_rows(&rows, |r| {
+            if r.id == 2 {
+                panic!("injected failure in a check");
+            }
+            report_for(r)
+        });
+        let ids: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
+        assert_eq!(
+            ids,
+            [1, 2, 3],
+            "every message, the panicking one included, gets a result"
+        );
+        assert_eq!(
+            results[1].1,
+            LintReport::default(),
+            "the message whose check panicked is recorded as linted with no findings"
+        );
+        assert_eq!(
+            results[2].1,
+            report_for(&rows[2]),
+            "the message after the panic is linted as usual"
+        );
     }
 }

@@ -5,8 +5,12 @@
 //! - `checkpoint`: the thread that moves committed WAL pages into the database file.
 //! - `query`: read-side queries (list, count, inboxes, sessions, transcripts).
 //! - `search`: the one compiler from the search language to SQL.
+//! - `health`: the integrity check at open, and keeping a damaged file aside.
+//! - `doctor`: the report of `pigeonhole doctor`, and salvaging a damaged store.
 
 mod checkpoint;
+pub mod doctor;
+mod health;
 mod lint;
 mod query;
 mod schema;
@@ -25,6 +29,7 @@ use tokio::sync::oneshot;
 use crate::event::EventBus;
 use crate::model::{Durability, MessageId, Release, SessionSummary, TranscriptLine};
 
+pub use health::{Damage, OnDamage};
 pub use search::Clock;
 pub(crate) use search::Filter;
 pub(crate) use writer::{NewMessage, Op, Retention};
@@ -50,6 +55,22 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the data directory {path} is not writable ({source}); Pigeonhole keeps its database there: make it writable, or pass another --data-dir")]
+    ReadOnlyDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the store {shown} is damaged ({problem}); nothing was written to it. Run `pigeonhole doctor --data-dir {dir} --recover` to keep it aside (renamed, not deleted) and salvage its messages into a new store", dir = .path.parent().unwrap_or(Path::new(".")).display(), shown = .path.display())]
+    Damaged { path: PathBuf, problem: String },
+    #[error("the store {} already holds {messages} messages; recovering into it would mix ids: recover into another --data-dir", .path.display())]
+    NotEmpty { path: PathBuf, messages: i64 },
+    #[error("recovering the store, {step}: {source}")]
+    Recover {
+        step: String,
+        source: rusqlite::Error,
+    },
+    #[error("the WAL could not be checkpointed: readers kept it busy")]
+    CheckpointBusy,
     #[error("creating the lock file {path} (is the data directory writable?): {source}")]
     LockFile {
         path: PathBuf,
@@ -90,6 +111,9 @@ pub struct StoreOptions {
     pub retention: u64,
     /// Delete unpinned messages older than this.
     pub retention_age: Option<Duration>,
+    /// Checkpoint the WAL once it is larger than this many bytes; 0 is the default, 64 MiB.
+    /// A knob for tests, which cannot write 64 MiB quickly.
+    pub wal_limit: u64,
 }
 
 impl StoreOptions {
@@ -159,11 +183,27 @@ fn check_version(found: usize) -> Result<()> {
 
 impl Store {
     /// Opens (creating if needed) a writable store in `dir` and starts its writer thread.
+    /// A damaged database is refused (`StoreError::Damaged`), left as it is.
     pub fn open(dir: &Path, bus: EventBus, options: StoreOptions) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::CreateDir {
+        Store::open_checked(dir, bus, options, OnDamage::Refuse).map(|(store, _)| store)
+    }
+
+    /// Opens a writable store after an integrity check (`PRAGMA quick_check`) of an existing
+    /// database. When it fails, `on_damage` decides: `Refuse` leaves the file as it is and
+    /// fails with `StoreError::Damaged` (headless: the person runs the doctor); `StartFresh`
+    /// renames it (with its -wal and -shm) to `pigeonhole.sqlite3.damaged-<UTC time>`, opens
+    /// a new empty store, and says where the old one went (`Damage`), for the window to show.
+    pub fn open_checked(
+        dir: &Path,
+        bus: EventBus,
+        options: StoreOptions,
+        on_damage: OnDamage,
+    ) -> Result<(Store, Option<Damage>)> {
+        crate::private::create_dir(dir).map_err(|e| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source: e,
         })?;
+        health::check_writable(dir)?;
         let lock_path = dir.join(LOCK_FILE);
         let lock = File::create(&lock_path).map_err(|e| StoreError::LockFile {
             path: lock_path.clone(),
@@ -173,8 +213,18 @@ impl Store {
             return Err(StoreError::Locked(dir.to_path_buf()));
         }
         let db_path = dir.join(DB_FILE);
+        let damage = health::check_at_open(&db_path, on_damage)?;
+        // SQLite gives the -wal and -shm the database's mode: create it private, and
+        // tighten one an older build made under the usual umask.
+        crate::private::create_file(&db_path)?;
+        for file in health::db_files(&db_path) {
+            crate::private::restrict(&file)?;
+        }
         let mut conn = schema::open_connection(&db_path, false, options.durability)?;
         schema::migrate(&mut conn)?;
+        for file in health::db_files(&db_path) {
+            crate::private::restrict(&file)?;
+        }
         let max_session: i64 =
             conn.query_row("SELECT COALESCE(MAX(id), 0) FROM sessions", [], |r| {
                 r.get(0)
@@ -184,6 +234,7 @@ impl Store {
         let signal = Arc::new(lint::LintSignal::default());
         let tx = writer::spawn(
             conn,
+            writer::WalBound::new(&db_path, options.wal_limit),
             bus.clone(),
             options.retention(),
             held.clone(),
@@ -207,7 +258,26 @@ impl Store {
             }),
         };
         lint::spawn(&store, signal)?;
-        Ok(store)
+        Ok((store, damage))
+    }
+
+    /// Commits what is queued, checkpoints the WAL into the database file (so the -wal is
+    /// empty afterwards) and stops the writer; later writes fail with `WriterGone`. Reads
+    /// still work. Resolves once that is done, whatever other handles are still alive: a
+    /// front end awaits this before its process exits. A no-op for a read-only store.
+    pub async fn close(&self) -> Result<()> {
+        if self.inner.writer.is_none() {
+            return Ok(());
+        }
+        // Idle pooled readers hold no lock, but closing them leaves nothing to wait for.
+        if let Ok(mut pool) = self.inner.readers.lock() {
+            pool.clear();
+        }
+        match self.request(|done| Op::Close { done }).await {
+            // Closed before: the first close did the checkpoint.
+            Err(StoreError::WriterGone) => Ok(()),
+            other => other,
+        }
     }
 
     /// Opens an existing store for reading only; works while a server is running.
@@ -239,6 +309,7 @@ impl Store {
         let waiters = Arc::new(AtomicUsize::new(0));
         let tx = writer::spawn(
             conn,
+            writer::WalBound::new(&db_path, 0),
             bus,
             Retention::default(),
             held.clone(),

@@ -59,6 +59,9 @@ pub(crate) fn synchronous(durability: Durability) -> &'static str {
     }
 }
 
+/// How long a statement waits for a lock another connection holds.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The one place connections are opened: WAL, busy timeout, foreign keys.
 pub(crate) fn open_connection(
     path: &Path,
@@ -74,7 +77,7 @@ pub(crate) fn open_connection(
     };
     let opened = || -> rusqlite::Result<Connection> {
         let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         if !read_only {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
@@ -84,6 +87,9 @@ pub(crate) fn open_connection(
             // The writer never checkpoints itself (a checkpoint would hold up every waiting
             // 250); `checkpointer` does it from its own connection.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            // When a checkpoint lets the WAL start over, SQLite cuts a file longer than
+            // this back to it (the writer's TRUNCATE checkpoints cut it to zero).
+            conn.pragma_update(None, "journal_size_limit", super::writer::WAL_LIMIT as i64)?;
         }
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(conn)

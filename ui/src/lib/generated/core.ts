@@ -735,7 +735,12 @@ api_url: string | null,
 /**
  * Why the API is not serving although it is configured.
  */
-api_error: string | null, };
+api_error: string | null, 
+/**
+ * The store was damaged at start, so a fresh one was opened: where the damaged copy
+ * was kept (renamed, never deleted), for the window to say so plainly.
+ */
+damaged_store: string | null, };
 
 export type ImportProblem = { 
 /**

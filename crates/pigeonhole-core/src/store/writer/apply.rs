@@ -118,6 +118,7 @@ pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> 
         }
         // Applied to the connection before the transaction opened (`Writer::apply_settings`).
         Op::SetRetention(_)
+        | Op::Close { .. }
         | Op::SetTagRules(_)
         | Op::SetDurability { .. }
         | Op::SyncIndex { .. } => Ok(Outcome::Nothing),

@@ -10,6 +10,7 @@ mod index;
 mod retention;
 #[cfg(test)]
 mod tests;
+mod wal;
 
 use std::sync::atomic::{AtomicI64, AtomicUsize};
 use std::sync::{mpsc, Arc};
@@ -29,6 +30,7 @@ use crate::store::lint::LintSignal;
 use crate::store::search::Filter;
 use index::IndexRow;
 pub(crate) use retention::Retention;
+pub(crate) use wal::{WalBound, LIMIT as WAL_LIMIT};
 
 /// Most operations one transaction takes; bounds latency under a flood.
 const MAX_BATCH: usize = 256;
@@ -131,6 +133,13 @@ pub(crate) enum Op {
         durability: Durability,
         done: Option<Done<()>>,
     },
+    /// Commits what came before it, indexes what waits, checkpoints the WAL into the
+    /// database (TRUNCATE) and stops the writer; answered once that is done. Every later
+    /// write fails with `WriterGone`. Shutdown waits for this rather than for the last
+    /// handle to drop, which a task still holding one can put off past the process's exit.
+    Close {
+        done: Done<()>,
+    },
     /// Reads `PRAGMA synchronous` on the write connection, so tests can see what commits use.
     #[cfg(test)]
     Synchronous {
@@ -155,8 +164,11 @@ enum Outcome {
     Nothing,
 }
 
+// One call site per kind of store; a struct for these would only name them twice.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn spawn(
     conn: Connection,
+    wal: wal::WalBound,
     bus: EventBus,
     retention: Retention,
     held: Arc<AtomicI64>,
@@ -169,12 +181,14 @@ pub(crate) fn spawn(
     // (`Store::open_for_edit`) instead of failing with a stale snapshot.
     let mut conn = conn;
     conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+    conn.pragma_update(None, "journal_size_limit", wal.limit() as i64)?;
     let (tx, rx) = mpsc::channel::<Op>();
     std::thread::Builder::new()
         .name("pigeonhole-writer".into())
         .spawn(move || {
             Writer {
                 conn,
+                wal,
                 bus,
                 retention,
                 held,
@@ -198,6 +212,8 @@ pub(crate) fn spawn(
 
 struct Writer {
     conn: Connection,
+    /// Keeps the WAL file under its size limit under a steady stream of commits.
+    wal: wal::WalBound,
     bus: EventBus,
     retention: Retention,
     /// The message open in the window (0 for none): retention never deletes it.
@@ -234,6 +250,7 @@ impl Writer {
         if !self.side {
             self.start_rebuild();
         }
+        let mut closed: Option<Done<()>> = None;
         loop {
             // Idle work, in order: index what waits, rebuild a step, apply retention. Each
             // runs only when no operation is waiting, so none of it holds up a 250.
@@ -288,9 +305,23 @@ impl Writer {
                 .iter()
                 .filter(|op| matches!(op, Op::Deliver { .. }))
                 .count();
+            // A close ends the writer once what was queued before it is committed; what
+            // was queued after it (in the same gather) still commits, as it was sent before
+            // the close was answered.
+            let close = batch
+                .iter()
+                .position(|op| matches!(op, Op::Close { .. }))
+                .map(|at| batch.remove(at));
             self.commit_batch(batch);
+            if let Some(Op::Close { done }) = close {
+                closed = Some(done);
+                break;
+            }
             if self.index_is_due() {
                 self.flush_index();
+            }
+            if !self.side {
+                self.wal.after_commit(&self.conn);
             }
             // Under a steady stream the writer is never idle; retention still runs each second.
             if self.retention_due && self.last_sweep.elapsed() >= std::time::Duration::from_secs(1)
@@ -299,11 +330,21 @@ impl Writer {
             }
         }
         self.flush_index();
-        // Every sender is gone: checkpoint so the WAL does not linger. A second process's
-        // writer leaves that to the server, whose writes a checkpoint would hold up.
-        if !self.side {
-            let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        // Closed, or every sender is gone: checkpoint so the WAL does not linger. A second
+        // process's writer leaves that to the server, whose writes a checkpoint would hold up.
+        let result = if self.side {
+            Ok(())
+        } else {
+            wal::truncate_at_close(&self.conn)
+        };
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "the WAL was not checkpointed at shutdown; the next start replays it");
         }
+        if let Some(done) = closed {
+            let _ = done.send(result);
+        }
+        // Ops that arrived after the close are dropped with `rx`: their callers hear
+        // `WriterGone`.
     }
 
     /// Settings carried by the batch, applied before its transaction opens: SQLite refuses

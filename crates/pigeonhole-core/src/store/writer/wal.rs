@@ -1,0 +1,132 @@
+//! Keeping the WAL bounded: a TRUNCATE checkpoint from the writer when the file passes a size.
+//!
+//! The checkpointer thread (`store::checkpoint`) copies pages every half second with PASSIVE,
+//! which never waits, so it never restarts the WAL: under a steady stream of commits, with
+//! the lint worker and the window reading between them, there is never a moment with every
+//! frame copied and no reader on the WAL, and the file only grows (2.1 GB for a 380 MB
+//! database after 30 s of 8 senders). Here the writer, between two commits (so nothing new
+//! is appended meanwhile), copies what is left and resets the file to zero, waiting at most
+//! `PATIENCE` for readers that still use old frames. Most pages are already copied by the
+//! checkpointer, so this costs little; a reader that holds a snapshot for longer (a big
+//! export) only delays it: the writer tries again after `RETRY`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::store::schema;
+
+/// The WAL size past which the writer checkpoints: 64 MiB.
+pub(crate) const LIMIT: u64 = 64 * 1024 * 1024;
+/// How long the writer waits for readers of old frames before giving up for now. Waiting
+/// holds up the commits queued behind it, so it is short.
+const PATIENCE: Duration = Duration::from_millis(200);
+/// After a checkpoint readers kept from finishing, how long before the next try.
+const RETRY: Duration = Duration::from_millis(50);
+
+/// The writer's view of its WAL file.
+pub(crate) struct WalBound {
+    /// `<db>-wal`, whose size is checked after each commit (one `stat`).
+    path: PathBuf,
+    /// Checkpoint once the file is larger than this.
+    limit: u64,
+    /// No try before this (set after a try readers kept from finishing).
+    next_try: Instant,
+}
+
+/// What one checkpoint did, for the log and the bench.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checkpointed {
+    pub done: bool,
+    pub frames: i64,
+    pub took: Duration,
+}
+
+impl WalBound {
+    pub(crate) fn new(db: &std::path::Path, limit: u64) -> WalBound {
+        let mut path = db.as_os_str().to_owned();
+        path.push("-wal");
+        WalBound {
+            path: PathBuf::from(path),
+            limit: if limit == 0 { LIMIT } else { limit },
+            next_try: Instant::now(),
+        }
+    }
+
+    /// The size past which the writer checkpoints; also the write connection's
+    /// `journal_size_limit`, so a WAL that starts over by itself is cut back to it.
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// After a commit: checkpoint (TRUNCATE) when the WAL has passed the limit.
+    pub(crate) fn after_commit(&mut self, conn: &Connection) {
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return;
+        };
+        if meta.len() <= self.limit || Instant::now() < self.next_try {
+            return;
+        }
+        let size = meta.len();
+        match checkpoint(conn, "TRUNCATE", PATIENCE) {
+            Ok(c) if c.done => tracing::debug!(
+                wal_bytes = size,
+                frames = c.frames,
+                ms = c.took.as_millis() as u64,
+                "checkpointed and truncated the WAL"
+            ),
+            Ok(c) => {
+                self.next_try = Instant::now() + RETRY;
+                tracing::debug!(
+                    wal_bytes = size,
+                    ms = c.took.as_millis() as u64,
+                    "readers kept the WAL from being truncated; trying again soon"
+                );
+            }
+            Err(e) => {
+                self.next_try = Instant::now() + RETRY;
+                tracing::debug!(error = %e, "WAL checkpoint failed; trying again soon");
+            }
+        }
+    }
+}
+
+/// Runs `PRAGMA wal_checkpoint(mode)` waiting at most `patience` for readers and other
+/// checkpointers; `done` is false when it could not finish.
+pub(crate) fn checkpoint(
+    conn: &Connection,
+    mode: &str,
+    patience: Duration,
+) -> rusqlite::Result<Checkpointed> {
+    let started = Instant::now();
+    conn.busy_timeout(patience)?;
+    let result = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    });
+    conn.busy_timeout(schema::BUSY_TIMEOUT)?;
+    let (busy, frames) = result?;
+    Ok(Checkpointed {
+        done: busy == 0,
+        frames,
+        took: started.elapsed(),
+    })
+}
+
+/// The checkpoint at close: TRUNCATE, tried a few times, since the checkpointer thread may
+/// hold the checkpoint lock for a moment (SQLite does not wait for that lock).
+pub(crate) fn truncate_at_close(conn: &Connection) -> crate::store::Result<()> {
+    let mut last = None;
+    for _ in 0..50 {
+        match checkpoint(conn, "TRUNCATE", Duration::from_secs(2)) {
+            Ok(c) if c.done => return Ok(()),
+            Ok(_) => last = None,
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(match last {
+        Some(e) => e.into(),
+        None => crate::store::StoreError::CheckpointBusy,
+    })
+}
