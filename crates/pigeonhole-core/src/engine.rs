@@ -14,7 +14,7 @@ use crate::config::{parse_addrs, Config, ConfigError, FieldError};
 use crate::event::EventBus;
 use crate::model::{ListenerAddr, ServerStatus};
 use crate::rules::Faults;
-use crate::smtp::{BoundServer, ServerError, ServerHandle};
+use crate::smtp::{BoundServer, ServerError, ServerHandle, StorageState};
 use crate::store::{Clock, Filter, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,9 @@ pub struct Engine {
     /// The fault rules in force: the config's at start and after `apply` changes them,
     /// or what a front end set since (`commands::set_rules`), for every listener.
     faults: Arc<Faults>,
+    /// Whether deliveries fail for want of space, shared with every listener (it outlives
+    /// a rebind), for the status and the window's banner.
+    storage: Arc<StorageState>,
 }
 
 /// The HTTP API's state as its front end reports it (`Engine::set_api_state`).
@@ -82,6 +85,7 @@ impl Engine {
                     .collect(),
             )
         })?;
+        let storage = Arc::new(StorageState::new(bus.clone()));
         Ok(Engine {
             faults: Arc::new(faults),
             store,
@@ -94,6 +98,7 @@ impl Engine {
             listen_error: Mutex::new(None),
             paused: AtomicBool::new(false),
             api: Mutex::new(ApiState::Off),
+            storage,
         })
     }
 
@@ -146,7 +151,13 @@ impl Engine {
 
     async fn bind(&self, config: &Config) -> Result<BoundServer, EngineError> {
         let opts = config.server_options()?;
-        Ok(BoundServer::bind(opts, self.store.clone(), self.faults.clone()).await?)
+        Ok(BoundServer::bind(
+            opts,
+            self.store.clone(),
+            self.faults.clone(),
+            self.storage.clone(),
+        )
+        .await?)
     }
 
     fn install(&self, slot: &mut Option<ServerHandle>, bound: BoundServer) {
@@ -359,6 +370,8 @@ impl Engine {
                 ApiState::Failed(e) => Some(e),
                 _ => None,
             },
+            storage_full: self.storage.full().is_some(),
+            storage_error: self.storage.full(),
         }
     }
 

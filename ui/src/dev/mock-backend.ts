@@ -223,6 +223,9 @@ export function installMockBackend() {
       settings.engine.http_addr !== "" && settings.engine.http_addr === takenApiAddr
         ? `${takenApiAddr} is already in use (is Mailpit or another Pigeonhole running?)`
         : null,
+    // With ?diskfull the store has run out of space (the storage-full banner).
+    storage_full: params.has("diskfull"),
+    storage_error: params.has("diskfull") ? "database or disk is full" : null,
   });
 
   // Every kind of inbox, as core lists them: listeners only once mail came in on more than one.

@@ -85,6 +85,8 @@ export function status(over: Partial<ServerStatus> = {}): ServerStatus {
     listeners: [],
     api_url: "http://127.0.0.1:8025",
     api_error: null,
+    storage_full: false,
+    storage_error: null,
     ...over,
   };
 }

@@ -25,6 +25,11 @@ pub struct ServerStatus {
     pub api_url: Option<String>,
     /// Why the API is not serving although it is configured.
     pub api_error: Option<String>,
+    /// The last delivery failed for want of space (disk full): mail is refused with
+    /// 452 4.3.1 until a delivery succeeds again, which clears it.
+    pub storage_full: bool,
+    /// The error that delivery gave, while `storage_full`.
+    pub storage_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
