@@ -584,3 +584,34 @@ pub(crate) fn is_storage_full(e: &StoreError) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_running_out_of_room_is_recognised_as_storage_full() {
+        // A real SQLITE_FULL: a database held to a few pages, then filled.
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        conn.execute_batch("CREATE TABLE t (b BLOB); PRAGMA max_page_count = 4;")
+            .expect("setup");
+        let full = conn
+            .execute("INSERT INTO t VALUES (zeroblob(100000))", [])
+            .expect_err("the insert cannot fit");
+        assert!(
+            is_storage_full(&StoreError::Sql(full)),
+            "SQLITE_FULL maps to 452 4.3.1"
+        );
+        let other = conn
+            .execute("INSERT INTO missing VALUES (1)", [])
+            .expect_err("no such table");
+        assert!(
+            !is_storage_full(&StoreError::Sql(other)),
+            "any other failure stays 451 4.3.0"
+        );
+        assert!(
+            is_storage_full(&StoreError::Io(io::Error::from_raw_os_error(28))),
+            "ENOSPC is storage full"
+        );
+    }
+}
