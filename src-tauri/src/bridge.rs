@@ -125,6 +125,8 @@ async fn emit_batch(app: &AppHandle, batch: Vec<Event>) {
                 let _ = app.emit(names::STORE_RESYNC, ());
                 touched_store = true;
             }
+            // The status carries it, so the window's banner follows.
+            Event::StorageFull { .. } => touched_store = true,
         }
     }
     if !deleted.is_empty() {

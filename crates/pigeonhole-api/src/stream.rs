@@ -208,11 +208,14 @@ impl EventLog {
                 Vec::new()
             }
             Event::StoreChanged => vec![frame("prune", serde_json::Value::Null)],
-            Event::MessagesIndexed(_) => Vec::new(),
+            Event::MessagesIndexed(_) | Event::StorageFull { .. } => Vec::new(),
         };
         let changes_totals = !matches!(
             event,
-            Event::MessagesIndexed(_) | Event::SessionClosed(_) | Event::MessagesUpdated(_)
+            Event::MessagesIndexed(_)
+                | Event::SessionClosed(_)
+                | Event::MessagesUpdated(_)
+                | Event::StorageFull { .. }
         );
         // A bulk change is one "reload" for SSE too, not megabytes of ids held in the log.
         let sse = match event {

@@ -14,7 +14,7 @@ use crate::config::{parse_addrs, Config, ConfigError, FieldError};
 use crate::event::EventBus;
 use crate::model::{ListenerAddr, ServerStatus};
 use crate::rules::Faults;
-use crate::smtp::{BoundServer, ServerError, ServerHandle};
+use crate::smtp::{BoundServer, ServerError, ServerHandle, StorageState};
 use crate::store::{Clock, Damage, Filter, OnDamage, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,9 @@ pub struct Engine {
     faults: Arc<Faults>,
     /// A damaged store kept aside at open (`OnDamage::StartFresh`), for the window to say.
     damage: Option<Damage>,
+    /// Whether deliveries fail for want of space, shared with every listener (it outlives
+    /// a rebind), for the status and the window's banner.
+    storage: Arc<StorageState>,
 }
 
 /// The HTTP API's state as its front end reports it (`Engine::set_api_state`).
@@ -92,6 +95,7 @@ impl Engine {
                     .collect(),
             )
         })?;
+        let storage = Arc::new(StorageState::new(bus.clone()));
         Ok(Engine {
             faults: Arc::new(faults),
             store,
@@ -105,6 +109,7 @@ impl Engine {
             paused: AtomicBool::new(false),
             api: Mutex::new(ApiState::Off),
             damage,
+            storage,
         })
     }
 
@@ -162,7 +167,13 @@ impl Engine {
 
     async fn bind(&self, config: &Config) -> Result<BoundServer, EngineError> {
         let opts = config.server_options()?;
-        Ok(BoundServer::bind(opts, self.store.clone(), self.faults.clone()).await?)
+        Ok(BoundServer::bind(
+            opts,
+            self.store.clone(),
+            self.faults.clone(),
+            self.storage.clone(),
+        )
+        .await?)
     }
 
     fn install(&self, slot: &mut Option<ServerHandle>, bound: BoundServer) {
@@ -376,6 +387,8 @@ impl Engine {
                 _ => None,
             },
             damaged_store: self.damage.as_ref().map(|d| d.kept.display().to_string()),
+            storage_full: self.storage.full().is_some(),
+            storage_error: self.storage.full(),
         }
     }
 

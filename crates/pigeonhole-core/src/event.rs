@@ -34,6 +34,10 @@ pub enum Event {
     /// `store://changed`: another process (the CLI) changed the store; reload.
     #[serde(rename = "store://changed")]
     StoreChanged,
+    /// `store://full`: deliveries started failing for want of space (`full`, with the
+    /// error), or succeed again; the engine's status says the same.
+    #[serde(rename = "store://full")]
+    StorageFull { full: bool, error: Option<String> },
 }
 
 /// Every event name, for front ends that forward events (the window's bridge, the API's
@@ -47,6 +51,7 @@ pub mod names {
     pub const MESSAGE_UPDATED: &str = "message://updated";
     pub const SESSION_CLOSED: &str = "session://closed";
     pub const STORE_CHANGED: &str = "store://changed";
+    pub const STORE_FULL: &str = "store://full";
     /// Every name above, in order.
     pub const ALL: &[(&str, &str)] = &[
         ("MESSAGE_NEW", MESSAGE_NEW),
@@ -57,6 +62,7 @@ pub mod names {
         ("MESSAGE_UPDATED", MESSAGE_UPDATED),
         ("SESSION_CLOSED", SESSION_CLOSED),
         ("STORE_CHANGED", STORE_CHANGED),
+        ("STORE_FULL", STORE_FULL),
     ];
 }
 
@@ -71,6 +77,7 @@ impl Event {
             Event::MessagesUpdated(_) => names::MESSAGE_UPDATED,
             Event::SessionClosed(_) => names::SESSION_CLOSED,
             Event::StoreChanged => names::STORE_CHANGED,
+            Event::StorageFull { .. } => names::STORE_FULL,
         }
     }
 }

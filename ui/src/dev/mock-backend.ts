@@ -225,6 +225,9 @@ export function installMockBackend() {
         : null,
     // With ?damaged the store was damaged at start and a fresh one opened.
     damaged_store: params.has("damaged") ? `${DATA_DIR}/pigeonhole.sqlite3.damaged-20261202T004500Z` : null,
+    // With ?diskfull the store has run out of space (the storage-full banner).
+    storage_full: params.has("diskfull"),
+    storage_error: params.has("diskfull") ? "database or disk is full" : null,
   });
 
   // Every kind of inbox, as core lists them: listeners only once mail came in on more than one.

@@ -87,6 +87,8 @@ export function status(over: Partial<ServerStatus> = {}): ServerStatus {
     api_url: "http://127.0.0.1:8025",
     api_error: null,
     damaged_store: null,
+    storage_full: false,
+    storage_error: null,
     ...over,
   };
 }

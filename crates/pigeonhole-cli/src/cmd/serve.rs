@@ -53,9 +53,27 @@ pub struct ServeArgs {
     /// Seconds of silence before a session is closed with 421
     #[arg(long, env = "PIGEONHOLE_IDLE_TIMEOUT")]
     idle_timeout: Option<u64>,
+    /// Seconds a TLS handshake (STARTTLS or SMTPS) may take [default: 10, at most the idle timeout]
+    #[arg(long, env = "PIGEONHOLE_TLS_HANDSHAKE_TIMEOUT")]
+    tls_handshake_timeout: Option<u64>,
+    /// Seconds a command line may take from its first byte [default: 30, at most the idle timeout]
+    #[arg(long, env = "PIGEONHOLE_COMMAND_TIMEOUT")]
+    command_timeout: Option<u64>,
+    /// Least bytes per second DATA/BDAT must average over each window (0 turns it off) [default: 1024]
+    #[arg(long, env = "PIGEONHOLE_MIN_DATA_RATE")]
+    min_data_rate: Option<u64>,
+    /// Seconds the data rate is averaged over; the first is the grace period [default: 30]
+    #[arg(long, env = "PIGEONHOLE_DATA_RATE_WINDOW")]
+    data_rate_window: Option<u64>,
     /// Most concurrent connections; more get 421
     #[arg(long, env = "PIGEONHOLE_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Most concurrent connections from one client address (0: three quarters of --max-connections)
+    #[arg(long, env = "PIGEONHOLE_MAX_CONNECTIONS_PER_CLIENT")]
+    max_connections_per_client: Option<usize>,
+    /// Failed AUTH attempts before a connection is closed with 421 [default: 5]
+    #[arg(long, env = "PIGEONHOLE_AUTH_MAX_FAILURES")]
+    auth_max_failures: Option<u32>,
     /// Keep only the newest N messages, and every pinned one (0 keeps all)
     #[arg(long, env = "PIGEONHOLE_RETENTION")]
     retention: Option<u64>,
@@ -150,7 +168,13 @@ impl ServeArgs {
             max_recipients = self.max_recipients,
             max_line_length = self.max_line_length,
             idle_timeout_secs = self.idle_timeout,
+            tls_handshake_timeout_secs = self.tls_handshake_timeout,
+            command_timeout_secs = self.command_timeout,
+            min_data_rate = self.min_data_rate,
+            data_rate_window_secs = self.data_rate_window,
             max_connections = self.max_connections,
+            max_connections_per_client = self.max_connections_per_client,
+            auth_max_failures = self.auth_max_failures,
             retention = self.retention,
             retention_age = self.retention_age.clone()
         );

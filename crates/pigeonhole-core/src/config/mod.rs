@@ -22,7 +22,7 @@ use ts_rs::TS;
 use crate::model::Durability;
 use crate::rules::{Rule, RuleSet};
 use crate::smtp::auth::AuthPolicy;
-use crate::smtp::{NamedListener, ServerOptions, SessionConfig};
+use crate::smtp::{Limits, NamedListener, ServerOptions, SessionConfig};
 use crate::store::StoreOptions;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -87,7 +87,27 @@ pub struct Config {
     pub max_recipients: usize,
     pub max_line_length: usize,
     pub idle_timeout_secs: u64,
+    /// A TLS handshake (STARTTLS or SMTPS) must finish within this many seconds, and never
+    /// takes longer than `idle_timeout_secs`: a client that opens one and goes silent
+    /// otherwise holds a connection slot for ever.
+    pub tls_handshake_timeout_secs: u64,
+    /// A whole command line must arrive within this many seconds of its first byte (never
+    /// longer than `idle_timeout_secs`), so a client dribbling a byte at a time (slowloris)
+    /// cannot keep a slot.
+    pub command_timeout_secs: u64,
+    /// Least average rate, in bytes per second, DATA and BDAT chunks must arrive at, over
+    /// each window of `data_rate_window_secs`; 0 turns the check off.
+    pub min_data_rate: u64,
+    /// The window `min_data_rate` is averaged over; the first window is the grace period.
+    pub data_rate_window_secs: u64,
     pub max_connections: usize,
+    /// Most concurrent connections from one client address; 0 means three quarters of
+    /// `max_connections`. Locally every app is 127.0.0.1, so this cannot tell apps apart:
+    /// it only keeps a quarter of the slots for other addresses.
+    pub max_connections_per_client: usize,
+    /// Failed AUTH attempts a connection may make before it is closed with 421 4.7.0;
+    /// each failure is answered after a growing delay.
+    pub auth_max_failures: u32,
     /// Keep the newest N messages (and every pinned one); 0 keeps all.
     pub retention: u64,
     /// Delete unpinned messages older than this (`12h`, `7d`, `2w`); empty keeps them.
@@ -132,7 +152,13 @@ impl Default for Config {
             max_recipients: s.max_recipients,
             max_line_length: s.max_line_length,
             idle_timeout_secs: 300,
+            tls_handshake_timeout_secs: 10,
+            command_timeout_secs: 30,
+            min_data_rate: 1024,
+            data_rate_window_secs: 30,
             max_connections: 256,
+            max_connections_per_client: 0,
+            auth_max_failures: s.auth_max_failures,
             retention: 0,
             retention_age: String::new(),
             show_passwords: s.show_passwords,
@@ -332,6 +358,36 @@ impl Config {
         if self.max_connections == 0 {
             err("max_connections", "must be at least 1".into());
         }
+        if self.tls_handshake_timeout_secs == 0 {
+            err(
+                "tls_handshake_timeout_secs",
+                "must be at least 1 second".into(),
+            );
+        }
+        if self.command_timeout_secs == 0 {
+            err("command_timeout_secs", "must be at least 1 second".into());
+        }
+        if self.data_rate_window_secs == 0 {
+            err("data_rate_window_secs", "must be at least 1 second".into());
+        }
+        if self.min_data_rate > 100 * 1024 * 1024 {
+            err(
+                "min_data_rate",
+                "must be at most 104857600 bytes per second (0 turns it off)".into(),
+            );
+        }
+        if self.max_connections_per_client > self.max_connections {
+            err(
+                "max_connections_per_client",
+                format!(
+                    "must be at most max_connections ({}); 0 means three quarters of it",
+                    self.max_connections
+                ),
+            );
+        }
+        if self.auth_max_failures == 0 {
+            err("auth_max_failures", "must be at least 1".into());
+        }
         if self.auth_mode == AuthMode::Users && self.auth_users.is_empty() {
             err(
                 "auth_users",
@@ -527,6 +583,26 @@ impl Config {
                 ),
             },
             show_passwords: self.show_passwords,
+            auth_max_failures: self.auth_max_failures,
+        }
+    }
+
+    /// The connection limits the listeners enforce, with the documented rules applied:
+    /// no deadline longer than the idle timeout, 0 per client meaning three quarters.
+    pub fn limits(&self) -> Limits {
+        let idle = Duration::from_secs(self.idle_timeout_secs.max(1));
+        let cap = |secs: u64| Duration::from_secs(secs.max(1)).min(idle);
+        Limits {
+            idle_timeout: idle,
+            tls_handshake_timeout: cap(self.tls_handshake_timeout_secs),
+            command_timeout: cap(self.command_timeout_secs),
+            min_data_rate: self.min_data_rate,
+            data_rate_window: cap(self.data_rate_window_secs),
+            max_connections: self.max_connections.max(1),
+            max_connections_per_client: match self.max_connections_per_client {
+                0 => (self.max_connections * 3 / 4).max(1),
+                n => n.min(self.max_connections).max(1),
+            },
         }
     }
 
@@ -581,8 +657,7 @@ impl Config {
             smtps,
             listeners,
             session: self.session_config(),
-            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
-            max_connections: self.max_connections,
+            limits: self.limits(),
             tls_dir: self.data_dir()?,
         })
     }

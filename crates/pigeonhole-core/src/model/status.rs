@@ -28,6 +28,11 @@ pub struct ServerStatus {
     /// The store was damaged at start, so a fresh one was opened: where the damaged copy
     /// was kept (renamed, never deleted), for the window to say so plainly.
     pub damaged_store: Option<String>,
+    /// The last delivery failed for want of space (disk full): mail is refused with
+    /// 452 4.3.1 until a delivery succeeds again, which clears it.
+    pub storage_full: bool,
+    /// The error that delivery gave, while `storage_full`.
+    pub storage_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]

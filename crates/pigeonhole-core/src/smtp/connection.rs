@@ -12,11 +12,12 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use super::session::{Delivery, Output, Session, SessionConfig};
+use super::limits::{AuthLedger, Limits, StorageState};
+use super::session::{Delivery, DeliveryError, Output, Session, SessionConfig};
 use crate::message::summarize;
 use crate::model::{SessionSummary, TlsInfo};
 use crate::rules::Faults;
-use crate::store::{NewMessage, Store};
+use crate::store::{NewMessage, Store, StoreError};
 
 /// Transcript lines are written once this many are waiting, when the connection has been
 /// quiet for `TRANSCRIPT_QUIET`, and at the session's end.
@@ -30,8 +31,13 @@ pub struct ConnContext {
     /// The listener's name, recorded with every message it takes.
     pub listener: Arc<str>,
     pub cfg: Arc<SessionConfig>,
-    pub idle_timeout: Duration,
+    /// Deadlines and caps (idle, TLS handshake, command line, DATA rate).
+    pub limits: Limits,
     pub cancel: CancellationToken,
+    /// Recent AUTH failures per client address, shared by every connection.
+    pub auth_ledger: Arc<AuthLedger>,
+    /// Whether the store is full, for the status; set and cleared by deliveries.
+    pub storage: Arc<StorageState>,
     /// Present when STARTTLS or implicit TLS is available.
     pub tls: Option<TlsAcceptor>,
     /// The fault rules in force, shared by every listener.
@@ -42,9 +48,15 @@ pub struct ConnContext {
 /// instead of a ServerHello when a rule fails the handshake.
 const TLS_HANDSHAKE_FAILURE: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
 
+/// Writing a 421 or closing the connection at shutdown or after a deadline waits at most
+/// this long for a client that does not read.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
 /// Per-connection facts recorded with the session.
 struct Facts {
     id: i64,
+    /// The client's address, for the per-address AUTH ledger.
+    ip: Option<std::net::IpAddr>,
     peer: String,
     local: String,
     started_at: DateTime<Utc>,
@@ -77,8 +89,10 @@ pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_else(|_| "unknown".into());
+    let ip = tcp.peer_addr().ok().map(|a| a.ip());
     let facts = Facts {
         id: ctx.store.next_session_id(),
+        ip,
         peer,
         local,
         started_at: Utc::now(),
@@ -87,8 +101,9 @@ pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    let mut session =
-        Session::new(ctx.cfg.clone()).with_faults(ctx.faults.clone(), ctx.listener.clone(), client);
+    let mut session = Session::new(ctx.cfg.clone())
+        .with_faults(ctx.faults.clone(), ctx.listener.clone(), client)
+        .with_auth_failures_before(ip.map_or(0, |ip| ctx.auth_ledger.recent(ip)));
     session.note(format!("connection from {} to {}", facts.peer, facts.local));
     if let Err(e) = run(tcp, &ctx, &facts, &mut session, start).await {
         session.note(format!("connection error: {e}"));
@@ -111,35 +126,52 @@ async fn run(
     match start {
         Start::Refuse(enhanced, text) => {
             let r = session.close_with(enhanced, text);
-            tcp.write_all(r.to_wire().as_bytes()).await?;
-            return tcp.shutdown().await;
+            bounded(tcp.write_all(r.to_wire().as_bytes())).await?;
+            return bounded(tcp.shutdown()).await;
         }
         Start::ImplicitTls => {
             if session.implicit_tls_refused() {
-                return fail_tls(&mut tcp, session).await;
+                return fail_tls(&mut tcp, session, &ctx.cancel).await;
             }
             let mut tls = handshake(ctx, tcp, session).await?;
             session.open();
             drive(&mut tls, ctx, facts, session).await?;
-            return tls.shutdown().await;
+            return bounded(tls.shutdown()).await;
         }
         Start::Plain => {}
     }
     session.open();
     match drive(&mut tcp, ctx, facts, session).await? {
-        End::Closed => tcp.shutdown().await,
-        End::FailTls => fail_tls(&mut tcp, session).await,
+        End::Closed => bounded(tcp.shutdown()).await,
+        End::FailTls => fail_tls(&mut tcp, session, &ctx.cancel).await,
         End::StartTls => {
             let mut tls = handshake(ctx, tcp, session).await?;
             drive(&mut tls, ctx, facts, session).await?;
-            tls.shutdown().await
+            bounded(tls.shutdown()).await
         }
     }
 }
 
+/// A last write or close, given `CLOSE_GRACE`: a client that reads nothing cannot hold
+/// the connection (or a shutdown) open.
+async fn bounded<T>(io: impl std::future::Future<Output = io::Result<T>>) -> io::Result<T> {
+    tokio::time::timeout(CLOSE_GRACE, io)
+        .await
+        .unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "client not reading",
+            ))
+        })
+}
+
 /// Answers a TLS ClientHello with a fatal alert, as a server without a usable certificate
 /// would, and closes.
-async fn fail_tls(tcp: &mut TcpStream, session: &mut Session) -> io::Result<()> {
+async fn fail_tls(
+    tcp: &mut TcpStream,
+    session: &mut Session,
+    cancel: &CancellationToken,
+) -> io::Result<()> {
     session.note("TLS handshake failed by a rule: sent a handshake_failure alert");
     // Read the client's whole first record (its ClientHello) first, briefly, so it sees
     // the alert rather than a reset for unread data.
@@ -150,9 +182,12 @@ async fn fail_tls(tcp: &mut TcpStream, session: &mut Session) -> io::Result<()> 
         let mut body = vec![0u8; len.min(1 << 15)];
         tcp.read_exact(&mut body).await.map(|_| ())
     };
-    let _ = tokio::time::timeout(Duration::from_secs(2), read_hello).await;
-    tcp.write_all(&TLS_HANDSHAKE_FAILURE).await?;
-    tcp.shutdown().await
+    tokio::select! {
+        _ = tokio::time::timeout(Duration::from_secs(2), read_hello) => {}
+        _ = cancel.cancelled() => {}
+    }
+    bounded(tcp.write_all(&TLS_HANDSHAKE_FAILURE)).await?;
+    bounded(tcp.shutdown()).await
 }
 
 async fn handshake(
@@ -165,7 +200,19 @@ async fn handshake(
         .tls
         .clone()
         .ok_or_else(|| io::Error::other("TLS requested without a certificate"))?;
-    match acceptor.accept(tcp).await {
+    // A client that opens a handshake and goes silent would otherwise hold its slot, and
+    // a shutdown, for ever.
+    let limit = ctx.limits.tls_handshake_timeout;
+    let accepted = tokio::select! {
+        r = tokio::time::timeout(limit, acceptor.accept(tcp)) => r.unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("not completed within {} s", limit.as_secs_f64()),
+            ))
+        }),
+        _ = ctx.cancel.cancelled() => Err(io::Error::other("the server is shutting down")),
+    };
+    match accepted {
         Ok(tls) => {
             let (_, conn) = tls.get_ref();
             let info = TlsInfo {
@@ -188,6 +235,12 @@ async fn handshake(
     }
 }
 
+/// Bytes of DATA/BDAT counted since the start of the current rate window.
+struct RateWindow {
+    start: tokio::time::Instant,
+    bytes: u64,
+}
+
 async fn drive<S>(
     io: &mut S,
     ctx: &ConnContext,
@@ -197,42 +250,51 @@ async fn drive<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let limits = ctx.limits;
     let mut buf = BytesMut::with_capacity(16 * 1024);
-    let mut idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
+    let mut idle_deadline = tokio::time::Instant::now() + limits.idle_timeout;
+    // A command line has begun arriving and must be complete by then (slowloris).
+    let mut line_deadline: Option<tokio::time::Instant> = None;
+    // Inside DATA or a BDAT chunk: what the current rate window has brought.
+    let mut rate: Option<RateWindow> = None;
+    let mut auth_failures_seen = session.problems().auth_failures;
     let mut out = String::with_capacity(1024);
     loop {
+        let unread_before = buf.len();
         while let Some(output) = session.advance(&mut buf) {
             let throttle = session.throttle();
             match output {
                 Output::Reply(r) => out.push_str(&r.to_wire()),
                 Output::Delay(d) => {
-                    flush(io, &mut out, throttle, &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, ctx).await?;
                     tokio::select! {
                         _ = tokio::time::sleep(d) => {}
                         _ = ctx.cancel.cancelled() => {}
                     }
                     // Our own silence is not the client's idleness.
-                    idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
+                    idle_deadline = tokio::time::Instant::now() + limits.idle_timeout;
                 }
                 Output::CutReply(r) => {
-                    flush(io, &mut out, throttle, &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, ctx).await?;
                     let wire = r.to_wire();
                     io.write_all(&wire.as_bytes()[..wire.len() / 2]).await?;
                     io.flush().await?;
                     return Ok(End::Closed);
                 }
                 Output::FailTls => {
-                    flush(io, &mut out, throttle, &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, ctx).await?;
                     return Ok(End::FailTls);
                 }
                 Output::Deliver(delivery) => {
-                    flush(io, &mut out, throttle, &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, ctx).await?;
+                    // Not cancelled by a shutdown: a message handed to the writer is
+                    // committed and answered before the session ends.
                     let result = deliver(ctx, facts, session, delivery).await;
                     session.delivered(result);
-                    idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
+                    idle_deadline = tokio::time::Instant::now() + limits.idle_timeout;
                 }
                 Output::StartTls => {
-                    flush(io, &mut out, throttle, &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, ctx).await?;
                     if !buf.is_empty() {
                         // Pipelined bytes after STARTTLS were sent in the clear and could be
                         // injected (CVE-2011-0411): they must not be executed under TLS.
@@ -245,38 +307,94 @@ where
                     return Ok(End::StartTls);
                 }
                 Output::Close => {
-                    flush(io, &mut out, throttle, &ctx.cancel).await?;
+                    flush(io, &mut out, throttle, ctx).await?;
                     return Ok(End::Closed);
                 }
             }
         }
-        flush(io, &mut out, session.throttle(), &ctx.cancel).await?;
+        flush(io, &mut out, session.throttle(), ctx).await?;
+        note_auth(ctx, facts, session, &mut auth_failures_seen);
         if session.is_closed() {
             return Ok(End::Closed);
         }
-        let wake = if session.transcript_mut().pending().is_empty() {
-            idle_deadline
+        let now = tokio::time::Instant::now();
+        // A throttle rule slows our reading on purpose: the client is not slow then.
+        let paced = session.throttle().is_some();
+        if session.in_data() && !paced {
+            line_deadline = None;
+            if rate.is_none() && limits.min_data_rate > 0 {
+                rate = Some(RateWindow {
+                    start: now,
+                    bytes: 0,
+                });
+            }
         } else {
-            idle_deadline.min(tokio::time::Instant::now() + TRANSCRIPT_QUIET)
+            rate = None;
+            if buf.is_empty() || paced {
+                line_deadline = None;
+            } else if line_deadline.is_none() || buf.len() < unread_before {
+                // A new line began (or one completed and the next began): it has until then.
+                line_deadline = Some(now + limits.command_timeout);
+            }
+        }
+        let mut deadline = idle_deadline;
+        if let Some(l) = line_deadline {
+            deadline = deadline.min(l);
+        }
+        if let Some(r) = &rate {
+            deadline = deadline.min(r.start + limits.data_rate_window);
+        }
+        let wake = if session.transcript_mut().pending().is_empty() {
+            deadline
+        } else {
+            deadline.min(now + TRANSCRIPT_QUIET)
         };
         let throttle = session.throttle();
         tokio::select! {
             _ = ctx.cancel.cancelled() => {
                 let r = session.close_with("4.3.2", "Service shutting down, closing connection");
-                io.write_all(r.to_wire().as_bytes()).await?;
+                bounded(io.write_all(r.to_wire().as_bytes())).await?;
                 return Ok(End::Closed);
             }
             read = tokio::time::timeout_at(wake, read_some(io, &mut buf, throttle)) => match read {
-                Err(_) if tokio::time::Instant::now() >= idle_deadline => {
-                    let r = session.close_with("4.4.2", "Idle timeout, closing connection");
-                    io.write_all(r.to_wire().as_bytes()).await?;
-                    return Ok(End::Closed);
-                }
                 Err(_) => {
-                    // Quiet for a moment with lines unwritten (a pooled client between
-                    // messages): store them now, off any ack's path.
-                    let (first, lines) = session.transcript_mut().take_unflushed();
-                    ctx.store.update_session(summarize_session(facts, session), first, lines, false);
+                    let now = tokio::time::Instant::now();
+                    let close = if now >= idle_deadline {
+                        Some("Idle timeout, closing connection".to_string())
+                    } else if line_deadline.is_some_and(|l| now >= l) {
+                        Some(format!(
+                            "Command line not completed within {} s, closing connection",
+                            limits.command_timeout.as_secs()
+                        ))
+                    } else {
+                        match rate.as_mut() {
+                            Some(r) if now >= r.start + limits.data_rate_window => {
+                                let secs = limits.data_rate_window.as_secs_f64().max(0.001);
+                                let got = r.bytes as f64 / secs;
+                                if got < limits.min_data_rate as f64 {
+                                    Some(format!(
+                                        "Data arriving too slowly ({got:.0} bytes/s over {secs:.0} s; at least {} needed), closing connection",
+                                        limits.min_data_rate
+                                    ))
+                                } else {
+                                    *r = RateWindow { start: now, bytes: 0 };
+                                    None
+                                }
+                            }
+                            _ => None,
+                        }
+                    };
+                    if let Some(text) = close {
+                        let r = session.close_with("4.4.2", &text);
+                        bounded(io.write_all(r.to_wire().as_bytes())).await?;
+                        return Ok(End::Closed);
+                    }
+                    if !session.transcript_mut().pending().is_empty() {
+                        // Quiet for a moment with lines unwritten (a pooled client between
+                        // messages): store them now, off any ack's path.
+                        let (first, lines) = session.transcript_mut().take_unflushed();
+                        ctx.store.update_session(summarize_session(facts, session), first, lines, false);
+                    }
                 }
                 Ok(Ok(0)) => {
                     // `Session::end` counts and notes a message this leaves unfinished.
@@ -284,8 +402,14 @@ where
                     return Ok(End::Closed);
                 }
                 Ok(Ok(n)) => {
-                    pace(n, session.throttle()).await;
-                    idle_deadline = tokio::time::Instant::now() + ctx.idle_timeout;
+                    tokio::select! {
+                        _ = pace(n, session.throttle()) => {}
+                        _ = ctx.cancel.cancelled() => {}
+                    }
+                    idle_deadline = tokio::time::Instant::now() + limits.idle_timeout;
+                    if let Some(r) = rate.as_mut() {
+                        r.bytes += n as u64;
+                    }
                 }
                 Ok(Err(e)) => return Err(e),
             }
@@ -293,33 +417,56 @@ where
     }
 }
 
+/// Tells the per-address ledger about AUTH failures (and a success) since the last call.
+fn note_auth(ctx: &ConnContext, facts: &Facts, session: &Session, seen: &mut u32) {
+    let Some(ip) = facts.ip else { return };
+    let now = session.problems().auth_failures;
+    for _ in *seen..now {
+        ctx.auth_ledger.failed(ip);
+    }
+    if now == *seen && session.auth().is_some() && *seen > 0 {
+        ctx.auth_ledger.succeeded(ip);
+    }
+    *seen = now;
+}
+
 /// Writes the replies waiting in `out`; with a throttle, a slice at a time at its rate,
-/// giving up early at shutdown (the 421 then goes out at full speed).
+/// giving up early at shutdown (the 421 then goes out at full speed). A client that does
+/// not read its replies is given the idle timeout, and nothing at shutdown.
 async fn flush<S: AsyncWrite + Unpin>(
     io: &mut S,
     out: &mut String,
     throttle: Option<u64>,
-    cancel: &CancellationToken,
+    ctx: &ConnContext,
 ) -> io::Result<()> {
     if out.is_empty() {
         return Ok(());
     }
-    match throttle {
-        None => io.write_all(out.as_bytes()).await?,
-        Some(bps) => {
-            let slice = (bps / 10).max(1) as usize;
-            let pause = Duration::from_secs_f64(slice as f64 / bps.max(1) as f64);
-            for part in out.as_bytes().chunks(slice) {
-                io.write_all(part).await?;
-                io.flush().await?;
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = cancel.cancelled() => break,
+    let cancel = &ctx.cancel;
+    let write = async {
+        match throttle {
+            None => io.write_all(out.as_bytes()).await?,
+            Some(bps) => {
+                let slice = (bps / 10).max(1) as usize;
+                let pause = Duration::from_secs_f64(slice as f64 / bps.max(1) as f64);
+                for part in out.as_bytes().chunks(slice) {
+                    io.write_all(part).await?;
+                    io.flush().await?;
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => {}
+                        _ = cancel.cancelled() => break,
+                    }
                 }
             }
         }
+        io.flush().await
+    };
+    let stalled = || io::Error::new(io::ErrorKind::TimedOut, "client is not reading replies");
+    tokio::select! {
+        r = tokio::time::timeout(ctx.limits.idle_timeout, write) => r.unwrap_or_else(|_| Err(stalled()))?,
+        // A write already under way at shutdown gets a moment, then the session ends.
+        _ = async { cancel.cancelled().await; tokio::time::sleep(CLOSE_GRACE).await } => return Err(stalled()),
     }
-    io.flush().await?;
     out.clear();
     Ok(())
 }
@@ -376,7 +523,7 @@ async fn deliver(
     facts: &Facts,
     session: &mut Session,
     d: Delivery,
-) -> Result<i64, String> {
+) -> Result<i64, DeliveryError> {
     // Parsing is CPU work; big messages go to the blocking pool to keep the reactor free.
     let (raw, parsed) = if d.raw.len() > 256 * 1024 {
         tokio::task::spawn_blocking(move || {
@@ -384,7 +531,7 @@ async fn deliver(
             (d.raw, parsed)
         })
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| DeliveryError::Failed(e.to_string()))?
     } else {
         let parsed = summarize(&d.raw);
         (d.raw, parsed)
@@ -412,5 +559,59 @@ async fn deliver(
         listener: ctx.listener.to_string(),
         tags,
     };
-    ctx.store.deliver(msg).await.map_err(|e| e.to_string())
+    match ctx.store.deliver(msg).await {
+        Ok(id) => {
+            ctx.storage.set_ok();
+            Ok(id)
+        }
+        Err(e) if is_storage_full(&e) => {
+            let why = e.to_string();
+            ctx.storage.set_full(&why);
+            Err(DeliveryError::StorageFull(why))
+        }
+        Err(e) => Err(DeliveryError::Failed(e.to_string())),
+    }
+}
+
+/// SQLite's "database or disk is full" (SQLITE_FULL: no space on the disk, or the
+/// database at its size limit), or the operating system's ENOSPC / EDQUOT.
+pub(crate) fn is_storage_full(e: &StoreError) -> bool {
+    match e {
+        StoreError::Sql(rusqlite::Error::SqliteFailure(f, _)) => {
+            f.code == rusqlite::ErrorCode::DiskFull
+        }
+        StoreError::Io(io) => matches!(io.raw_os_error(), Some(28) | Some(122)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_running_out_of_room_is_recognised_as_storage_full() {
+        // A real SQLITE_FULL: a database held to a few pages, then filled.
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        conn.execute_batch("CREATE TABLE t (b BLOB); PRAGMA max_page_count = 4;")
+            .expect("setup");
+        let full = conn
+            .execute("INSERT INTO t VALUES (zeroblob(100000))", [])
+            .expect_err("the insert cannot fit");
+        assert!(
+            is_storage_full(&StoreError::Sql(full)),
+            "SQLITE_FULL maps to 452 4.3.1"
+        );
+        let other = conn
+            .execute("INSERT INTO missing VALUES (1)", [])
+            .expect_err("no such table");
+        assert!(
+            !is_storage_full(&StoreError::Sql(other)),
+            "any other failure stays 451 4.3.0"
+        );
+        assert!(
+            is_storage_full(&StoreError::Io(io::Error::from_raw_os_error(28))),
+            "ENOSPC is storage full"
+        );
+    }
 }

@@ -6,12 +6,14 @@ pub mod auth;
 pub mod command;
 pub mod connection;
 pub mod data;
+pub mod limits;
 pub mod reply;
 pub mod server;
 pub mod session;
 pub mod tls;
 pub mod transcript;
 
+pub use limits::{Limits, StorageState};
 pub use server::{
     bind_all, BoundServer, NamedListener, ServerError, ServerHandle, ServerOptions,
     DEFAULT_LISTENER,

@@ -50,10 +50,27 @@ impl Reply {
                 // The enhanced code leads every line of a multi-line reply (RFC 2034 §4).
                 let _ = write!(out, "{e} ");
             }
-            out.push_str(line);
+            push_printable(&mut out, line);
             out.push_str("\r\n");
         }
         out
+    }
+}
+
+/// Appends `line` with every control character written as `\xNN`: a reply never carries
+/// a byte a client sent that could end the line early or confuse a terminal (an echoed
+/// HELO name, say).
+fn push_printable(out: &mut String, line: &str) {
+    if !line.chars().any(char::is_control) {
+        out.push_str(line);
+        return;
+    }
+    for c in line.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\x{:02X}", c as u32);
+        } else {
+            out.push(c);
+        }
     }
 }
 
@@ -111,6 +128,10 @@ impl Reply {
             "Cannot VRFY user, but will accept message and attempt delivery";
         /// 451 4.3.0: the message could not be committed; the client should try again.
         local_error => LOCAL_ERROR, "4.3.0", "Local error: message not stored, please try again";
+        /// 452 4.3.1: the message could not be committed for want of space (RFC 3463
+        /// "mail system full"); the client should try again later.
+        storage_full => INSUFFICIENT_STORAGE_TEMP, "4.3.1",
+            "Insufficient system storage: message not stored, please try again later";
         /// 452 4.5.3: one RCPT more than `limit` (RFC 5321 §4.5.3.1.10).
         too_many_recipients(limit: usize) => INSUFFICIENT_STORAGE_TEMP, "4.5.3",
             "Too many recipients (limit is {limit})";
@@ -121,6 +142,9 @@ impl Reply {
             "Line too long (limit is {limit} octets)";
         /// 500 5.5.6: an AUTH exchange line over the limit (RFC 4954 §4).
         auth_line_too_long => SYNTAX_ERROR, "5.5.6", "Authentication exchange line is too long";
+        /// 501 5.5.2: a command line with bytes we will not take (invalid UTF-8, control
+        /// characters), refused rather than echoed or altered.
+        bad_bytes(text) => PARAM_SYNTAX, "5.5.2";
         /// 501 5.5.4: a command's arguments or parameters do not parse.
         param_syntax(text) => PARAM_SYNTAX, "5.5.4";
         /// 501 5.5.4: the same ESMTP parameter given twice.
@@ -152,6 +176,10 @@ impl Reply {
         /// 553 5.6.7: a non-ASCII address without SMTPUTF8 (RFC 6531 §3.5).
         needs_smtputf8 => MAILBOX_NAME_NOT_ALLOWED, "5.6.7",
             "Non-ASCII address requires the SMTPUTF8 parameter";
+        /// 553 5.6.7: an address that is not valid UTF-8 (RFC 6531 §3.5); storing it
+        /// lossily would make different addresses one.
+        address_not_utf8 => MAILBOX_NAME_NOT_ALLOWED, "5.6.7",
+            "Address is not valid UTF-8";
         /// 555 5.5.4: an ESMTP parameter we do not accept here.
         param_not_recognised(text) => PARAMS_NOT_RECOGNISED, "5.5.4";
         /// 555 5.5.4: a parameter we have never heard of.
@@ -290,5 +318,20 @@ mod tests {
     fn enhanced_code_leads_every_line() {
         let r = Reply::multi(214, Some("2.0.0"), vec!["x".into(), "y".into()]);
         assert_eq!(r.to_wire(), "214-2.0.0 x\r\n214 2.0.0 y\r\n");
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_reply_text_are_escaped_on_the_wire() {
+        let r = Reply::plain(250, "host Hello t\u{0}x\u{1b}[0m");
+        assert_eq!(
+            r.to_wire(),
+            "250 host Hello t\\x00x\\x1B[0m\r\n",
+            "no control byte reaches the client"
+        );
     }
 }

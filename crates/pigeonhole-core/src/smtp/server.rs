@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::connection::{self, ConnContext, Start};
+use super::limits::{AuthLedger, ClientSlots, Limits, StorageState};
 use super::session::SessionConfig;
 use super::tls::{self, TlsError};
 use crate::rules::Faults;
@@ -56,8 +57,8 @@ pub struct ServerOptions {
     pub session: SessionConfig,
     /// Named listeners beside the default one.
     pub listeners: Vec<NamedListener>,
-    pub idle_timeout: Duration,
-    pub max_connections: usize,
+    /// Deadlines and connection caps.
+    pub limits: Limits,
     /// Where the TLS certificate lives (created on first run).
     pub tls_dir: PathBuf,
 }
@@ -70,7 +71,7 @@ pub struct BoundServer {
     ctx: ConnContext,
     /// Named listeners, each with the context its sessions run in.
     named: Vec<(Vec<TcpListener>, ConnContext)>,
-    max_connections: usize,
+    limits: Limits,
 }
 
 /// A running server. Dropping it does not stop it; call `shutdown`.
@@ -124,10 +125,13 @@ pub async fn bind_all(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, ServerEr
 
 impl BoundServer {
     /// Binds every listener of `opts`; their sessions ask `faults` at every stage.
+    /// Deliveries that fail for want of space set `storage`, and the next that succeeds
+    /// clears it.
     pub async fn bind(
         opts: ServerOptions,
         store: Store,
         faults: Arc<Faults>,
+        storage: Arc<StorageState>,
     ) -> Result<BoundServer, ServerError> {
         let needs_tls = opts.session.starttls
             || !opts.smtps.is_empty()
@@ -143,6 +147,7 @@ impl BoundServer {
         let smtp = bind_all(&opts.smtp).await?;
         let smtps = bind_all(&opts.smtps).await?;
         let cancel = CancellationToken::new();
+        let auth_ledger = Arc::new(AuthLedger::default());
         let mut named = Vec::with_capacity(opts.listeners.len());
         for l in opts.listeners {
             let bound = bind_all(&l.addrs).await?;
@@ -150,8 +155,10 @@ impl BoundServer {
                 store: store.clone(),
                 listener: l.name.into(),
                 cfg: Arc::new(l.session),
-                idle_timeout: opts.idle_timeout,
+                limits: opts.limits,
                 cancel: cancel.clone(),
+                auth_ledger: auth_ledger.clone(),
+                storage: storage.clone(),
                 tls: tls.clone(),
                 faults: faults.clone(),
             };
@@ -161,8 +168,10 @@ impl BoundServer {
             store,
             listener: DEFAULT_LISTENER.into(),
             cfg: Arc::new(opts.session),
-            idle_timeout: opts.idle_timeout,
+            limits: opts.limits,
             cancel,
+            auth_ledger,
+            storage,
             tls,
             faults,
         };
@@ -171,7 +180,7 @@ impl BoundServer {
             smtps,
             ctx,
             named,
-            max_connections: opts.max_connections.max(1),
+            limits: opts.limits,
         })
     }
 
@@ -191,7 +200,8 @@ impl BoundServer {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let paused = Arc::new(AtomicBool::new(false));
-        let limit = Arc::new(Semaphore::new(self.max_connections));
+        let limit = Arc::new(Semaphore::new(self.limits.max_connections.max(1)));
+        let per_client = Arc::new(ClientSlots::default());
         let cancel = self.ctx.cancel.clone();
         let mut tasks = JoinSet::new();
         tracing::info!(addrs = ?smtp_addrs, "SMTP listening");
@@ -218,6 +228,7 @@ impl BoundServer {
                 implicit_tls,
                 paused.clone(),
                 limit.clone(),
+                per_client.clone(),
             ));
         }
         ServerHandle {
@@ -250,12 +261,16 @@ impl ServerHandle {
     }
 }
 
+/// The longest a shutdown waits for sessions before dropping them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 async fn accept_loop(
     listener: TcpListener,
     ctx: ConnContext,
     implicit_tls: bool,
     paused: Arc<AtomicBool>,
     limit: Arc<Semaphore>,
+    per_client: Arc<ClientSlots>,
 ) {
     let mut connections = JoinSet::new();
     loop {
@@ -264,7 +279,7 @@ async fn accept_loop(
             // Reap finished connection tasks so the set does not grow without bound.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => {
-                let (tcp, _) = match accepted {
+                let (tcp, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
                         // EMFILE and friends: back off instead of spinning.
@@ -274,10 +289,16 @@ async fn accept_loop(
                     }
                 };
                 let permit = limit.clone().try_acquire_owned().ok();
+                let client_slot = per_client.try_take(peer.ip(), ctx.limits.max_connections_per_client);
                 let start = if paused.load(Ordering::SeqCst) {
                     Start::Refuse("4.3.2", "Capture is paused; not accepting mail right now")
                 } else if permit.is_none() {
                     Start::Refuse("4.7.0", "Too many connections, try again later")
+                } else if client_slot.is_none() {
+                    Start::Refuse(
+                        "4.7.0",
+                        "Too many connections from your address, try again later",
+                    )
                 } else if implicit_tls {
                     Start::ImplicitTls
                 } else {
@@ -286,14 +307,17 @@ async fn accept_loop(
                 let ctx = ctx.clone();
                 connections.spawn(async move {
                     let _permit = permit;
+                    let _client_slot = client_slot;
                     connection::handle(tcp, ctx, start).await;
                 });
             }
         }
     }
     drop(listener);
-    // Sessions saw the cancellation and are sending 421; give them a moment to finish.
-    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+    // Sessions saw the cancellation and end at once (421, bounded by a short grace for a
+    // client that reads nothing); only one whose message is with the writer waits for its
+    // commit. This is a last resort, not a wait anyone should reach.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while connections.join_next().await.is_some() {}
     })
     .await;

@@ -448,13 +448,7 @@ auth_user: string | null,
 /**
  * Every time it was released to a real server, newest first, with the reply.
  */
-releases: Array<Release>, 
-/**
- * Set when the message is past the MIME walk's caps (`message::limits`: depth and part
- * count): one sentence saying what was not walked. Everything above shows what lies
- * within the caps; the stored raw bytes hold all of it.
- */
-not_walked: string | null, };
+releases: Array<Release>, };
 
 export type Severity = "error" | "warning" | "info";
 
@@ -653,7 +647,39 @@ smtps_addr: string | null,
 /**
  * Our name in the greeting and EHLO reply.
  */
-hostname: string, starttls: boolean, auth_mode: AuthMode, auth_users: Array<AuthUser>, max_message_size: number, max_recipients: number, max_line_length: number, idle_timeout_secs: number, max_connections: number, 
+hostname: string, starttls: boolean, auth_mode: AuthMode, auth_users: Array<AuthUser>, max_message_size: number, max_recipients: number, max_line_length: number, idle_timeout_secs: number, 
+/**
+ * A TLS handshake (STARTTLS or SMTPS) must finish within this many seconds, and never
+ * takes longer than `idle_timeout_secs`: a client that opens one and goes silent
+ * otherwise holds a connection slot for ever.
+ */
+tls_handshake_timeout_secs: number, 
+/**
+ * A whole command line must arrive within this many seconds of its first byte (never
+ * longer than `idle_timeout_secs`), so a client dribbling a byte at a time (slowloris)
+ * cannot keep a slot.
+ */
+command_timeout_secs: number, 
+/**
+ * Least average rate, in bytes per second, DATA and BDAT chunks must arrive at, over
+ * each window of `data_rate_window_secs`; 0 turns the check off.
+ */
+min_data_rate: number, 
+/**
+ * The window `min_data_rate` is averaged over; the first window is the grace period.
+ */
+data_rate_window_secs: number, max_connections: number, 
+/**
+ * Most concurrent connections from one client address; 0 means three quarters of
+ * `max_connections`. Locally every app is 127.0.0.1, so this cannot tell apps apart:
+ * it only keeps a quarter of the slots for other addresses.
+ */
+max_connections_per_client: number, 
+/**
+ * Failed AUTH attempts a connection may make before it is closed with 421 4.7.0;
+ * each failure is answered after a growing delay.
+ */
+auth_max_failures: number, 
 /**
  * Keep the newest N messages (and every pinned one); 0 keeps all.
  */
@@ -737,10 +763,14 @@ api_url: string | null,
  */
 api_error: string | null, 
 /**
- * The store was damaged at start, so a fresh one was opened: where the damaged copy
- * was kept (renamed, never deleted), for the window to say so plainly.
+ * The last delivery failed for want of space (disk full): mail is refused with
+ * 452 4.3.1 until a delivery succeeds again, which clears it.
  */
-damaged_store: string | null, };
+storage_full: boolean, 
+/**
+ * The error that delivery gave, while `storage_full`.
+ */
+storage_error: string | null, };
 
 export type ImportProblem = { 
 /**
@@ -954,7 +984,13 @@ export const CONFIG_DEFAULTS: Config = {
   "max_recipients": 1000,
   "max_line_length": 512,
   "idle_timeout_secs": 300,
+  "tls_handshake_timeout_secs": 10,
+  "command_timeout_secs": 30,
+  "min_data_rate": 1024,
+  "data_rate_window_secs": 30,
   "max_connections": 256,
+  "max_connections_per_client": 0,
+  "auth_max_failures": 5,
   "retention": 0,
   "retention_age": "",
   "show_passwords": false,
@@ -988,4 +1024,5 @@ export const CORE_EVENTS = {
   MESSAGE_UPDATED: "message://updated",
   SESSION_CLOSED: "session://closed",
   STORE_CHANGED: "store://changed",
+  STORE_FULL: "store://full",
 } as const;

@@ -53,6 +53,9 @@ impl Session {
                 let challenge = self.cram_challenge();
                 let encoded = sasl::encode_b64(challenge.as_bytes());
                 self.mode = Mode::Auth(AuthStep::CramMd5 { challenge });
+                // The challenge and the digest answering it together allow offline
+                // password guessing, so both are masked like a password.
+                self.mask_next_reply = !self.cfg.show_passwords;
                 self.reply(Reply::auth_continue(encoded));
             }
         }
@@ -80,7 +83,10 @@ impl Session {
         let Mode::Auth(step) = std::mem::replace(&mut self.mode, Mode::Command) else {
             return;
         };
-        let secret = matches!(step, AuthStep::Plain | AuthStep::LoginPassword { .. });
+        let secret = matches!(
+            step,
+            AuthStep::Plain | AuthStep::LoginPassword { .. } | AuthStep::CramMd5 { .. }
+        );
         let shown = if secret && !self.cfg.show_passwords && line != "*" {
             "********"
         } else {

@@ -5,6 +5,27 @@ use crate::model::{Direction, Envelope};
 use crate::smtp::data::DataReceiver;
 use crate::smtp::reply::Reply;
 
+/// Why a message from `Output::Deliver` was not committed; each has its own reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// No room on the disk (or in the database's size limit): 452 4.3.1.
+    StorageFull(String),
+    /// Anything else: 451 4.3.0.
+    Failed(String),
+}
+
+impl From<String> for DeliveryError {
+    fn from(why: String) -> Self {
+        DeliveryError::Failed(why)
+    }
+}
+
+impl From<&str> for DeliveryError {
+    fn from(why: &str) -> Self {
+        DeliveryError::Failed(why.to_string())
+    }
+}
+
 impl Session {
     pub(super) fn data(&mut self) {
         let addresses = self.envelope_addresses();
@@ -139,13 +160,17 @@ impl Session {
     }
 
     /// The caller committed (or failed to commit) the message from `Output::Deliver`.
-    pub fn delivered(&mut self, result: Result<i64, String>) {
+    pub fn delivered(&mut self, result: Result<i64, DeliveryError>) {
         let r = match result {
             Ok(id) => {
                 self.messages += 1;
                 Reply::queued(id)
             }
-            Err(why) => {
+            Err(DeliveryError::StorageFull(why)) => {
+                self.note(format!("store full: {why}"));
+                Reply::storage_full()
+            }
+            Err(DeliveryError::Failed(why)) => {
                 self.note(format!("store error: {why}"));
                 Reply::local_error()
             }

@@ -4,8 +4,19 @@ use super::{Session, Stage, Subject};
 use crate::smtp::auth::MECHANISMS;
 use crate::smtp::reply::Reply;
 
+/// A HELO name is echoed in the reply and stored: control bytes in it are refused, not
+/// sent back.
+const CONTROL_IN_NAME: &str = "HELO/EHLO name must not contain control characters";
+
+fn has_control(name: &str) -> bool {
+    name.chars().any(char::is_control)
+}
+
 impl Session {
     pub(super) fn helo(&mut self, name: String) {
+        if has_control(&name) {
+            return self.reply(Reply::bad_bytes(CONTROL_IN_NAME));
+        }
         if self.intercept(Stage::Helo, Subject::helo(&name)) {
             return;
         }
@@ -16,6 +27,9 @@ impl Session {
     }
 
     pub(super) fn ehlo(&mut self, name: String) {
+        if has_control(&name) {
+            return self.reply(Reply::bad_bytes(CONTROL_IN_NAME));
+        }
         if self.intercept(Stage::Helo, Subject::helo(&name)) {
             return;
         }

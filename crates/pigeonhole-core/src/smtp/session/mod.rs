@@ -13,6 +13,7 @@
 
 mod auth;
 mod data;
+pub use data::DeliveryError;
 mod ehlo;
 mod mail;
 mod other;
@@ -55,6 +56,8 @@ pub struct SessionConfig {
     pub auth: AuthPolicy,
     /// Record AUTH secrets in the transcript verbatim instead of masking them.
     pub show_passwords: bool,
+    /// Failed AUTH attempts before the connection is closed with 421 4.7.0.
+    pub auth_max_failures: u32,
 }
 
 impl Default for SessionConfig {
@@ -67,6 +70,7 @@ impl Default for SessionConfig {
             starttls: false,
             auth: AuthPolicy::Any,
             show_passwords: false,
+            auth_max_failures: 5,
         }
     }
 }
@@ -92,7 +96,8 @@ pub enum Output {
     StartTls,
     /// Flush replies and close the connection.
     Close,
-    /// Flush replies, then wait this long before going on (a fault rule's delay).
+    /// Flush replies, then wait this long before going on (a fault rule's delay, or the
+    /// pause before answering a failed AUTH). The caller waits without blocking others.
     Delay(Duration),
     /// Send the first half of this reply, then close the connection (a fault rule).
     CutReply(Reply),
@@ -224,6 +229,11 @@ pub struct Session {
     throttle: Option<u64>,
     /// A rule refused the greeting: every command but QUIT gets 503 (RFC 5321 §3.1).
     greeting_refused: bool,
+    /// AUTH failures the client's address made lately on other connections (an input
+    /// from the connection loop), so reconnecting does not reset the delay.
+    auth_failures_before: u32,
+    /// The next reply carries a secret (a CRAM-MD5 challenge): record it masked.
+    mask_next_reply: bool,
     /// Every stage `hook` was called with, in order, so tests can see that each is reached.
     #[cfg(test)]
     stages: Vec<Stage>,
@@ -250,6 +260,8 @@ impl Session {
             cut_next_reply: false,
             throttle: None,
             greeting_refused: false,
+            auth_failures_before: 0,
+            mask_next_reply: false,
             #[cfg(test)]
             stages: Vec::new(),
         }
@@ -267,6 +279,13 @@ impl Session {
             listener,
             client: client.into(),
         });
+        self
+    }
+
+    /// The client's address failed AUTH `n` times lately on other connections: its
+    /// failures here are answered as if they followed those.
+    pub fn with_auth_failures_before(mut self, n: u32) -> Self {
+        self.auth_failures_before = n;
         self
     }
 
@@ -359,6 +378,11 @@ impl Session {
     pub fn is_closed(&self) -> bool {
         matches!(self.mode, Mode::Closed)
     }
+    /// Inside DATA or a BDAT chunk: bytes are message content, judged by the data rate
+    /// rather than the command-line deadline.
+    pub fn in_data(&self) -> bool {
+        matches!(self.mode, Mode::Data(_) | Mode::Bdat { .. })
+    }
     /// Inside DATA or a chunk, or between BDAT chunks of a message not yet ended by LAST.
     fn receiving_message(&self) -> bool {
         matches!(self.mode, Mode::Data(_) | Mode::Bdat { .. })
@@ -426,7 +450,10 @@ impl Session {
                                 self.reply(Reply::line_too_long(self.cfg.max_line_length));
                             }
                         }
-                        LineRead::Line(text) => {
+                        LineRead::NotUtf8(text) if !matches!(self.mode, Mode::Auth(_)) => {
+                            self.not_utf8(&text);
+                        }
+                        LineRead::Line(text) | LineRead::NotUtf8(text) => {
                             if matches!(self.mode, Mode::Auth(_)) {
                                 self.auth_response(&text);
                             } else {
@@ -458,9 +485,10 @@ impl Session {
                 if end > 0 && line[end - 1] == b'\r' {
                     end -= 1;
                 }
-                Some(LineRead::Line(
-                    String::from_utf8_lossy(&line[..end]).into_owned(),
-                ))
+                Some(match std::str::from_utf8(&line[..end]) {
+                    Ok(text) => LineRead::Line(text.to_string()),
+                    Err(_) => LineRead::NotUtf8(String::from_utf8_lossy(&line[..end]).into_owned()),
+                })
             }
             None => {
                 if buf.len() > limit {
@@ -474,6 +502,17 @@ impl Session {
     }
 
     fn reply(&mut self, r: Reply) {
+        let auth_failed = self.auth_pending && r.code != code::AUTH_CONTINUE && r.code >= 400;
+        if auth_failed {
+            // Answer each failure later than the last, counting the address's failures
+            // on other connections, so guessing passwords is slow.
+            let n = self
+                .auth_failures_before
+                .saturating_add(self.problems.auth_failures)
+                .saturating_add(1);
+            self.pending
+                .push_back(Output::Delay(crate::smtp::limits::auth_failure_delay(n)));
+        }
         self.record_reply(&r);
         if std::mem::take(&mut self.cut_next_reply) {
             let wire = r.to_wire().len();
@@ -486,6 +525,18 @@ impl Session {
             return;
         }
         self.pending.push_back(Output::Reply(r));
+        if auth_failed && self.problems.auth_failures >= self.cfg.auth_max_failures.max(1) {
+            let r = self.close_with(
+                "4.7.0",
+                &format!(
+                    "Too many failed authentication attempts ({}), closing connection",
+                    self.problems.auth_failures
+                ),
+            );
+            self.pending.push_back(Output::Reply(r));
+            self.pending.push_back(Output::Close);
+            return;
+        }
         if std::mem::take(&mut self.close_after_reply) {
             self.note("connection closed by a rule after its reply");
             self.pending.push_back(Output::Close);
@@ -503,6 +554,11 @@ impl Session {
             if r.code >= 400 {
                 self.problems.auth_failures += 1;
             }
+        }
+        if std::mem::take(&mut self.mask_next_reply) {
+            self.transcript
+                .push(Direction::Out, format!("{} ********", r.code));
+            return;
         }
         for line in r.to_wire().split("\r\n").filter(|l| !l.is_empty()) {
             self.transcript.push(Direction::Out, line);
@@ -602,6 +658,19 @@ impl Session {
         }
     }
 
+    /// A command line that is not UTF-8: refused, never run. An address in it would be
+    /// stored altered (two different invalid addresses would become one), so MAIL and
+    /// RCPT get 553 5.6.7 (RFC 6531 §3.5); anything else 501.
+    fn not_utf8(&mut self, lossy: &str) {
+        self.transcript.push(Direction::In, lossy);
+        let verb = lossy.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        if verb == "MAIL" || verb == "RCPT" {
+            self.reply(Reply::address_not_utf8());
+        } else {
+            self.reply(Reply::bad_bytes("Command line is not valid UTF-8"));
+        }
+    }
+
     /// Records a command line (AUTH secrets masked), parses it and runs its handler.
     fn command(&mut self, line: &str) {
         let parsed = command::parse(line);
@@ -666,5 +735,8 @@ pub struct Problems {
 
 enum LineRead {
     Line(String),
+    /// A line that is not UTF-8, decoded lossily only for the transcript: it is refused,
+    /// never run, since running it would alter what the client sent.
+    NotUtf8(String),
     TooLong,
 }

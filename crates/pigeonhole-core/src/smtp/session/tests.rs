@@ -48,6 +48,7 @@ fn cfg() -> SessionConfig {
         starttls: true,
         auth: AuthPolicy::Any,
         show_passwords: false,
+        auth_max_failures: 5,
     }
 }
 
@@ -1180,4 +1181,168 @@ fn a_rule_at_bdat_refuses_the_chunk_which_is_still_consumed() {
         run.wire
     );
     assert!(run.delivered.is_empty());
+}
+
+fn transcript_text(s: &mut Session) -> Vec<String> {
+    s.transcript_mut()
+        .pending()
+        .iter()
+        .map(|l| l.text.clone())
+        .collect()
+}
+
+#[test]
+fn cram_md5_challenge_and_response_are_masked_unless_passwords_are_shown() {
+    for show in [false, true] {
+        let mut s = Session::new(Arc::new(SessionConfig {
+            show_passwords: show,
+            ..cfg()
+        }));
+        let mut run = Run::default();
+        drive(&mut s, b"EHLO c\r\nAUTH CRAM-MD5\r\n", &mut run);
+        let challenge = run.wire[1]
+            .trim_start_matches("334 ")
+            .trim_end()
+            .to_string();
+        let answer = encode_b64(b"alice 0123456789abcdef0123456789abcdef");
+        drive(&mut s, format!("{answer}\r\n").as_bytes(), &mut run);
+        let text = transcript_text(&mut s);
+        let leaked = text
+            .iter()
+            .any(|l| l.contains(&challenge) || l.contains(&answer));
+        if show {
+            assert!(leaked, "with show_passwords both are verbatim: {text:?}");
+        } else {
+            assert!(
+                !leaked,
+                "the CRAM-MD5 challenge and response must not be in the transcript: {text:?}"
+            );
+            assert!(
+                text.iter().any(|l| l == "334 ********") && text.iter().any(|l| l == "********"),
+                "both are recorded masked: {text:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn failed_auth_is_answered_after_a_growing_delay_and_too_many_close_with_421() {
+    let config = SessionConfig {
+        auth: AuthPolicy::Users(vec![("alice".into(), "pw".into())]),
+        auth_max_failures: 3,
+        ..cfg()
+    };
+    let bad = encode_b64(b"\0alice\0nope");
+    let input = format!("EHLO c\r\n{0}{0}{0}{0}", format!("AUTH PLAIN {bad}\r\n"));
+    let mut s = Session::new(Arc::new(config));
+    let mut run = Run::default();
+    greet(&mut s);
+    drive(&mut s, input.as_bytes(), &mut run);
+    let ms: Vec<u128> = run.delays.iter().map(|d| d.as_millis()).collect();
+    assert_eq!(
+        ms,
+        vec![250, 500, 1000],
+        "each failure waits longer than the last"
+    );
+    assert_eq!(
+        run.codes,
+        ["250", "535 5.7.8", "535 5.7.8", "535 5.7.8", "421 4.7.0"],
+        "the third failure is answered, then the connection is closed; the fourth is never tried"
+    );
+    assert!(run.closed, "the session asks the loop to close");
+    assert!(
+        run.wire[4].contains("Too many failed authentication attempts"),
+        "the 421 says why: {}",
+        run.wire[4]
+    );
+}
+
+#[test]
+fn an_address_with_recent_auth_failures_starts_with_a_longer_delay() {
+    let config = SessionConfig {
+        auth: AuthPolicy::Users(vec![("alice".into(), "pw".into())]),
+        ..cfg()
+    };
+    let bad = encode_b64(b"\0alice\0nope");
+    let mut s = Session::new(Arc::new(config)).with_auth_failures_before(3);
+    let mut run = Run::default();
+    greet(&mut s);
+    drive(
+        &mut s,
+        format!("EHLO c\r\nAUTH PLAIN {bad}\r\n").as_bytes(),
+        &mut run,
+    );
+    assert_eq!(
+        run.delays,
+        [std::time::Duration::from_secs(2)],
+        "the fourth failure from this address waits 2 s although it is this connection's first"
+    );
+}
+
+#[test]
+fn helo_names_with_control_bytes_or_invalid_utf8_are_refused_and_never_echoed() {
+    for input in [
+        &b"EHLO t\x00\xff\r\n"[..],
+        b"EHLO t\x00x\r\n",
+        b"HELO t\x1b[31m\r\n",
+        b"EHLO t\xff\r\n",
+    ] {
+        let run = talk(input);
+        assert_eq!(run.codes, ["501 5.5.2"], "refused: {input:?}");
+        assert!(
+            run.wire
+                .iter()
+                .all(|w| !w.bytes().any(|b| b < 0x20 && b != b'\r' && b != b'\n')
+                    && !w.contains('\u{fffd}')),
+            "no control byte or replacement character is echoed: {:?}",
+            run.wire
+        );
+    }
+}
+
+#[test]
+fn an_smtputf8_address_that_is_not_utf8_is_refused_with_553_5_6_7() {
+    let run = talk(b"EHLO c\r\nMAIL FROM:<j\xf6rg@b.c> SMTPUTF8\r\nMAIL FROM:<j\xc3\xb6rg@b.c> SMTPUTF8\r\nRCPT TO:<\xfe@e.f>\r\nRCPT TO:<\xff@e.f>\r\n");
+    assert_eq!(
+        run.codes,
+        ["250", "553 5.6.7", "250 2.1.0", "553 5.6.7", "553 5.6.7"],
+        "invalid UTF-8 is refused, valid UTF-8 accepted; two invalid addresses never become one"
+    );
+    assert!(run.delivered.is_empty(), "nothing delivered");
+}
+
+#[test]
+fn storage_full_is_452_4_3_1_and_the_next_message_is_accepted() {
+    use super::DeliveryError;
+    let mut s = Session::new(Arc::new(cfg()));
+    let mut input = message(b"x\r\n.\r\n");
+    input.extend_from_slice(b"MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\ny\r\n.\r\n");
+    let mut buf = BytesMut::from(&input[..]);
+    let mut codes = Vec::new();
+    let mut attempts = 0;
+    while let Some(out) = s.advance(&mut buf) {
+        match out {
+            Output::Reply(r) => codes.push(format!("{} {}", r.code, r.enhanced.unwrap_or(""))),
+            Output::Deliver(_) => {
+                attempts += 1;
+                s.delivered(if attempts == 1 {
+                    Err(DeliveryError::StorageFull(
+                        "database or disk is full".into(),
+                    ))
+                } else {
+                    Ok(7)
+                })
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        codes[4], "452 4.3.1",
+        "disk full is insufficient system storage (RFC 3463), not 451: {codes:?}"
+    );
+    assert_eq!(
+        codes.last().map(String::as_str),
+        Some("250 2.0.0"),
+        "then it resumes: {codes:?}"
+    );
 }
