@@ -185,7 +185,11 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
 /// argument (`MAIL FROM: <a@b>`), which many clients send.
 fn strip_keyword<'a>(rest: &'a str, keyword: &str) -> Option<&'a str> {
     let rest = rest.trim_start();
-    if rest.len() >= keyword.len() && rest[..keyword.len()].eq_ignore_ascii_case(keyword) {
+    // Compared as bytes: `rest` may have a multi-byte character where the keyword ends
+    // (`RCPT T\u{FFFD}:`), and slicing the str there would panic. A match is all ASCII, so
+    // `keyword.len()` is then a character boundary.
+    let head = rest.as_bytes().get(..keyword.len())?;
+    if head.eq_ignore_ascii_case(keyword.as_bytes()) {
         Some(rest[keyword.len()..].trim_start())
     } else {
         None
@@ -263,6 +267,22 @@ mod tests {
             "a negative size is a syntax error"
         );
         assert!(matches!(parse("BDAT 1 MORE"), Err(CommandError::Syntax(_))));
+    }
+
+    #[test]
+    fn a_multibyte_character_where_from_or_to_ends_is_a_syntax_error_not_a_panic() {
+        // Found by the smtp_command fuzz target: "RCPT T\xc7:<po\x97tmaster>" decoded lossily.
+        for line in [
+            "RCPT T\u{FFFD}:<po\u{FFFD}tmaster>",
+            "MAIL FR\u{e9}:<a@b>",
+            "RCPT \u{FFFD}",
+        ] {
+            assert!(
+                matches!(parse(line), Err(CommandError::Syntax(_))),
+                "{line:?} lacks its FROM:/TO: keyword: {:?}",
+                parse(line)
+            );
+        }
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub use search::Clock;
 pub(crate) use search::Filter;
 pub(crate) use writer::{NewMessage, Op, Retention};
 
+#[cfg(feature = "fuzzing")]
+pub use writer::index_text;
+
 pub const DB_FILE: &str = "pigeonhole.sqlite3";
 const LOCK_FILE: &str = "pigeonhole.lock";
 /// How long a reader in another process waits for the server's index to take in mail

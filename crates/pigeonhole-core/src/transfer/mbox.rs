@@ -10,7 +10,9 @@
 //! break this is the blank line RFC 4155 asks for; after one that does not (a body
 //! without a final newline) it ends the last line. The reader removes exactly that one
 //! `\n` again, so a round trip gives back every byte. A message from another tool, which
-//! ends `...\n\n` or `...\r\n\r\n`, loses only the separator line.
+//! ends `...\n\n`, or `...\r\n\r\n` in a CRLF mbox (whose `From ` lines end `\r\n`),
+//! loses only the separator line. Our `From ` lines end `\n`, so a message of ours that
+//! ends `\r\n\r` is never mistaken for one with a CRLF separator.
 
 use std::io::{self, BufRead, Write};
 
@@ -243,7 +245,7 @@ impl<R: BufRead> Reader<R> {
                 ),
             })));
         }
-        strip_separator(&mut raw);
+        strip_separator(&mut raw, from_line.ends_with(b"\r\n"));
         if let Some(reason) = truncation(&raw) {
             if self.done {
                 return Ok(Some(Entry::Problem(Problem {
@@ -313,9 +315,10 @@ fn unquote_into(line: &[u8], flavor: Flavor, out: &mut Vec<u8>) {
     out.extend_from_slice(if undo { &line[1..] } else { line });
 }
 
-/// Removes the line break the writer (or another tool) put after the message.
-fn strip_separator(raw: &mut Vec<u8>) {
-    if raw.ends_with(b"\r\n\r\n") {
+/// Removes the line break the writer (or another tool) put after the message: a CRLF one
+/// only in a CRLF mbox (`crlf`: its `From ` line ended `\r\n`), else one `\n`.
+fn strip_separator(raw: &mut Vec<u8>, crlf: bool) {
+    if crlf && raw.ends_with(b"\r\n\r\n") {
         raw.truncate(raw.len() - 2);
     } else if raw.ends_with(b"\n") {
         raw.pop();
@@ -579,6 +582,38 @@ From bob@example.com Mon Nov 30 11:00:00 2026\nSubject: two\n\nsecond\n\n";
             problems(&e)
         );
         assert!(m[0].raw == raw, "the long message comes back byte for byte");
+    }
+
+    #[test]
+    fn a_message_ending_in_crlf_cr_keeps_its_last_byte_in_the_round_trip() {
+        // Written, it ends "\r\n\r" + the separator "\n": once read as a CRLF separator.
+        let raw = b"Subject: cr\r\n\r\nbody\r\n\r".to_vec();
+        let mut w = Writer::new(Vec::new());
+        w.write("a@b", date(), &raw).unwrap();
+        w.write("a@b", date(), &raw).unwrap();
+        let e = read_all(&w.into_inner(), Flavor::Rd, MAX);
+        let got: Vec<&[u8]> = messages(&e).iter().map(|m| &m.raw[..]).collect();
+        assert_eq!(
+            got,
+            vec![&raw[..], &raw[..]],
+            "both messages come back with their final CR: {e:?}"
+        );
+    }
+
+    #[test]
+    fn a_crlf_mbox_loses_only_its_crlf_separator_lines() {
+        let file = b"From a@b Mon Nov 30 10:00:00 2026\r\nSubject: one\r\n\r\nbody\r\n\r\n\
+From a@b Mon Nov 30 10:00:00 2026\r\nSubject: two\r\n\r\nend\r\n\r\n";
+        let e = read_all(file, Flavor::Rd, MAX);
+        let got: Vec<&[u8]> = messages(&e).iter().map(|m| &m.raw[..]).collect();
+        assert_eq!(
+            got,
+            vec![
+                &b"Subject: one\r\n\r\nbody\r\n"[..],
+                &b"Subject: two\r\n\r\nend\r\n"[..]
+            ],
+            "each message ends with its own last line: {e:?}"
+        );
     }
 
     #[test]

@@ -184,8 +184,7 @@ pub fn scan(html: &str) -> Usage {
                 let end = (gt + 1).min(b.len());
                 let decl = html[lt + 2..gt].trim();
                 // The HTML5 doctype is `<!DOCTYPE html>`, without a public identifier.
-                if decl.len() >= 7
-                    && decl[..7].eq_ignore_ascii_case("doctype")
+                if starts_ignore_case(decl, "doctype")
                     && decl[7..].trim().eq_ignore_ascii_case("html")
                 {
                     usage.hit("html-doctype");
@@ -243,7 +242,7 @@ fn element(
             let href = attr("href").unwrap_or("").trim();
             if href.starts_with('#') {
                 usage.hit("html-anchor-links");
-            } else if href.len() >= 7 && href[..7].eq_ignore_ascii_case("mailto:") {
+            } else if starts_ignore_case(href, "mailto:") {
                 usage.hit("html-mailto-links");
             }
         }
@@ -319,7 +318,7 @@ fn element(
 
 fn image(src: &str, usage: &mut Usage) {
     let src = src.trim();
-    if src.len() > 11 && src[..11].eq_ignore_ascii_case("data:image/") {
+    if src.len() > 11 && starts_ignore_case(src, "data:image/") {
         usage.hit("image-base64");
         let kind = src[11..]
             .split([';', ',', '+'])
@@ -338,6 +337,15 @@ fn image(src: &str, usage: &mut Usage) {
             usage.hit(slug);
         }
     }
+}
+
+/// `s` starts with the ASCII `prefix`, in any case. Compared as bytes: slicing `s` at
+/// `prefix.len()` panics when a multi-byte character straddles that point (the fuzz target
+/// `ingest` found `<!DOCTY\u{FFFD}...`); after a match, `prefix.len()` is a boundary.
+fn starts_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 fn is_http(url: &str) -> bool {

@@ -612,3 +612,24 @@ fn every_slug_in_the_detection_tables_is_in_the_data() {
         }
     }
 }
+
+#[test]
+fn a_multibyte_character_where_a_keyword_ends_does_not_panic() {
+    // Found by the ingest fuzz target: `<!DOCTY` followed by U+FFFD used to panic when the
+    // check sliced the declaration at byte 7; the same held for `mailto:` and `data:image/`.
+    for html in [
+        "<!DOCTY\u{FFFD}\u{FFFD}PE html><p>x</p>",
+        "<a href=\"mailt\u{e9}:x\">a</a>",
+        "<img src=\"data:imag\u{e9}/png;base64,AAAA\">",
+    ] {
+        let f = found(html);
+        assert!(
+            !f.contains_key("html-doctype") && !f.contains_key("html-mailto-links"),
+            "{html:?} names no doctype and no mailto link: {f:?}"
+        );
+    }
+    assert!(
+        found("<!doctype HTML><p>x</p>").contains_key("html-doctype"),
+        "the doctype is still found in any case"
+    );
+}

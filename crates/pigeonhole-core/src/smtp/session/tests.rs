@@ -1346,3 +1346,20 @@ fn storage_full_is_452_4_3_1_and_the_next_message_is_accepted() {
         "then it resumes: {codes:?}"
     );
 }
+
+#[test]
+fn rcpt_with_a_multibyte_character_in_its_keyword_gets_501_and_the_session_goes_on() {
+    // Found by the smtp_command fuzz target: this line used to panic the parser.
+    let run = talk(b"EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT T\xc7:<po\x97tmaster>\r\nNOOP\r\n");
+    assert_eq!(
+        run.codes.last().map(String::as_str),
+        Some("250 2.0.0"),
+        "the session answers the next command: {:?}",
+        run.codes
+    );
+    assert!(
+        run.codes[2].starts_with("501"),
+        "the broken RCPT gets a syntax error: {:?}",
+        run.codes
+    );
+}

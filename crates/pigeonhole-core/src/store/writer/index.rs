@@ -138,6 +138,12 @@ impl IndexRow {
         }
     }
 
+    /// The text columns the index would get, for the fuzz targets (`fuzzing` feature).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn into_text(self) -> [String; 10] {
+        self.text
+    }
+
     fn bytes(&self) -> usize {
         self.text.iter().map(String::len).sum()
     }

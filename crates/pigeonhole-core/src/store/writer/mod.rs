@@ -29,6 +29,18 @@ use crate::model::{
 use crate::store::lint::LintSignal;
 use crate::store::search::Filter;
 use index::IndexRow;
+
+/// The full-text index columns (subject, sender, to, cc, bcc, reply-to, body, files,
+/// headers, facets) of a message, as the writer computes them; for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub fn index_text(
+    envelope: &Envelope,
+    parsed: Parsed,
+    auth_user: Option<&str>,
+    listener: &str,
+) -> [String; 10] {
+    IndexRow::new(0, envelope, parsed, auth_user, listener).into_text()
+}
 pub(crate) use retention::Retention;
 pub(crate) use wal::{WalBound, LIMIT as WAL_LIMIT};
 
