@@ -14,6 +14,7 @@ const OURS: &[&str] = &[
     "pigeonhole.sqlite3-wal",
     "pigeonhole.sqlite3-shm",
     "pigeonhole.sqlite3-journal",
+    "pigeonhole.sqlite3.clean",
     "pigeonhole.lock",
     "settings.json",
     "settings.json.tmp",

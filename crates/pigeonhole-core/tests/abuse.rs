@@ -321,6 +321,59 @@ async fn wrong_passwords_are_answered_ever_later_and_then_the_connection_is_clos
     h.engine.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_pipelined_in_one_burst_still_count_against_the_address() {
+    let h = Harness::start(|c| {
+        c.auth_mode = AuthMode::Users;
+        c.auth_users = vec![AuthUser {
+            username: "alice".into(),
+            password: "right".into(),
+        }];
+        c.auth_max_failures = 3;
+    })
+    .await;
+    let addr = h.addr;
+    let second = tokio::task::spawn_blocking(move || {
+        // Every guess in one write: the session handles them all in one pass and closes.
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        let mut burst = String::from("EHLO burst\r\n");
+        for i in 0..3 {
+            let b64 = base64_encode(format!("\0alice\0wrong{i}").as_bytes());
+            burst.push_str(&format!("AUTH PLAIN {b64}\r\n"));
+        }
+        s.write_all(burst.as_bytes()).expect("write");
+        let rest = read_rest(&mut r);
+        assert!(
+            rest.contains("421 4.7.0"),
+            "the burst ends in 421: {rest:?}"
+        );
+        // A new connection from the same address: its first failure is not a fresh 250 ms.
+        let (mut s, mut r) = connect(addr);
+        read_reply(&mut r);
+        s.write_all(b"EHLO again\r\n").expect("write");
+        read_reply(&mut r);
+        let b64 = base64_encode(b"\0alice\0wrong-again");
+        let t = Instant::now();
+        s.write_all(format!("AUTH PLAIN {b64}\r\n").as_bytes())
+            .expect("write");
+        let reply = read_reply(&mut r);
+        (reply, t.elapsed())
+    })
+    .await
+    .expect("join");
+    let (reply, waited) = second;
+    assert!(
+        reply.starts_with("535") || reply.starts_with("421"),
+        "{reply:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "the address's earlier failures (sent in one burst) count: waited only {waited:?}"
+    );
+    h.engine.shutdown().await;
+}
+
 fn base64_encode(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();

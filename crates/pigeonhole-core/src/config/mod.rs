@@ -154,8 +154,11 @@ impl Default for Config {
             idle_timeout_secs: 300,
             tls_handshake_timeout_secs: 10,
             command_timeout_secs: 30,
-            min_data_rate: 1024,
-            data_rate_window_secs: 30,
+            // A person typing a message into telnet averages a few bytes a second; a
+            // slowloris trickles a byte every second or two. 2 B/s over a minute tells them
+            // apart and never touches a program sending mail.
+            min_data_rate: 2,
+            data_rate_window_secs: 60,
             max_connections: 256,
             max_connections_per_client: 0,
             auth_max_failures: s.auth_max_failures,

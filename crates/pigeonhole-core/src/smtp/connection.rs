@@ -2,6 +2,7 @@
 //! Generic over `AsyncRead + AsyncWrite`, so tests can use `tokio::io::duplex`.
 
 use std::io;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,6 +61,8 @@ struct Facts {
     peer: String,
     local: String,
     started_at: DateTime<Utc>,
+    /// AUTH failures of this session already told to the ledger (see `note_auth`).
+    auth_noted: std::sync::atomic::AtomicU32,
 }
 
 enum End {
@@ -96,6 +99,7 @@ pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
         peer,
         local,
         started_at: Utc::now(),
+        auth_noted: std::sync::atomic::AtomicU32::new(0),
     };
     let client = tcp
         .peer_addr()
@@ -104,10 +108,16 @@ pub async fn handle(tcp: TcpStream, ctx: ConnContext, start: Start) {
     let mut session = Session::new(ctx.cfg.clone())
         .with_faults(ctx.faults.clone(), ctx.listener.clone(), client)
         .with_auth_failures_before(ip.map_or(0, |ip| ctx.auth_ledger.recent(ip)));
+    facts
+        .auth_noted
+        .store(session.problems().auth_failures, Ordering::Relaxed);
     session.note(format!("connection from {} to {}", facts.peer, facts.local));
     if let Err(e) = run(tcp, &ctx, &facts, &mut session, start).await {
         session.note(format!("connection error: {e}"));
     }
+    // Every way out (a 421 after too many failures, a pipelined burst, a timeout, an error)
+    // tells the ledger what it has not been told yet.
+    note_auth(&ctx, &facts, &session);
     session.end();
     let (first, lines) = session.transcript_mut().take_unflushed();
     let mut summary = summarize_session(&facts, &session);
@@ -257,7 +267,6 @@ where
     let mut line_deadline: Option<tokio::time::Instant> = None;
     // Inside DATA or a BDAT chunk: what the current rate window has brought.
     let mut rate: Option<RateWindow> = None;
-    let mut auth_failures_seen = session.problems().auth_failures;
     let mut out = String::with_capacity(1024);
     loop {
         let unread_before = buf.len();
@@ -313,7 +322,7 @@ where
             }
         }
         flush(io, &mut out, session.throttle(), ctx).await?;
-        note_auth(ctx, facts, session, &mut auth_failures_seen);
+        note_auth(ctx, facts, session);
         if session.is_closed() {
             return Ok(End::Closed);
         }
@@ -418,16 +427,16 @@ where
 }
 
 /// Tells the per-address ledger about AUTH failures (and a success) since the last call.
-fn note_auth(ctx: &ConnContext, facts: &Facts, session: &Session, seen: &mut u32) {
+fn note_auth(ctx: &ConnContext, facts: &Facts, session: &Session) {
     let Some(ip) = facts.ip else { return };
     let now = session.problems().auth_failures;
-    for _ in *seen..now {
+    let seen = facts.auth_noted.swap(now, Ordering::Relaxed);
+    for _ in seen..now {
         ctx.auth_ledger.failed(ip);
     }
-    if now == *seen && session.auth().is_some() && *seen > 0 {
+    if now == seen && session.auth().is_some() && seen > 0 {
         ctx.auth_ledger.succeeded(ip);
     }
-    *seen = now;
 }
 
 /// Writes the replies waiting in `out`; with a throttle, a slice at a time at its rate,

@@ -12,6 +12,10 @@ use super::health::{self, db_files};
 use super::{schema, Result, StoreError, DB_FILE, LOCK_FILE};
 use crate::model::Durability;
 
+/// The highest rowid a row-by-row copy tries: far past any real store, so a garbage
+/// MAX(rowid) from a damaged page cannot make recovery run for ever.
+const ROWID_SCAN_CAP: i64 = 50_000_000;
+
 /// The tables a recovery copies: what was received and what people did with it. The rest
 /// (search index, exact addresses, lint findings) is derived from the raw bytes and rebuilt
 /// by the server after the watermarks go back to 0.
@@ -445,7 +449,7 @@ fn copy_table(tx: &Connection, table: &str) -> Result<TableRecovery> {
         out.unreadable = 1;
         return Ok(out);
     };
-    let ids: Vec<i64> = match key {
+    let ids: Box<dyn Iterator<Item = i64>> = match key {
         "rowid" => {
             let max: i64 = tx
                 .query_row(
@@ -461,16 +465,24 @@ fn copy_table(tx: &Connection, table: &str) -> Result<TableRecovery> {
                     )
                 })
                 .unwrap_or(0);
-            (1..=max).collect()
+            // MAX(rowid) of a damaged b-tree can be garbage (2^62): walk the ids lazily and
+            // no further than a store could hold.
+            Box::new(1..=max.clamp(0, ROWID_SCAN_CAP))
         }
-        "message_id" => step(
-            "listing copied messages",
-            ids_of(tx, "SELECT id FROM main.messages"),
-        )?,
-        _ => step(
-            "listing copied sessions",
-            ids_of(tx, "SELECT id FROM main.sessions"),
-        )?,
+        "message_id" => Box::new(
+            step(
+                "listing copied messages",
+                ids_of(tx, "SELECT id FROM main.messages"),
+            )?
+            .into_iter(),
+        ),
+        _ => Box::new(
+            step(
+                "listing copied sessions",
+                ids_of(tx, "SELECT id FROM main.sessions"),
+            )?
+            .into_iter(),
+        ),
     };
     let mut one = step(format!("preparing the copy of {table}"), tx.prepare(&format!(
         "INSERT OR REPLACE INTO main.{table} ({list}) SELECT {list} FROM old.{table} WHERE {key} = ?1"

@@ -448,7 +448,13 @@ auth_user: string | null,
 /**
  * Every time it was released to a real server, newest first, with the reply.
  */
-releases: Array<Release>, };
+releases: Array<Release>, 
+/**
+ * Set when the message is past the MIME walk's caps (`message::limits`: depth and part
+ * count): one sentence saying what was not walked. Everything above shows what lies
+ * within the caps; the stored raw bytes hold all of it.
+ */
+not_walked: string | null, };
 
 export type Severity = "error" | "warning" | "info";
 
@@ -763,6 +769,11 @@ api_url: string | null,
  */
 api_error: string | null, 
 /**
+ * The store was damaged at start, so a fresh one was opened: where the damaged copy
+ * was kept (renamed, never deleted), for the window to say so plainly.
+ */
+damaged_store: string | null, 
+/**
  * The last delivery failed for want of space (disk full): mail is refused with
  * 452 4.3.1 until a delivery succeeds again, which clears it.
  */
@@ -986,8 +997,8 @@ export const CONFIG_DEFAULTS: Config = {
   "idle_timeout_secs": 300,
   "tls_handshake_timeout_secs": 10,
   "command_timeout_secs": 30,
-  "min_data_rate": 1024,
-  "data_rate_window_secs": 30,
+  "min_data_rate": 2,
+  "data_rate_window_secs": 60,
   "max_connections": 256,
   "max_connections_per_client": 0,
   "auth_max_failures": 5,

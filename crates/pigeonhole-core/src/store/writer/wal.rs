@@ -22,8 +22,14 @@ pub(crate) const LIMIT: u64 = 64 * 1024 * 1024;
 /// How long the writer waits for readers of old frames before giving up for now. Waiting
 /// holds up the commits queued behind it, so it is short.
 const PATIENCE: Duration = Duration::from_millis(200);
-/// After a checkpoint readers kept from finishing, how long before the next try.
+/// After a checkpoint readers kept from finishing, how long before the next try; each
+/// further miss doubles it up to `RETRY_MAX`, so a reader that holds an old snapshot for
+/// long (an export, a doctor's integrity check) does not cost every commit `PATIENCE`.
 const RETRY: Duration = Duration::from_millis(50);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+/// The whole checkpoint at close gives up after this: the WAL is durable, and the next
+/// open replays it, so a reader holding a snapshot must not hold up the exit.
+const CLOSE_PATIENCE: Duration = Duration::from_secs(3);
 
 /// The writer's view of its WAL file.
 pub(crate) struct WalBound {
@@ -33,6 +39,8 @@ pub(crate) struct WalBound {
     limit: u64,
     /// No try before this (set after a try readers kept from finishing).
     next_try: Instant,
+    /// The wait after the next miss (`RETRY`, doubling to `RETRY_MAX`).
+    backoff: Duration,
 }
 
 /// What one checkpoint did, for the log and the bench.
@@ -51,6 +59,7 @@ impl WalBound {
             path: PathBuf::from(path),
             limit: if limit == 0 { LIMIT } else { limit },
             next_try: Instant::now(),
+            backoff: RETRY,
         }
     }
 
@@ -70,14 +79,17 @@ impl WalBound {
         }
         let size = meta.len();
         match checkpoint(conn, "TRUNCATE", PATIENCE) {
-            Ok(c) if c.done => tracing::debug!(
-                wal_bytes = size,
-                frames = c.frames,
-                ms = c.took.as_millis() as u64,
-                "checkpointed and truncated the WAL"
-            ),
+            Ok(c) if c.done => {
+                self.backoff = RETRY;
+                tracing::debug!(
+                    wal_bytes = size,
+                    frames = c.frames,
+                    ms = c.took.as_millis() as u64,
+                    "checkpointed and truncated the WAL"
+                )
+            }
             Ok(c) => {
-                self.next_try = Instant::now() + RETRY;
+                self.miss();
                 tracing::debug!(
                     wal_bytes = size,
                     ms = c.took.as_millis() as u64,
@@ -85,10 +97,15 @@ impl WalBound {
                 );
             }
             Err(e) => {
-                self.next_try = Instant::now() + RETRY;
+                self.miss();
                 tracing::debug!(error = %e, "WAL checkpoint failed; trying again soon");
             }
         }
+    }
+
+    fn miss(&mut self) {
+        self.next_try = Instant::now() + self.backoff;
+        self.backoff = (self.backoff * 2).min(RETRY_MAX);
     }
 }
 
@@ -113,13 +130,20 @@ pub(crate) fn checkpoint(
     })
 }
 
-/// The checkpoint at close: TRUNCATE, tried a few times, since the checkpointer thread may
-/// hold the checkpoint lock for a moment (SQLite does not wait for that lock).
+/// The checkpoint at close: TRUNCATE, tried for up to `CLOSE_PATIENCE`, since the
+/// checkpointer thread may hold the checkpoint lock for a moment (SQLite does not wait for
+/// that lock) and a reader may still use old frames.
 pub(crate) fn truncate_at_close(conn: &Connection) -> crate::store::Result<()> {
     let mut last = None;
-    for _ in 0..50 {
-        match checkpoint(conn, "TRUNCATE", Duration::from_secs(2)) {
-            Ok(c) if c.done => return Ok(()),
+    let started = Instant::now();
+    while started.elapsed() < CLOSE_PATIENCE {
+        match checkpoint(conn, "TRUNCATE", Duration::from_millis(500)) {
+            Ok(c) if c.done => {
+                if let Some(db) = conn.path() {
+                    crate::store::health::mark_clean(std::path::Path::new(db));
+                }
+                return Ok(());
+            }
             Ok(_) => last = None,
             Err(e) => last = Some(e),
         }
