@@ -22,6 +22,10 @@ pub mod names {
     pub const OPEN_MESSAGE: &str = "app://open-message";
     /// The tray asked for a page.
     pub const NAVIGATE: &str = "app://navigate";
+    /// A link in the mail frame was followed (its http, https or mailto URL): the frame has
+    /// scripts off, so a click there reaches no listener; the navigation it starts is
+    /// stopped here and handed to the window, which opens it if the person clicked.
+    pub const LINK_CLICKED: &str = "app://link-clicked";
     /// Every name above, for the generated UI module.
     #[cfg(test)]
     pub const ALL: &[(&str, &str)] = &[
@@ -29,6 +33,7 @@ pub mod names {
         ("STORE_RESYNC", STORE_RESYNC),
         ("OPEN_MESSAGE", OPEN_MESSAGE),
         ("NAVIGATE", NAVIGATE),
+        ("LINK_CLICKED", LINK_CLICKED),
     ];
 }
 

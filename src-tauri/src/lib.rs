@@ -31,7 +31,7 @@ mod tray;
 mod ui_types;
 
 use pigeonhole_core::Engine;
-use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
 
 pub use crate::args::DesktopArgs;
@@ -171,12 +171,19 @@ pub fn run(args: DesktopArgs) {
                 .title("Pigeonhole")
                 .inner_size(1280.0, 820.0)
                 .min_inner_size(860.0, 520.0)
-                .on_navigation(|url| {
-                    let ok = allowed_navigation(url);
-                    if !ok {
-                        tracing::warn!(%url, "blocked a navigation away from the app");
+                .on_navigation({
+                    let handle = handle.clone();
+                    move |url| {
+                        let ok = allowed_navigation(url);
+                        if !ok && matches!(url.scheme(), "http" | "https" | "mailto") {
+                            // A link followed in the mail frame: never loaded here; the
+                            // window opens it in the browser if the person clicked it.
+                            let _ = handle.emit(bridge::names::LINK_CLICKED, url.as_str());
+                        } else if !ok {
+                            tracing::warn!(%url, "blocked a navigation away from the app");
+                        }
+                        ok
                     }
-                    ok
                 })
                 .build()?;
 

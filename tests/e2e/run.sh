@@ -41,9 +41,9 @@ mkdir -p "$E2E_ARTIFACTS"
 # URL it is given, so no test ever opens a real browser and a test can check what was opened.
 stubs="$(mktemp -d)"
 export E2E_OPENED_LOG="$stubs/opened.log"
-cat >"$stubs/xdg-open" <<'STUB'
+cat >"$stubs/xdg-open" <<STUB
 #!/bin/sh
-printf '%s\n' "$1" >>"$E2E_OPENED_LOG"
+printf '%s\\n' "\$1" >>"$E2E_OPENED_LOG"
 STUB
 chmod +x "$stubs/xdg-open"
 export PATH="$stubs:$PATH"

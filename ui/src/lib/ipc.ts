@@ -258,6 +258,8 @@ export async function onDragDrop(h: (e: DragDrop) => void): Promise<UnlistenFn> 
 
 /** The tray menu asked for a page. */
 export const onNavigate = (h: (page: Page) => void) => on<Page>(DESKTOP_EVENTS.NAVIGATE, h);
+/** A link in the mail frame was followed; the shell stopped it (see `openClickedLink`). */
+export const onLinkClicked = (h: (url: string) => void) => on<string>(DESKTOP_EVENTS.LINK_CLICKED, h);
 
 /**
  * Turns whatever a command rejected with into one sentence for a person: a CommandError's

@@ -87,6 +87,22 @@ export class Store extends Feedback {
   // ---- start-up -----------------------------------------------------------------------
 
   /** Subscribes to every event, then loads the first data. Returns an unsubscribe. */
+  /**
+   * A link in the mail frame was followed. Scripts are off in that frame, so the click
+   * reached no listener of ours; the shell stopped the navigation and sent its URL. It is
+   * handed to the system browser only when the mail frame has the focus, which a click in it
+   * gives it: a navigation the person did not start (none should get past the sanitiser)
+   * is refused and said.
+   */
+  openClickedLink(url: string, doc: Document): void {
+    const focused = doc.activeElement as HTMLElement | null;
+    if (focused?.tagName === "IFRAME" && focused.dataset.testid === "html-frame") {
+      ipc.openLink(url).catch((err) => this.error("Could not open link", err));
+    } else {
+      this.toast(`Not opening ${url}: the message tried to open it without a click.`, "error");
+    }
+  }
+
   async start(): Promise<() => void> {
     const unlisten = await Promise.all([
       ipc.onMessagesNew((m) => this.handleNew(m)),
@@ -102,6 +118,7 @@ export class Store extends Feedback {
       ipc.onNavigate((page) => {
         if (page === "settings") this.view = "settings";
       }),
+      ipc.onLinkClicked((url) => this.openClickedLink(url, document)),
     ]);
     // The list first: the inbox counts are a heavier query and would compete with it for
     // the first paint.

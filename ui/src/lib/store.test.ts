@@ -510,6 +510,31 @@ describe("store: missed events and sessions", () => {
   });
 });
 
+describe("links followed in the mail frame", () => {
+  test("a link clicked in the focused mail frame goes to the system browser", async () => {
+    await started(1);
+    const frame = document.createElement("iframe");
+    frame.dataset.testid = "html-frame";
+    document.body.appendChild(frame);
+    frame.focus();
+    shell.calls = [];
+    await emit("app://link-clicked", "https://example.com/confirm?t=1");
+    await flush();
+    expect(shell.called("open_link")).toEqual([{ url: "https://example.com/confirm?t=1" }]);
+    frame.remove();
+  });
+
+  test("a navigation the person did not start is refused and said", async () => {
+    await started(1);
+    (document.activeElement as HTMLElement | null)?.blur?.();
+    shell.calls = [];
+    await emit("app://link-clicked", "https://tracker.example/one-time");
+    await flush();
+    expect(shell.called("open_link")).toEqual([]);
+    expect(store.toasts.at(-1)?.text).toContain("without a click");
+  });
+});
+
 describe("search and filters", () => {
   test("typed text reaches the list as the query once core says it parses", async () => {
     await started(5);

@@ -37,4 +37,5 @@ export const DESKTOP_EVENTS = {
   STORE_RESYNC: "store://resync",
   OPEN_MESSAGE: "app://open-message",
   NAVIGATE: "app://navigate",
+  LINK_CLICKED: "app://link-clicked",
 } as const;
