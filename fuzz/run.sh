@@ -8,6 +8,8 @@
 #
 # Stable Rust only: RUSTC_BOOTSTRAP=1 lets it accept the -Z sanitizer flags cargo-fuzz
 # passes. New inputs found go to a scratch directory, so the committed corpus stays as it is.
+# The seed is fixed (FUZZ_SEED, default 1) so a CI run is repeatable; pick another for a new
+# exploration.
 #
 # FUZZ_BUILD sets the build: CI's default is an unoptimised build without a sanitizer, which
 # builds from scratch in a few minutes (the core is safe Rust; AddressSanitizer, -O3, makes
@@ -32,7 +34,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$scratch/$t" "corpus/$t"
   log="$scratch/$t.log"
   if ! cargo fuzz run "${build[@]}" "$t" "$scratch/$t" "corpus/$t" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+    -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 80 "$log" >&2
     echo "fuzz target $t failed; the input is in fuzz/artifacts/$t/" >&2
     exit 1
