@@ -264,8 +264,10 @@ def s_stalled_tls(report):
     srv = Server(*TIMEOUT_FLAGS)
 
     def stall():
-        socks = [connect(srv.smtps) for _ in range(100)]
-        for _ in range(100):
+        # 160 in all: under the per-address cap (3/4 of 256), so every one is a stalled
+        # handshake rather than a 421.
+        socks = [connect(srv.smtps) for _ in range(80)]
+        for _ in range(80):
             s = connect(srv.port)
             read_reply(s)
             say(s, b"EHLO stall.example")
@@ -466,7 +468,7 @@ def s_mime_bomb(report):
         check(r.startswith(b"250"), f"{subject}: {r!r}")
         check(stored_raw(srv, subject) == raw, f"{subject}: stored byte-exact")
         row = [m for m in srv.listed() if m["subject"] == subject][0]
-        for view in (["--json"], [], ["--text"], ["--parts"], ["--lint", "--json"]):
+        for view in (["--json"], [], ["--headers"], ["--html-check"], ["--links"], ["--lint", "--json"]):
             out = srv.cli("show", str(row["id"]), *view, check_rc=False)
             check(out.returncode in (0, 1), f"show {view} on {subject} crashed ({out.returncode}): {out.stderr[-500:]!r}")
             check(len(out.stdout) < 16 << 20, f"show {view} on {subject} printed {len(out.stdout)} bytes")
