@@ -414,3 +414,48 @@ async fn a_read_only_data_dir_is_a_clear_error_naming_it() {
         "the error says the data dir is not writable and names it: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_close_is_recorded_and_any_later_change_to_the_file_brings_the_check_back() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("data");
+    let marker = dir.join(format!("{DB_FILE}.clean"));
+    let store = Store::open(&dir, EventBus::new(), StoreOptions::default()).expect("opens");
+    fill(&store, 40, 4000).await;
+    store.close().await.expect("close");
+    drop(store);
+    assert!(
+        marker.exists(),
+        "a clean close records the file as it left it"
+    );
+
+    // Opening forgets the mark (this open may write; only its own clean close sets it).
+    let store = Store::open(&dir, EventBus::new(), StoreOptions::default()).expect("reopens");
+    assert!(
+        !marker.exists(),
+        "an open store has no clean mark, so a crash brings the check back"
+    );
+    store.close().await.expect("close");
+    drop(store);
+    assert!(marker.exists());
+
+    // Bytes changed after the clean close (same length): the check runs and finds them.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let db = dir.join(DB_FILE);
+    let len = std::fs::metadata(&db).unwrap().len();
+    let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    f.seek(SeekFrom::Start(len / 2)).unwrap();
+    f.write_all(&vec![0xA5; (len / 3) as usize]).unwrap();
+    drop(f);
+    let refused = Store::open_checked(
+        &dir,
+        EventBus::new(),
+        StoreOptions::default(),
+        OnDamage::Refuse,
+    );
+    assert!(
+        matches!(refused, Err(ref e) if e.is_corruption()),
+        "a file changed after the clean close is checked and refused: {:?}",
+        refused.as_ref().err()
+    );
+}
