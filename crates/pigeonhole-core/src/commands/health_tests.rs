@@ -103,11 +103,12 @@ async fn the_wal_stays_under_its_limit_under_sustained_writes_and_reads() {
         written > 10 * LIMIT,
         "the test must write well past the limit ({written} bytes)"
     );
-    // Commits go on while a try waits for readers, and readers that keep coming can put
-    // off a few tries: the bound is a few times the limit, where an unbounded WAL reaches
-    // the size of everything written (10-24 MB here).
+    // Each commit past the limit checkpoints, so the WAL ends a commit or two past it
+    // (1.13-1.16 MB in 18 runs with the CPUs and the disk kept busy); an unbounded WAL
+    // reaches the size of everything written. Before a try retried a checkpoint lock held
+    // by the checkpointer thread, missed tries backed off and this reached 9.3 MB.
     assert!(
-        peak <= 8 * LIMIT,
+        peak <= 3 * LIMIT,
         "the WAL reached {peak} bytes with a limit of {LIMIT} after writing {written} bytes"
     );
 }
@@ -158,7 +159,18 @@ async fn damaged_store(dir: &Path, count: usize, len: usize) -> HashMap<MessageI
         .write(true)
         .open(&db)
         .expect("open db");
-    f.seek(SeekFrom::Start(size / 2)).expect("seek");
+    // Aimed at the raw bytes of the middle message, not at the file's middle: where the
+    // search index and the lint tables fall between the messages depends on how commits
+    // were batched, which changes with the machine's load, and garbage that hits only
+    // derived data costs no message.
+    let file = std::fs::read(&db).expect("read db");
+    let mark = format!("Subject: message {}\r\n", count / 2).into_bytes();
+    let at = file
+        .windows(mark.len())
+        .position(|w| w == mark.as_slice())
+        .expect("the middle message is in the file") as u64;
+    f.seek(SeekFrom::Start(at.saturating_sub(len as u64 / 2)))
+        .expect("seek");
     let mut junk = vec![0u8; len];
     let mut x: u32 = 0x9e37_79b9;
     for b in junk.iter_mut() {

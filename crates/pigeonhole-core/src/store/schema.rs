@@ -86,10 +86,9 @@ pub(crate) fn open_connection(
         if !read_only {
             // The writer never checkpoints itself (a checkpoint would hold up every waiting
             // 250); `checkpointer` does it from its own connection.
+            // (`journal_size_limit` matters only where the WAL starts over, on the write
+            // connection: `writer::spawn` sets it to the store's limit.)
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-            // When a checkpoint lets the WAL start over, SQLite cuts a file longer than
-            // this back to it (the writer's TRUNCATE checkpoints cut it to zero).
-            conn.pragma_update(None, "journal_size_limit", super::writer::WAL_LIMIT as i64)?;
         }
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(conn)

@@ -30,6 +30,8 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 /// The whole checkpoint at close gives up after this: the WAL is durable, and the next
 /// open replays it, so a reader holding a snapshot must not hold up the exit.
 const CLOSE_PATIENCE: Duration = Duration::from_secs(3);
+/// Between two tries of one checkpoint that found the checkpoint lock taken.
+const RETRY_PAUSE: Duration = Duration::from_millis(5);
 
 /// The writer's view of its WAL file.
 pub(crate) struct WalBound {
@@ -109,18 +111,32 @@ impl WalBound {
     }
 }
 
-/// Runs `PRAGMA wal_checkpoint(mode)` waiting at most `patience` for readers and other
-/// checkpointers; `done` is false when it could not finish.
+/// Runs `PRAGMA wal_checkpoint(mode)`, trying for at most `patience`; `done` is false when
+/// it could not finish in that time.
+///
+/// Two things make a try busy. Readers of old frames: SQLite waits for them through the
+/// busy handler. Another checkpoint (the checkpointer thread's PASSIVE copy, which holds the
+/// checkpoint lock while it syncs): SQLite returns busy at once without the busy handler, so
+/// a single try would miss whenever the two meet, and on a slow disk they meet often enough
+/// that every try missed and the WAL grew unbounded. So a quick busy is tried again.
 pub(crate) fn checkpoint(
     conn: &Connection,
     mode: &str,
     patience: Duration,
 ) -> rusqlite::Result<Checkpointed> {
     let started = Instant::now();
-    conn.busy_timeout(patience)?;
-    let result = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-    });
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    let result = loop {
+        let left = patience.saturating_sub(started.elapsed());
+        conn.busy_timeout(left)?;
+        let result = conn.query_row(&sql, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)));
+        match result {
+            Ok((busy, _)) if busy != 0 && started.elapsed() + RETRY_PAUSE < patience => {
+                std::thread::sleep(RETRY_PAUSE)
+            }
+            other => break other,
+        }
+    };
     conn.busy_timeout(schema::BUSY_TIMEOUT)?;
     let (busy, frames) = result?;
     Ok(Checkpointed {
