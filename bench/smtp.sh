@@ -15,7 +15,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-cache="$here/.cache"
 
 fsync=()
 repeat=1
@@ -36,30 +35,10 @@ done
 die() { echo "bench/smtp.sh: $*" >&2; exit 1; }
 say() { echo "bench: $*" >&2; }
 
-# --- Postfix's test tools, without the daemon -------------------------------------------
-pfx="$cache/postfix"
-if [ ! -x "$pfx/usr/sbin/smtp-source" ] || [ ! -x "$pfx/usr/sbin/smtp-sink" ]; then
-    say "fetching smtp-source and smtp-sink from the postfix package"
-    mkdir -p "$cache"
-    rm -f "$cache"/postfix_*.deb
-    if ! (cd "$cache" && apt-get download postfix >/dev/null 2>&1); then
-        apt-get update >/dev/null 2>&1 || true
-        (cd "$cache" && apt-get download postfix) || die "apt-get download postfix failed"
-    fi
-    rm -rf "$pfx"
-    dpkg -x "$cache"/postfix_*.deb "$pfx"
-fi
-export LD_LIBRARY_PATH="$pfx/usr/lib/postfix${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-smtp_source="$pfx/usr/sbin/smtp-source"
-smtp_sink="$pfx/usr/sbin/smtp-sink"
-
-# --- pigeonhole ------------------------------------------------------------------------
-if [ "$build" = 1 ]; then
-    say "cargo build --release -p pigeonhole-cli"
-    (cd "$root" && cargo build --release -p pigeonhole-cli >&2)
-fi
-pigeonhole="${CARGO_TARGET_DIR:-$root/target}/release/pigeonhole"
-[ -x "$pigeonhole" ] || die "no $pigeonhole; build it or drop --no-build"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
+postfix_tools
+pigeonhole_bin "$build"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pigeonhole-bench.XXXXXX")
 server_pid=""
@@ -68,25 +47,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Waits (at most 10 s) until something accepts connections on 127.0.0.1:$1.
-wait_listening() {
-    python3 - "$1" <<'EOF' || die "nothing listening on 127.0.0.1:$1 after 10 s"
-import socket, sys, time
-end = time.time() + 10
-while time.time() < end:
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.02)
-sys.exit(1)
-EOF
-}
 
 stop_server() {
     kill -TERM "$server_pid" 2>/dev/null || true

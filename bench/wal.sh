@@ -15,7 +15,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-cache="$here/.cache"
 
 seconds=30 sessions=8 size=51200 build=1 bin=""
 while [ $# -gt 0 ]; do
@@ -34,27 +33,10 @@ done
 die() { echo "bench/wal.sh: $*" >&2; exit 1; }
 say() { echo "bench: $*" >&2; }
 
-pfx="$cache/postfix"
-if [ ! -x "$pfx/usr/sbin/smtp-source" ]; then
-    say "fetching smtp-source from the postfix package"
-    mkdir -p "$cache"
-    rm -f "$cache"/postfix_*.deb
-    if ! (cd "$cache" && apt-get download postfix >/dev/null 2>&1); then
-        apt-get update >/dev/null 2>&1 || true
-        (cd "$cache" && apt-get download postfix) || die "apt-get download postfix failed"
-    fi
-    rm -rf "$pfx"
-    dpkg -x "$cache"/postfix_*.deb "$pfx"
-fi
-export LD_LIBRARY_PATH="$pfx/usr/lib/postfix${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-smtp_source="$pfx/usr/sbin/smtp-source"
-
-if [ "$build" = 1 ]; then
-    say "cargo build --release -p pigeonhole-cli"
-    (cd "$root" && cargo build --release -p pigeonhole-cli >&2)
-fi
-pigeonhole="${bin:-${CARGO_TARGET_DIR:-$root/target}/release/pigeonhole}"
-[ -x "$pigeonhole" ] || die "no $pigeonhole; build it or drop --no-build"
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
+postfix_tools
+pigeonhole_bin "$build" "$bin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pigeonhole-wal.XXXXXX")
 server_pid="" source_pid=""
@@ -65,21 +47,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 data="$work/data"
 PIGEONHOLE_LOG=warn,pigeonhole_core::store::writer::wal=debug "$pigeonhole" serve --smtp "127.0.0.1:$port" --no-http --data-dir "$data" \
     2>"$work/serve.log" &
 server_pid=$!
-python3 - "$port" <<'PY' || die "nothing listening on 127.0.0.1:$port after 10 s"
-import socket, sys, time
-end = time.time() + 10
-while time.time() < end:
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close(); sys.exit(0)
-    except OSError:
-        time.sleep(0.02)
-sys.exit(1)
-PY
+wait_listening "$port"
 
 say "$sessions sessions of ${size}-byte messages for ${seconds} s"
 # More messages than can go through in the time; smtp-source is stopped at the end.
@@ -116,8 +89,9 @@ python3 - "$peak" "$db_bytes" "$stored" "$seconds" "$rss" "$wal_after" "$size" "
 import re, statistics, sys
 peak, db, stored, secs, rss, after, size, sessions, log = sys.argv[1:]
 # The writer's own checkpoints (debug lines of store::writer::wal): how long each held commits up.
-ms = [int(m) for m in re.findall(r"checkpointed and truncated the WAL.*?ms=(\d+)|ms=(\d+).*?checkpointed and truncated", open(log, errors="replace").read()) for m in m if m]
-busy = open(log, errors="replace").read().count("readers kept the WAL")
+text = re.sub(r"\x1b\[[0-9;]*m", "", open(log, errors="replace").read())  # the log's colours
+ms = [int(m) for m in re.findall(r"checkpointed the WAL.*?ms=(\d+)", text)]
+busy = text.count("readers kept the WAL")
 if ms:
     print(f"writer checkpoints: {len(ms)}, median {statistics.median(ms):.0f} ms, max {max(ms)} ms; {busy} put off by readers", file=sys.stderr)
 else:

@@ -38,10 +38,35 @@ pub struct Logged {
     pub id: u64,
     /// `message://new` etc., or `stats`.
     pub name: &'static str,
-    /// Our JSON for SSE; `None` for events only the WebSocket sends (stats).
-    pub sse: Option<String>,
+    /// The event for SSE; `None` for events only the WebSocket sends (stats).
+    sse: Option<SseData>,
     /// Mailpit's WebSocket frames for it (one per message for deletes and updates).
     pub ws: Vec<String>,
+}
+
+/// An event's SSE `data`, serialised when a client first needs it: without an SSE client
+/// (the usual case under a flood of mail) no event is ever turned into JSON.
+#[derive(Debug)]
+struct SseData {
+    event: Event,
+    json: std::sync::OnceLock<String>,
+}
+
+impl SseData {
+    fn new(event: Event) -> SseData {
+        SseData {
+            event,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl Logged {
+    /// Our JSON for SSE, serialised once for every client.
+    pub fn sse(&self) -> Option<&str> {
+        let data = self.sse.as_ref()?;
+        Some(data.json.get_or_init(|| sse_json(&data.event)))
+    }
 }
 
 /// Counters for Mailpit's `RuntimeStats`, since the API started.
@@ -143,7 +168,8 @@ impl EventLog {
         Some(recent.iter().filter(|e| e.id > id).cloned().collect())
     }
 
-    fn push(&self, name: &'static str, sse: Option<String>, ws: Vec<String>) {
+    fn push(&self, name: &'static str, sse: Option<Event>, ws: Vec<String>) {
+        let sse = sse.map(SseData::new);
         let mut recent = self.inner.recent.lock().unwrap_or_else(|p| p.into_inner());
         let id = recent.back().map(|e| e.id + 1).unwrap_or(1);
         let logged = Arc::new(Logged { id, name, sse, ws });
@@ -220,12 +246,12 @@ impl EventLog {
         // A bulk change is one "reload" for SSE too, not megabytes of ids held in the log.
         let sse = match event {
             Event::MessagesDeleted(ids) | Event::MessagesRead { ids, .. } if ids.len() > BULK => {
-                (names::STORE_CHANGED, sse_json(&Event::StoreChanged))
+                (names::STORE_CHANGED, Event::StoreChanged)
             }
             Event::MessagesUpdated(list) if list.len() > BULK => {
-                (names::STORE_CHANGED, sse_json(&Event::StoreChanged))
+                (names::STORE_CHANGED, Event::StoreChanged)
             }
-            _ => (event.name(), sse_json(event)),
+            _ => (event.name(), event.clone()),
         };
         self.push(sse.0, Some(sse.1), ws);
         changes_totals
@@ -257,11 +283,7 @@ async fn follow(
             Some(Ok(event)) => stats_due |= log.record(&event),
             Some(Err(broadcast::error::RecvError::Lagged(n))) => {
                 tracing::warn!(missed = n, "API event log fell behind the bus");
-                log.push(
-                    "store://changed",
-                    Some(sse_json(&Event::StoreChanged)),
-                    Vec::new(),
-                );
+                log.push("store://changed", Some(Event::StoreChanged), Vec::new());
                 stats_due = true;
             }
             Some(Err(broadcast::error::RecvError::Closed)) => return,
@@ -404,7 +426,7 @@ async fn feed(
 }
 
 fn to_sse(log: &EventLog, e: &Logged) -> Option<SseEvent> {
-    let data = e.sse.as_ref()?;
+    let data = e.sse()?;
     Some(
         SseEvent::default()
             .id(log.event_id(e.id))

@@ -113,6 +113,40 @@ async fn findings_are_stored_searchable_and_announced() {
     ));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lint_search_finds_a_message_in_a_steady_stream_of_mail() {
+    // The worker waits for a pause in arrivals before it lints; a search must not wait for
+    // one, and every message of the stream is linted in the end.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path(), EventBus::new(), StoreOptions::default()).expect("store");
+    let stream = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for _ in 0..300 {
+                seed(&store, at_arrival(CLEAN)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let bare = seed(&store, at_arrival(&bare_lf())).await;
+    assert_eq!(
+        ids_for(&store, "lint:bare-lf").await,
+        vec![bare],
+        "found while the stream goes on"
+    );
+    stream.await.expect("the stream");
+    // Findings come only from the worker, which lints in id order: finding the last
+    // message means it went through the whole stream.
+    let last = seed(&store, at_arrival(&bare_lf())).await;
+    assert_eq!(ids_for(&store, "lint:bare-lf").await, vec![bare, last]);
+    assert_eq!(
+        ids_for(&store, "has:lint").await,
+        vec![bare, last],
+        "and only the two bare-LF messages have one"
+    );
+}
+
 #[tokio::test]
 async fn a_misspelled_check_is_an_error_naming_the_checks() {
     let err = check_query("lint:bare_lf").expect_err("unknown check");

@@ -189,7 +189,13 @@ fn summarize_parsed(msg: &Message) -> Parsed {
     let has_inline = own().any(|p| !is_real_attachment(p));
     let attachment_names = own().filter_map(body::part_name).collect();
     let mut body_text = truncate_at_char(&text, INDEX_BYTES).to_string();
-    if !msg.text_body.is_empty() && body_text.len() < INDEX_BYTES {
+    // Only a real HTML part of its own: for a text-only message mail-parser lists the text
+    // part as the HTML body too, and converting it to HTML and back found nothing new.
+    let own_html = msg
+        .html_body
+        .first()
+        .is_some_and(|h| !msg.text_body.contains(h));
+    if !msg.text_body.is_empty() && own_html && body_text.len() < INDEX_BYTES {
         // A real text part: the HTML alternative may still say more (links, footers).
         if let Some(html) = msg
             .body_html(0)

@@ -6,7 +6,7 @@
 //! derived data, rebuilt from the raw bytes like the search index.
 
 use std::sync::{Arc, Condvar, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
 use tokio::sync::oneshot;
@@ -18,12 +18,16 @@ use crate::model::time::ms_to_datetime;
 use crate::model::{Durability, LintReport};
 
 /// Messages linted per step, and the most raw bytes one step reads.
-const STEP: i64 = 64;
+const STEP: i64 = 256;
 const STEP_BYTES: usize = 8 * 1024 * 1024;
 /// How often an idle worker looks whether its store is still open.
 const IDLE: Duration = Duration::from_millis(250);
 /// How long a lint search waits for the worker to reach the newest message.
 const PATIENCE: Duration = Duration::from_secs(3);
+/// While mail keeps arriving, the worker waits for a pause this long (or a full step, or a
+/// lint search) before it lints: the checks and their commit then run between bursts, not
+/// on the two cores the senders' 250s need, and in steps of many messages.
+const QUIET: Duration = Duration::from_millis(50);
 
 /// Listeners whose mail did not come over an SMTP session of its own, so its MAIL FROM
 /// parameters and arrival time say nothing about the sender: the API's send
@@ -33,22 +37,69 @@ pub(crate) const NOT_SMTP: &[&str] = &["api", "import"];
 /// Wakes the worker when the writer commits a message.
 #[derive(Default)]
 pub(crate) struct LintSignal {
-    newest: Mutex<i64>,
+    state: Mutex<Arrivals>,
     wake: Condvar,
+}
+
+#[derive(Default)]
+struct Arrivals {
+    /// The newest committed message.
+    newest: i64,
+    /// When the last one was committed.
+    last: Option<Instant>,
+    /// A lint search waits: lint now, whatever arrives.
+    hurry: bool,
 }
 
 impl LintSignal {
     pub(crate) fn arrived(&self, id: i64) {
-        if let Ok(mut n) = self.newest.lock() {
-            *n = (*n).max(id);
+        if let Ok(mut a) = self.state.lock() {
+            a.newest = a.newest.max(id);
+            a.last = Some(Instant::now());
+            self.wake.notify_one();
+        }
+    }
+
+    /// A search for findings is waiting (`Store::sync_lint`): the worker stops waiting for
+    /// a pause in the mail.
+    pub(crate) fn hurry(&self) {
+        if let Ok(mut a) = self.state.lock() {
+            a.hurry = true;
             self.wake.notify_one();
         }
     }
 
     /// Waits until a message above `cursor` is announced, or `timeout` passes.
     fn wait_beyond(&self, cursor: i64, timeout: Duration) {
-        let Ok(n) = self.newest.lock() else { return };
-        let _ = self.wake.wait_timeout_while(n, timeout, |n| *n <= cursor);
+        let Ok(a) = self.state.lock() else { return };
+        let _ = self
+            .wake
+            .wait_timeout_while(a, timeout, |a| a.newest <= cursor);
+    }
+
+    /// Waits while mail is arriving, until `QUIET` passes without any, a full step waits
+    /// beyond `cursor`, or a search hurries the worker.
+    fn settle(&self, cursor: i64) {
+        let Ok(mut a) = self.state.lock() else { return };
+        loop {
+            let since = a.last.map(|t| t.elapsed()).unwrap_or(QUIET);
+            if a.hurry || since >= QUIET || a.newest - cursor >= STEP {
+                return;
+            }
+            match self.wake.wait_timeout(a, QUIET - since) {
+                Ok((next, _)) => a = next,
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// The worker has linted everything announced: a later search hurries it again.
+    fn caught_up(&self, cursor: i64) {
+        if let Ok(mut a) = self.state.lock() {
+            if a.newest <= cursor {
+                a.hurry = false;
+            }
+        }
     }
 }
 
@@ -156,6 +207,7 @@ fn run(conn: Connection, store: Weak<Inner>, signal: Arc<LintSignal>) {
         }
     };
     loop {
+        signal.settle(cursor);
         let rows = match read_step(&conn, cursor) {
             Ok(rows) => rows,
             Err(e) => {
@@ -167,6 +219,7 @@ fn run(conn: Connection, store: Weak<Inner>, signal: Arc<LintSignal>) {
             if store.strong_count() == 0 {
                 return;
             }
+            signal.caught_up(cursor);
             signal.wait_beyond(cursor, IDLE);
             continue;
         };
@@ -244,6 +297,9 @@ impl Store {
     /// for a read-only store too: another process's server lints its own mail.
     pub(crate) async fn sync_lint(&self) -> Result<()> {
         let deadline = tokio::time::Instant::now() + PATIENCE;
+        if let Some(signal) = &self.inner.lint {
+            signal.hurry();
+        }
         loop {
             let store = self.clone();
             let caught_up = tokio::task::spawn_blocking(move || {

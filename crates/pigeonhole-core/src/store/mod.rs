@@ -159,6 +159,8 @@ struct Inner {
     _lock: Option<File>,
     /// The checkpointer thread runs while this lives.
     _alive: Option<Arc<()>>,
+    /// Wakes this process's lint worker (`None` without one: read-only, a side writer).
+    lint: Option<Arc<lint::LintSignal>>,
 }
 
 /// A connection to the store that already exists in `dir`, for a reader or another
@@ -258,6 +260,7 @@ impl Store {
                 waiters,
                 _lock: Some(lock),
                 _alive: Some(alive),
+                lint: Some(signal.clone()),
             }),
         };
         lint::spawn(&store, signal)?;
@@ -297,6 +300,7 @@ impl Store {
                 waiters: Arc::new(AtomicUsize::new(0)),
                 _lock: None,
                 _alive: None,
+                lint: None,
             }),
         })
     }
@@ -331,6 +335,7 @@ impl Store {
                 waiters,
                 _lock: None,
                 _alive: None,
+                lint: None,
             }),
         })
     }
@@ -356,21 +361,14 @@ impl Store {
     /// Queues a message and resolves once it is committed (or failed). Only then may the
     /// session say 250.
     pub(crate) async fn deliver(&self, msg: NewMessage) -> Result<i64> {
-        self.request(|done| Op::Deliver {
-            msg: Box::new(msg),
-            done,
-        })
-        .await
+        self.request(|done| Op::deliver(msg, done)).await
     }
 
     /// Queues a message without waiting: the receiver answers after the commit. An import
     /// keeps many in flight this way, so they share commits, and still in file order.
     pub(crate) fn deliver_queued(&self, msg: NewMessage) -> Result<oneshot::Receiver<Result<i64>>> {
         let (done, wait) = oneshot::channel();
-        self.send(Op::Deliver {
-            msg: Box::new(msg),
-            done,
-        })?;
+        self.send(Op::deliver(msg, done))?;
         Ok(wait)
     }
 
@@ -405,8 +403,7 @@ impl Store {
         if self
             .send(Op::Session {
                 session,
-                first_line,
-                lines,
+                chunk: writer::Chunk::new(first_line, &lines),
                 closed,
             })
             .is_err()

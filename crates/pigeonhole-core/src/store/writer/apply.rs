@@ -2,24 +2,23 @@
 
 use rusqlite::{params, params_from_iter, Transaction};
 
-use super::{NewMessage, Op, Outcome};
-use crate::model::{MessageSummary, SessionSummary, TranscriptLine};
+use super::{Chunk, NewMessage, Op, Outcome};
+use crate::model::{MessageSummary, SessionSummary};
 use crate::store::search::Filter;
 
 pub(super) fn apply(tx: &Transaction, op: &mut Op) -> rusqlite::Result<Outcome> {
     match op {
-        Op::Deliver { msg, .. } => {
-            upsert_session(tx, &msg.session, msg.first_line, &msg.lines)?;
+        Op::Deliver { msg, chunk, .. } => {
+            upsert_session(tx, &msg.session, chunk)?;
             let (id, summary) = insert_message(tx, msg)?;
             Ok(Outcome::Delivered(id, summary))
         }
         Op::Session {
             session,
-            first_line,
-            lines,
+            chunk,
             closed,
         } => {
-            upsert_session(tx, session, *first_line, lines)?;
+            upsert_session(tx, session, chunk)?;
             Ok(Outcome::SessionClosed(closed.then(|| session.clone())))
         }
         Op::Delete { ids, .. } => Ok(Outcome::Deleted(delete(tx, ids)?)),
@@ -176,12 +175,7 @@ fn matching(
     ids
 }
 
-fn upsert_session(
-    tx: &Transaction,
-    s: &SessionSummary,
-    first_line: usize,
-    lines: &[TranscriptLine],
-) -> rusqlite::Result<()> {
+fn upsert_session(tx: &Transaction, s: &SessionSummary, chunk: &Chunk) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO sessions (id, peer, local, started_at, ended_at, helo, tls_version, tls_cipher,
                                auth_mechanism, auth_user, message_count, last_code, line_count,
@@ -209,16 +203,16 @@ fn upsert_session(
         s.auth.as_ref().map(|a| &a.user),
         s.message_count,
         s.last_code,
-        (first_line + lines.len()) as i64,
+        (chunk.first_line + chunk.count) as i64,
         s.refusals,
         s.aborted_messages,
         s.tls_failed,
         s.auth_failures,
         s.faults,
     ])?;
-    if !lines.is_empty() {
+    if let Some(json) = &chunk.json {
         tx.prepare_cached("INSERT OR REPLACE INTO transcript_chunks (session_id, first_line, lines) VALUES (?1, ?2, ?3)")?
-            .execute(params![s.id, first_line as i64, to_json(&lines)?])?;
+            .execute(params![s.id, chunk.first_line as i64, json])?;
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ const REBUILD_STEP: i64 = 200;
 const REBUILD_STEP_BYTES: usize = 4 * 1024 * 1024;
 
 /// A committed message waiting for the index.
-pub(super) struct IndexRow {
+pub(crate) struct IndexRow {
     id: i64,
     /// subject, sender, to_rcpt, cc_rcpt, bcc_rcpt, reply_to, body, files, headers, facets
     text: [String; 10],
@@ -40,6 +40,14 @@ pub(super) struct IndexRow {
 struct Rebuilt {
     has_inline: bool,
     tags: Vec<String>,
+}
+
+/// `cjk_spaced`, without a copy when nothing changes.
+fn spaced(text: String) -> String {
+    match cjk_spaced(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(spaced) => spaced,
+    }
 }
 
 fn names(list: &[&Address]) -> String {
@@ -56,10 +64,13 @@ fn names(list: &[&Address]) -> String {
 }
 
 impl IndexRow {
-    pub(super) fn new(
+    /// Takes the index-only text (body and header text) out of `parsed`; what is left is
+    /// what the message's row and summary need. Built where a message is handed to the
+    /// store, so this work runs on the sender's thread, not the one writer's.
+    pub(crate) fn new(
         id: i64,
         envelope: &Envelope,
-        parsed: Parsed,
+        parsed: &mut Parsed,
         auth_user: Option<&str>,
         listener: &str,
     ) -> IndexRow {
@@ -128,9 +139,9 @@ impl IndexRow {
                 names(&parsed.cc.iter().collect::<Vec<_>>()),
                 names(&bcc.iter().collect::<Vec<_>>()),
                 names(&parsed.reply_to.iter().collect::<Vec<_>>()),
-                cjk_spaced(&parsed.body_text).into_owned(),
+                spaced(std::mem::take(&mut parsed.body_text)),
                 cjk_spaced(&parsed.attachment_names.join(" ")).into_owned(),
-                parsed.header_text,
+                std::mem::take(&mut parsed.header_text),
                 facets,
             ],
             addresses,
@@ -142,6 +153,11 @@ impl IndexRow {
     #[cfg(feature = "fuzzing")]
     pub(crate) fn into_text(self) -> [String; 10] {
         self.text
+    }
+
+    /// The id, once the message has one (`IndexRow::new` may run before its commit).
+    pub(super) fn set_id(&mut self, id: i64) {
+        self.id = id;
     }
 
     fn bytes(&self) -> usize {
@@ -346,14 +362,14 @@ impl Writer {
                 };
                 let raw: Vec<u8> = row.get(3)?;
                 bytes += raw.len();
-                let parsed = crate::message::summarize(&raw);
+                let mut parsed = crate::message::summarize(&raw);
                 let rebuilt = Rebuilt {
                     has_inline: parsed.has_inline,
                     tags: crate::message::tags_for(&envelope, &parsed),
                 };
                 let user: Option<String> = row.get(4)?;
                 let listener: String = row.get(5)?;
-                let mut r = IndexRow::new(id, &envelope, parsed, user.as_deref(), &listener);
+                let mut r = IndexRow::new(id, &envelope, &mut parsed, user.as_deref(), &listener);
                 r.rebuild = Some(rebuilt);
                 found.push(r);
             }

@@ -35,11 +35,11 @@ use index::IndexRow;
 #[cfg(feature = "fuzzing")]
 pub fn index_text(
     envelope: &Envelope,
-    parsed: Parsed,
+    mut parsed: Parsed,
     auth_user: Option<&str>,
     listener: &str,
 ) -> [String; 10] {
-    IndexRow::new(0, envelope, parsed, auth_user, listener).into_text()
+    IndexRow::new(0, envelope, &mut parsed, auth_user, listener).into_text()
 }
 pub(crate) use retention::Retention;
 pub(crate) use wal::{WalBound, LIMIT as WAL_LIMIT};
@@ -76,12 +76,15 @@ pub(crate) struct NewMessage {
 pub(crate) enum Op {
     Deliver {
         msg: Box<NewMessage>,
+        /// Its search index row, built before it was sent (`Op::deliver`).
+        index: Box<IndexRow>,
+        /// The transcript lines that came with it (`msg.lines`, serialised).
+        chunk: Chunk,
         done: Done<i64>,
     },
     Session {
         session: SessionSummary,
-        first_line: usize,
-        lines: Vec<TranscriptLine>,
+        chunk: Chunk,
         closed: bool,
     },
     Delete {
@@ -159,6 +162,48 @@ pub(crate) enum Op {
     },
 }
 
+/// Transcript lines from `first_line` on, serialised for `transcript_chunks` where they were
+/// recorded, so the one writer thread does not spend its time turning them into JSON.
+pub(crate) struct Chunk {
+    pub first_line: usize,
+    pub count: usize,
+    /// `None` for no lines.
+    pub json: Option<String>,
+}
+
+impl Chunk {
+    pub(crate) fn new(first_line: usize, lines: &[TranscriptLine]) -> Chunk {
+        Chunk {
+            first_line,
+            count: lines.len(),
+            // Lines are plain structs with string keys: serialising them cannot fail.
+            json: (!lines.is_empty())
+                .then(|| serde_json::to_string(lines).unwrap_or_else(|_| "[]".into())),
+        }
+    }
+}
+
+impl Op {
+    /// A message to store, with its index row and transcript lines prepared here, on the
+    /// caller's thread.
+    pub(crate) fn deliver(mut msg: NewMessage, done: Done<i64>) -> Op {
+        let chunk = Chunk::new(msg.first_line, &std::mem::take(&mut msg.lines));
+        let index = IndexRow::new(
+            0,
+            &msg.envelope,
+            &mut msg.parsed,
+            msg.auth_user.as_deref(),
+            &msg.listener,
+        );
+        Op::Deliver {
+            msg: Box::new(msg),
+            index: Box::new(index),
+            chunk,
+            done,
+        }
+    }
+}
+
 /// What one applied op produced, to be reported after the commit.
 enum Outcome {
     Delivered(i64, MessageSummary),
@@ -213,7 +258,7 @@ pub(crate) fn spawn(
                 index_since: std::time::Instant::now(),
                 index_failed: false,
                 rebuild: None,
-                last_deliveries: 0,
+                senders: 0,
                 side,
                 lint,
             }
@@ -248,8 +293,9 @@ struct Writer {
     index_failed: bool,
     /// A background rebuild: (indexed up to, rebuild up to).
     rebuild: Option<(i64, i64)>,
-    /// Messages in the previous commit: more than one means concurrent senders.
-    last_deliveries: usize,
+    /// How many messages recent commits carried (the largest, less one per commit since):
+    /// more than one means concurrent senders, and about how many a gather can expect.
+    senders: usize,
     /// A second process's writer (`Store::open_for_edit`): every commit bumps
     /// `meta.edits` so the server notices; no indexing rebuild, no retention.
     side: bool,
@@ -301,22 +347,31 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            // When the last commit carried several messages, other sessions are mid-flight:
-            // wait a moment for them so one commit serves all. A lone session never waits.
-            if self.last_deliveries > 1 {
+            // When recent commits carried several messages, other sessions are mid-flight:
+            // wait a moment for them so one commit serves all, but no longer once as many
+            // as recent commits carried are here (each of those senders waits on this
+            // commit for its 250). A lone session never waits.
+            let deliveries = |batch: &[Op]| {
+                batch
+                    .iter()
+                    .filter(|op| matches!(op, Op::Deliver { .. }))
+                    .count()
+            };
+            if self.senders > 1 {
                 let until = std::time::Instant::now() + GATHER;
-                while batch.len() < MAX_BATCH {
+                let mut here = deliveries(&batch);
+                while batch.len() < MAX_BATCH && here < self.senders {
                     let left = until.saturating_duration_since(std::time::Instant::now());
                     match rx.recv_timeout(left) {
-                        Ok(op) => batch.push(op),
+                        Ok(op) => {
+                            here += usize::from(matches!(op, Op::Deliver { .. }));
+                            batch.push(op);
+                        }
                         Err(_) => break,
                     }
                 }
             }
-            self.last_deliveries = batch
-                .iter()
-                .filter(|op| matches!(op, Op::Deliver { .. }))
-                .count();
+            self.senders = deliveries(&batch).max(self.senders.saturating_sub(1));
             // A close ends the writer once what was queued before it is committed; what
             // was queued after it (in the same gather) still commits, as it was sent before
             // the close was answered.
@@ -440,30 +495,25 @@ impl Writer {
 
     fn report(&mut self, op: Op, outcome: Result<Outcome>) {
         match (op, outcome) {
-            (Op::Deliver { done, msg }, Ok(Outcome::Delivered(id, summary))) => {
+            (
+                Op::Deliver {
+                    done,
+                    msg,
+                    mut index,
+                    ..
+                },
+                Ok(Outcome::Delivered(id, summary)),
+            ) => {
                 let _ = done.send(Ok(id));
                 self.bus.publish(Event::MessageReceived(summary));
-                let NewMessage {
-                    envelope,
-                    parsed,
-                    auth_user,
-                    listener,
-                    raw,
-                    ..
-                } = *msg;
                 // The bytes are stored: free them before the lint worker reads its own copy,
                 // so a large message is not held twice.
-                drop(raw);
+                drop(msg);
                 if let Some(lint) = &self.lint {
                     lint.arrived(id);
                 }
-                self.queue_index(IndexRow::new(
-                    id,
-                    &envelope,
-                    parsed,
-                    auth_user.as_deref(),
-                    &listener,
-                ));
+                index.set_id(id);
+                self.queue_index(*index);
             }
             (Op::Deliver { done, .. }, Err(e)) => {
                 let _ = done.send(Err(e));

@@ -1,12 +1,16 @@
-//! Keeping the WAL bounded: a TRUNCATE checkpoint from the writer when the file passes a size.
+//! Keeping the WAL bounded: a RESTART checkpoint from the writer when the file passes a size.
 //!
 //! The checkpointer thread (`store::checkpoint`) copies pages every half second with PASSIVE,
 //! which never waits, so it never restarts the WAL: under a steady stream of commits, with
 //! the lint worker and the window reading between them, there is never a moment with every
 //! frame copied and no reader on the WAL, and the file only grows (2.1 GB for a 380 MB
 //! database after 30 s of 8 senders). Here the writer, between two commits (so nothing new
-//! is appended meanwhile), copies what is left and resets the file to zero, waiting at most
-//! `PATIENCE` for readers that still use old frames. Most pages are already copied by the
+//! is appended meanwhile), copies what is left and has the next commit start the WAL over,
+//! waiting at most `PATIENCE` for readers that still use old frames. RESTART, not TRUNCATE:
+//! the next commits overwrite the file's first pages where they are, and
+//! `journal_size_limit` cuts the file back to the limit. Cutting it to zero made every
+//! commit after it extend the file into new pages and blocks, about a tenth of the writer's
+//! time under a flood of small messages. The close still truncates. Most pages are already copied by the
 //! checkpointer, so this costs little; a reader that holds a snapshot for longer (a big
 //! export) only delays it: the writer tries again after `RETRY`.
 
@@ -71,7 +75,7 @@ impl WalBound {
         self.limit
     }
 
-    /// After a commit: checkpoint (TRUNCATE) when the WAL has passed the limit.
+    /// After a commit: checkpoint (RESTART) when the WAL has passed the limit.
     pub(crate) fn after_commit(&mut self, conn: &Connection) {
         let Ok(meta) = std::fs::metadata(&self.path) else {
             return;
@@ -80,14 +84,14 @@ impl WalBound {
             return;
         }
         let size = meta.len();
-        match checkpoint(conn, "TRUNCATE", PATIENCE) {
+        match checkpoint(conn, "RESTART", PATIENCE) {
             Ok(c) if c.done => {
                 self.backoff = RETRY;
                 tracing::debug!(
                     wal_bytes = size,
                     frames = c.frames,
                     ms = c.took.as_millis() as u64,
-                    "checkpointed and truncated the WAL"
+                    "checkpointed the WAL; it starts over"
                 )
             }
             Ok(c) => {
@@ -95,7 +99,7 @@ impl WalBound {
                 tracing::debug!(
                     wal_bytes = size,
                     ms = c.took.as_millis() as u64,
-                    "readers kept the WAL from being truncated; trying again soon"
+                    "readers kept the WAL from starting over; trying again soon"
                 );
             }
             Err(e) => {
