@@ -87,7 +87,20 @@ fn explain_gtk_failures() {
     }));
 }
 
+/// WebKit draws the window without accelerated compositing unless the person asks for it
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0`). Compositing has the web process set up OpenGL
+/// (Mesa, and under Xvfb its LLVM software renderer): 211 of the 340 MiB PSS the app and its
+/// WebKit processes held after launch, 114 without it (bench/weight.sh). A list, a reader
+/// and a few panels draw fine on the CPU. Called before GTK starts or any thread exists.
+fn lighten_webkit() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(VAR).is_none() {
+        std::env::set_var(VAR, "1");
+    }
+}
+
 pub fn run(args: DesktopArgs) {
+    lighten_webkit();
     explain_gtk_failures();
     tracing_subscriber::fmt()
         .with_env_filter(
