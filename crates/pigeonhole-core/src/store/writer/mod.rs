@@ -252,6 +252,8 @@ pub(crate) fn spawn(
                 waiters,
                 retention_due: true,
                 last_sweep: std::time::Instant::now(),
+                sweep_more: false,
+                sweep_cost: std::time::Duration::from_micros(500),
                 tag_rules: Vec::new(),
                 index: Vec::new(),
                 index_bytes: 0,
@@ -281,6 +283,10 @@ struct Writer {
     /// Set by arrivals and setting changes: the next idle moment applies retention.
     retention_due: bool,
     last_sweep: std::time::Instant,
+    /// The last slice of retention was full: more waits to be deleted.
+    sweep_more: bool,
+    /// What deleting one message has cost so far, which sizes the next slice.
+    sweep_cost: std::time::Duration,
     tag_rules: Vec<(Filter, String)>,
     /// Committed, acknowledged messages not yet in the search index. Indexing is derived
     /// data, so it happens after the ack, in batches; `meta.fts_upto` survives a crash.
@@ -323,8 +329,11 @@ impl Writer {
                     let wait = if !self.index.is_empty() {
                         index::INDEX_IDLE
                     } else {
-                        self.retention
-                            .sweep_wait(self.retention_due, self.last_sweep)
+                        self.retention.sweep_wait(
+                            self.retention_due,
+                            self.sweep_more,
+                            self.last_sweep,
+                        )
                     };
                     match rx.recv_timeout(wait) {
                         Ok(op) => op,
@@ -390,9 +399,9 @@ impl Writer {
             if !self.side {
                 self.wal.after_commit(&self.conn);
             }
-            // Under a steady stream the writer is never idle; retention still runs each second.
-            if self.retention_due && self.last_sweep.elapsed() >= std::time::Duration::from_secs(1)
-            {
+            // Under a steady stream the writer is never idle; retention still runs a slice
+            // every `STREAM_GAP`.
+            if self.retention_due && self.last_sweep.elapsed() >= retention::STREAM_GAP {
                 self.sweep();
             }
         }
