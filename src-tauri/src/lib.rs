@@ -97,6 +97,37 @@ fn lighten_webkit() {
     if std::env::var_os(VAR).is_none() {
         std::env::set_var(VAR, "1");
     }
+    return_freed_memory();
+}
+
+/// glibc raises its mmap threshold to the largest block freed so far (up to 32 MiB), so
+/// after one large message its raw bytes, decoded parts and HTML come from the heap and
+/// stay there once freed. A fixed threshold keeps every block of 1 MiB or more in its own
+/// mapping, given back to the system when it is freed.
+#[cfg(target_os = "linux")]
+fn return_freed_memory() {
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread runs.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn return_freed_memory() {}
+
+/// The window shows one document at a time and never goes back: WebKit's page cache and
+/// large memory cache only hold messages already closed (`CacheModel::DocumentViewer`).
+#[cfg(target_os = "linux")]
+fn small_webkit_caches(window: &tauri::WebviewWindow) {
+    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+    let set = window.with_webview(|w| {
+        if let Some(context) = w.inner().context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+    if let Err(e) = set {
+        tracing::debug!(error = %e, "could not set WebKit's cache model");
+    }
 }
 
 pub fn run(args: DesktopArgs) {
@@ -199,6 +230,10 @@ pub fn run(args: DesktopArgs) {
                     }
                 })
                 .build()?;
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                small_webkit_caches(&window);
+            }
 
             let tray_ok = match tray::build(&handle) {
                 Ok(()) => true,
@@ -210,6 +245,8 @@ pub fn run(args: DesktopArgs) {
             app.manage(TrayPresent(tray_ok));
 
             tauri::async_runtime::spawn(bridge::run(handle.clone()));
+            #[cfg(unix)]
+            tauri::async_runtime::spawn(quit_on_signal(handle.clone()));
             tauri::async_runtime::spawn(async move {
                 // A failure (port in use) is in the status; the window offers another port.
                 let state = handle.state::<AppState>();
@@ -246,6 +283,29 @@ pub fn run(args: DesktopArgs) {
                 }
             }
         });
+}
+
+/// SIGTERM (a logout, `kill`, a service manager), SIGINT and SIGHUP quit as the tray's
+/// Quit does: the store closes cleanly, so the next launch skips its integrity check
+/// (seconds on a large store) and no WAL is left behind.
+#[cfg(unix)]
+async fn quit_on_signal(app: AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::warn!("could not listen for SIGTERM; a kill will not close the store cleanly");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+        _ = hup.recv() => "SIGHUP",
+    };
+    tracing::info!(signal = name, "quitting");
+    app.exit(0);
 }
 
 /// Whether a tray icon exists (so closing the window may hide it instead of quitting).

@@ -120,9 +120,11 @@ export class Store extends Feedback {
       }),
       ipc.onLinkClicked((url) => this.openClickedLink(url, document)),
     ]);
+    performance.mark("ph:listening");
     // The list first: the inbox counts are a heavier query and would compete with it for
     // the first paint.
     await Promise.all([this.loadSettings(), this.reload()]);
+    performance.mark("ph:first-page");
     await this.refreshCounts();
     return () => {
       this.#requerySoon.cancel();

@@ -49,6 +49,21 @@ struct Arrivals {
     last: Option<Instant>,
     /// A lint search waits: lint now, whatever arrives.
     hurry: bool,
+    /// What the worker is waiting for, so an arrival wakes it only when that is met: under
+    /// a stream of mail, a wake per message would cost a context switch each on the cores
+    /// the senders' 250s need.
+    waiting: Waiting,
+}
+
+#[derive(Default, Clone, Copy)]
+enum Waiting {
+    /// Linting, or between waits: nothing to wake.
+    #[default]
+    No,
+    /// Idle: any message above this cursor.
+    Beyond(i64),
+    /// Settling after this cursor: a full step (a pause is timed, not signalled).
+    Step(i64),
 }
 
 impl LintSignal {
@@ -56,7 +71,14 @@ impl LintSignal {
         if let Ok(mut a) = self.state.lock() {
             a.newest = a.newest.max(id);
             a.last = Some(Instant::now());
-            self.wake.notify_one();
+            let due = match a.waiting {
+                Waiting::No => false,
+                Waiting::Beyond(cursor) => a.newest > cursor,
+                Waiting::Step(cursor) => a.newest - cursor >= STEP,
+            };
+            if due {
+                self.wake.notify_one();
+            }
         }
     }
 
@@ -71,19 +93,25 @@ impl LintSignal {
 
     /// Waits until a message above `cursor` is announced, or `timeout` passes.
     fn wait_beyond(&self, cursor: i64, timeout: Duration) {
-        let Ok(a) = self.state.lock() else { return };
-        let _ = self
+        let Ok(mut a) = self.state.lock() else { return };
+        a.waiting = Waiting::Beyond(cursor);
+        if let Ok((mut a, _)) = self
             .wake
-            .wait_timeout_while(a, timeout, |a| a.newest <= cursor);
+            .wait_timeout_while(a, timeout, |a| a.newest <= cursor)
+        {
+            a.waiting = Waiting::No;
+        }
     }
 
     /// Waits while mail is arriving, until `QUIET` passes without any, a full step waits
     /// beyond `cursor`, or a search hurries the worker.
     fn settle(&self, cursor: i64) {
         let Ok(mut a) = self.state.lock() else { return };
+        a.waiting = Waiting::Step(cursor);
         loop {
             let since = a.last.map(|t| t.elapsed()).unwrap_or(QUIET);
             if a.hurry || since >= QUIET || a.newest - cursor >= STEP {
+                a.waiting = Waiting::No;
                 return;
             }
             match self.wake.wait_timeout(a, QUIET - since) {
@@ -146,7 +174,15 @@ fn lint_rows(rows: &[Row], check: impl Fn(&Row) -> LintReport) -> Vec<(i64, Lint
         .collect()
 }
 
+/// The next step's messages, all read from one snapshot.
 fn read_step(conn: &Connection, cursor: i64) -> rusqlite::Result<Vec<Row>> {
+    let tx = conn.unchecked_transaction()?;
+    let rows = read_step_in(&tx, cursor)?;
+    tx.finish()?;
+    Ok(rows)
+}
+
+fn read_step_in(conn: &Connection, cursor: i64) -> rusqlite::Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, 0, m.mail_from, m.mail_params, m.received_at, m.listener
          FROM messages m JOIN message_raw r ON r.message_id = m.id

@@ -473,7 +473,21 @@ fn total(c: &Connection, filter: &Filter) -> Result<u64> {
 /// The stored bytes of message `id`, read with incremental blob I/O straight into one
 /// buffer: `SELECT raw` has SQLite build its own copy of the value first, so a 100 MB
 /// message would be held twice. `None` when there is no such message.
+///
+/// The lookup and the blob read share one snapshot (a read transaction unless the caller
+/// is in one already), so a deletion committed between them cannot turn "no such message"
+/// into an error.
 pub(crate) fn read_raw(c: &Connection, id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
+    if c.is_autocommit() {
+        let tx = c.unchecked_transaction()?;
+        let raw = read_raw_in(&tx, id)?;
+        tx.finish()?;
+        return Ok(raw);
+    }
+    read_raw_in(c, id)
+}
+
+fn read_raw_in(c: &Connection, id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
     let exists = c
         .prepare_cached("SELECT 1 FROM message_raw WHERE message_id = ?1")?
         .query_row([id], |_| Ok(()))
