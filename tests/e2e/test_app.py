@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import signal
 import smtplib
 import socket
 import time
@@ -573,3 +574,49 @@ def test_mail_sent_after_a_search_was_typed_appears_in_the_filtered_list(app):
     app.wait().until(lambda d: row_subjects(app) == ["The latecomer arrives"],
                      "the matching message appears without a reload")
     assert app.find("search-input").get_attribute("value") == "subject:latecomer", "the search is still there"
+
+
+def app_pid(data_dir: str) -> int:
+    """The desktop process running on `data_dir`."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv[0].endswith(b"pigeonhole-desktop") and data_dir.encode() in argv:
+            return int(pid)
+    raise AssertionError(f"no pigeonhole-desktop process on {data_dir}")
+
+
+def test_sigterm_quits_like_quit_and_closes_the_store_cleanly():
+    port = free_port()
+    app = launch(port)
+    try:
+        app.wait(30).until(lambda d: str(port) in app.find("status-pill").get_attribute("textContent"))
+        send(port, "Before the logout")
+        app.wait_rows(1)
+        pid = app_pid(app.data_dir)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+            # A zombie left for tauri-driver to reap has exited too.
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break
+            except OSError:
+                break
+            time.sleep(0.05)
+        else:
+            assert not os.path.exists(f"/proc/{pid}"), "SIGTERM did not end the app within 10 s"
+        db = os.path.join(app.data_dir, "pigeonhole.sqlite3")
+        assert os.path.exists(db + ".clean"), "the store was closed cleanly (the next launch skips its check)"
+        wal = db + "-wal"
+        assert not os.path.exists(wal) or os.path.getsize(wal) == 0, "the WAL was checkpointed at the close"
+        assert [m["subject"] for m in app.stored()] == ["Before the logout"], "the message is in the store"
+    finally:
+        try:
+            app.driver.quit()
+        except Exception:
+            pass  # the app is gone already; the driver may say so
