@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use pigeonhole_core::commands::{self, RulesView};
 use pigeonhole_core::config::FieldError;
 use pigeonhole_core::model::{
-    Counts, Inbox, LintReport, ListQuery, MessageDetail, MessageFilter, MessageId, MessagePage,
-    Release, ReleaseRequest, ServerStatus, SessionFilter, SessionId, SessionSummary, Transcript,
+    BodyBlock, Counts, Inbox, LintReport, ListQuery, MessageDetail, MessageFilter, MessageId,
+    MessagePage, Release, ReleaseRequest, ServerStatus, SessionFilter, SessionId, SessionSummary,
+    Transcript,
 };
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
@@ -46,7 +47,27 @@ pub async fn list_inboxes(state: State<'_, AppState>) -> CmdResult<Vec<Inbox>> {
 #[tauri::command]
 pub async fn get_message(state: State<'_, AppState>, id: MessageId) -> CmdResult<MessageDetail> {
     state.engine.store.hold(Some(id));
-    Ok(commands::get_message(&state.engine.store, id).await?)
+    let mut detail = commands::get_message(&state.engine.store, id).await?;
+    send_body_once(&mut detail.body);
+    Ok(detail)
+}
+
+/// A message of one plain body carries it twice: as `text` and `html` (for API clients) and
+/// as its only `body` block. The window reads the blocks only when they hold more than that
+/// one body (`hasStructure` in ui/src/lib/body.ts), so the block's copy stays behind: a
+/// 10 MB HTML body would otherwise cross the IPC, and be parsed as JSON, twice.
+fn send_body_once(body: &mut [BodyBlock]) {
+    if let [BodyBlock::Body {
+        text,
+        html,
+        html_as_text,
+        ..
+    }] = body
+    {
+        *text = None;
+        *html = None;
+        *html_as_text = None;
+    }
 }
 
 /// What the lint worker found in the message (or, before it got there, the checks run now).
@@ -338,4 +359,35 @@ pub async fn retry_listen(app: AppHandle, state: State<'_, AppState>) -> CmdResu
     let _ = state.engine.listen().await;
     state.api.retry().await;
     Ok(crate::bridge::emit_status(&app).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(part_id: &str, html: &str) -> BodyBlock {
+        BodyBlock::Body {
+            part_id: part_id.into(),
+            text: Some("text".into()),
+            html: Some(html.into()),
+            html_as_text: None,
+        }
+    }
+
+    #[test]
+    fn a_lone_body_crosses_the_ipc_once_and_structured_bodies_stay_whole() {
+        let mut lone = vec![plain("1", "<p>big</p>")];
+        send_body_once(&mut lone);
+        assert!(
+            matches!(&lone[0], BodyBlock::Body { text: None, html: None, html_as_text: None, part_id } if part_id == "1"),
+            "the lone block keeps its place but not its copy: {lone:?}"
+        );
+        let mut two = vec![plain("1", "<p>a</p>"), plain("2", "<p>b</p>")];
+        send_body_once(&mut two);
+        assert_eq!(
+            two,
+            vec![plain("1", "<p>a</p>"), plain("2", "<p>b</p>")],
+            "with structure the window renders the blocks: they stay as they are"
+        );
+    }
 }
