@@ -14,6 +14,7 @@ pub mod scan;
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use crate::model::{ClientSupport, HtmlCheck, HtmlCheckTotal, HtmlFeature, Support, SupportScore};
 
@@ -76,7 +77,28 @@ fn report(usage: &Usage) -> HtmlCheck {
     }
 }
 
+/// A feature's report with its count. Everything but the count comes from the bundled data
+/// alone, so it is worked out once per feature and cloned after.
 fn feature(slug: &str, found: u32) -> HtmlFeature {
+    static DONE: OnceLock<Mutex<HashMap<String, HtmlFeature>>> = OnceLock::new();
+    let done = DONE.get_or_init(Default::default);
+    let cached = done
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(slug)
+        .cloned();
+    let mut f = cached.unwrap_or_else(|| {
+        let f = feature_from_data(slug);
+        done.lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(slug.to_string(), f.clone());
+        f
+    });
+    f.found = found;
+    f
+}
+
+fn feature_from_data(slug: &str) -> HtmlFeature {
     let d = data::data();
     let Some(f) = d.feature(slug) else {
         // Only <script> is ours: no client runs it.
@@ -87,7 +109,7 @@ fn feature(slug: &str, found: u32) -> HtmlFeature {
             url: String::new(),
             category: "html".into(),
             tags: Vec::new(),
-            found,
+            found: 0,
             score: SupportScore {
                 supported: 0.0,
                 partial: 0.0,
@@ -160,7 +182,7 @@ fn feature(slug: &str, found: u32) -> HtmlFeature {
         url: f.url.clone(),
         category: f.category.clone(),
         tags: f.tags.clone(),
-        found,
+        found: 0,
         score: SupportScore {
             supported: round(yes as f32 / total * 100.0),
             partial: round(part as f32 / total * 100.0),
@@ -175,6 +197,11 @@ fn feature(slug: &str, found: u32) -> HtmlFeature {
 
 /// Platform name -> client families tested there, as Mailpit lists them.
 fn platforms() -> BTreeMap<String, Vec<String>> {
+    static PLATFORMS: OnceLock<BTreeMap<String, Vec<String>>> = OnceLock::new();
+    PLATFORMS.get_or_init(platforms_from_data).clone()
+}
+
+fn platforms_from_data() -> BTreeMap<String, Vec<String>> {
     let d = data::data();
     let mut out: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     for f in &d.features {

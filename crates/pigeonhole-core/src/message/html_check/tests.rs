@@ -633,3 +633,29 @@ fn a_multibyte_character_where_a_keyword_ends_does_not_panic() {
         "the doctype is still found in any case"
     );
 }
+
+#[test]
+fn a_feature_worked_out_once_still_counts_each_document_on_its_own() {
+    let flex = |html: &str| {
+        let c = check(html);
+        let f = c
+            .features
+            .into_iter()
+            .find(|f| f.slug == "css-display-flex")
+            .expect("display:flex is found");
+        (f.found, f.results.len(), c.platforms.len())
+    };
+    let once = flex("<div style=\"display:flex\">x</div>");
+    let thrice = flex(&"<div style=\"display:flex\">x</div>".repeat(3));
+    let again = flex("<div style=\"display:flex\">x</div>");
+    assert_eq!((once.0, thrice.0, again.0), (1, 3, 1));
+    assert_eq!(
+        once.1, thrice.1,
+        "the client results are the same data each time"
+    );
+    assert!(
+        once.1 > 10 && once.2 > 3,
+        "results and platforms are filled: {once:?}"
+    );
+    assert_eq!(once, again);
+}
