@@ -15,7 +15,7 @@ use super::ast::{Expr, ParseError, Query};
 use super::lexer::{negation_message, Lexer, Tok, Token};
 use super::values;
 
-/// Longest accepted input, in characters.
+/// Longest accepted input, in characters, as typed and as written out in canonical form.
 pub const MAX_CHARS: usize = 2000;
 /// Most terms (leaves) in one query.
 pub const MAX_TERMS: usize = 64;
@@ -39,10 +39,20 @@ pub fn parse(input: &str) -> Result<Query, ParseError> {
         None => None,
         Some(_) => Some(parser.or()?),
     };
-    match parser.next()? {
-        None => Ok(Query { expr }),
-        Some(token) => Err(unexpected(&token)),
+    let query = match parser.next()? {
+        None => Query { expr },
+        Some(token) => return Err(unexpected(&token)),
+    };
+    // The canonical text can be longer than what was typed (`a"b` is written `a" b`, a
+    // quote inside quotes gains a backslash). Held to the same limit, it always parses back.
+    let written = query.to_string().chars().count();
+    if written > MAX_CHARS {
+        let message = format!(
+            "the query is too long: written out in full it has {written} characters, the most is {MAX_CHARS}"
+        );
+        return Err(ParseError::new(0, chars, message));
     }
+    Ok(query)
 }
 
 /// An age as `before:`/`after:` take it: a whole number and `s`, `m`, `h`, `d` or `w` (any

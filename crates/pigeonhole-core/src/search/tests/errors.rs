@@ -240,6 +240,21 @@ fn limits() {
     let wide = "語".repeat(2001);
     check_errors(&[(wide.as_str(), 0, 2001, "too long")]);
 
+    // Found by fuzzing: 2000 characters whose canonical text has 2003 (each `"b"c` is written
+    // `"b" c`), so the canonical text did not parse back. The written-out length counts too.
+    let grows = format!("{} \"b\"c \"d\"e \"f\"g", "a".repeat(1985));
+    assert_eq!(grows.chars().count(), 2000);
+    check_errors(&[(
+        grows.as_str(),
+        0,
+        2000,
+        "too long: written out in full it has 2003 characters, the most is 2000",
+    )]);
+    let fits = format!("{} \"b\"c \"d\"e \"f\"g", "a".repeat(1982));
+    let query = parse(&fits).expect("2000 characters written out is within the limit");
+    assert_eq!(query.to_string().chars().count(), 2000);
+    assert_eq!(parse(&query.to_string()), Ok(query));
+
     // The 65th term is reported, wherever it is.
     let terms: Vec<String> = (0..65).map(|i| format!("t{i:02}")).collect();
     let at = 64 * 4;
