@@ -10,7 +10,9 @@
 # the window with ImageMagick.
 #
 # Needs: Xvfb, dbus-run-session, dunst (+dunstctl), xdotool, ImageMagick, python3, ss, and
-# fonts (fonts-noto-color-emoji for the emoji in subjects, fonts-wqy-microhei for CJK).
+# fonts (fonts-noto-color-emoji for the emoji in subjects, fonts-wqy-microhei for CJK,
+# fonts-liberation2 for Arial's metrics: without it the UI falls back to the wider DejaVu Sans
+# and the labels wrap differently from the committed images).
 #
 # Environment:
 #   DISPLAY_NUM  X display to use (default 98; the end-to-end tests use 99)
@@ -46,8 +48,8 @@ for tool in Xvfb dbus-run-session dunst dunstctl xdotool import convert python3 
   command -v "$tool" >/dev/null || { log "needs $tool (see Needs: at the top of this script)"; exit 1; }
 done
 [[ -x "$CLI" ]] || { log "needs $CLI (cargo build --release -p pigeonhole-cli)"; exit 1; }
-for font in "Noto Color Emoji" "WenQuanYi Micro Hei"; do
-  fc-list : family | grep -i "$font" >/dev/null || { log "needs the font $font (fonts-noto-color-emoji, fonts-wqy-microhei)"; exit 1; }
+for font in "Noto Color Emoji" "WenQuanYi Micro Hei" "Liberation Sans"; do
+  fc-list : family | grep -i "$font" >/dev/null || { log "needs the font $font (fonts-noto-color-emoji, fonts-wqy-microhei, fonts-liberation2)"; exit 1; }
 done
 
 stop_app() {
