@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 
+import appproc
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
@@ -46,15 +47,7 @@ def launch():
 
 
 def app_pids():
-    pids = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if f.read().split(b"\0")[0].endswith(b"pigeonhole-desktop"):
-                    pids.append(int(pid))
-        except OSError:
-            continue
-    return pids
+    return appproc.pids_named("pigeonhole-desktop")
 
 
 def quit_app(d):

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from appproc import exe_name, wait_for
+
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -37,14 +39,6 @@ def tree(pid: int) -> list[int]:
         seen.append(p)
         todo += children(p)
     return seen
-
-
-def name(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return os.path.basename(f.read().split(b"\0")[0].decode(errors="replace")) or "?"
-    except OSError:
-        return "?"
 
 
 def mem(pid: int) -> dict:
@@ -74,7 +68,7 @@ def snapshot(root: int) -> dict:
     for p in tree(root):
         m = mem(p)
         if m:
-            procs.append({"pid": p, "name": name(p), **{k: round(v, 1) for k, v in m.items()}})
+            procs.append({"pid": p, "name": exe_name(p), **{k: round(v, 1) for k, v in m.items()}})
     return {
         "pss_mib": round(sum(p.get("Pss", 0) for p in procs), 1),
         "rss_sum_mib": round(sum(p.get("Rss", 0) for p in procs), 1),
@@ -88,15 +82,6 @@ def idle_cpu(root: int, seconds: float) -> float:
     time.sleep(seconds)
     after = sum(cpu_ticks(p) for p in tree(root))
     return round(100 * (after - before) / TICK / seconds, 2)
-
-
-def find_app(app: str) -> int:
-    for _ in range(200):
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            if name(int(pid)) == os.path.basename(app):
-                return int(pid)
-        time.sleep(0.05)
-    raise SystemExit("the app did not start")
 
 
 def launch(app: str, data_dir: str):
@@ -126,7 +111,7 @@ def browse(app: str, data_dir: str, url: str):
         wait = WebDriverWait(d, 60, poll_frequency=0.05)
         rows = lambda: d.find_elements(By.CSS_SELECTOR, '[data-testid="message-row"]')  # noqa: E731
         wait.until(lambda _: rows())
-        pid = find_app(app)
+        pid = wait_for(os.path.basename(app))
         time.sleep(3)
         before = snapshot(pid)
         box = d.find_element(By.CSS_SELECTOR, '[data-testid="search-input"]')
