@@ -7,6 +7,7 @@ pub const COMMANDS: &[&str] = &[
     "count_messages",
     "list_inboxes",
     "get_message",
+    "get_message_html",
     "get_lint",
     "get_raw",
     "check_html",

@@ -11,9 +11,11 @@ use pigeonhole_core::model::{
     MessagePage, Release, ReleaseRequest, ServerStatus, SessionFilter, SessionId, SessionSummary,
     Transcript,
 };
+use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
+use ts_rs::TS;
 
 use crate::error::{CmdResult, CommandError, ErrorKind};
 use crate::settings::DesktopSettings;
@@ -45,11 +47,56 @@ pub async fn list_inboxes(state: State<'_, AppState>) -> CmdResult<Vec<Inbox>> {
 
 /// The message the person opens; retention leaves it alone while it is open.
 #[tauri::command]
-pub async fn get_message(state: State<'_, AppState>, id: MessageId) -> CmdResult<MessageDetail> {
+pub async fn get_message(state: State<'_, AppState>, id: MessageId) -> CmdResult<OpenedMessage> {
     state.engine.store.hold(Some(id));
     let mut detail = commands::get_message(&state.engine.store, id).await?;
     send_body_once(&mut detail.body);
-    Ok(detail)
+    Ok(OpenedMessage::new(detail))
+}
+
+/// The HTML body `get_message` held back, when the person asks to render it anyway.
+#[tauri::command]
+pub async fn get_message_html(
+    state: State<'_, AppState>,
+    id: MessageId,
+) -> CmdResult<Option<String>> {
+    Ok(commands::get_message(&state.engine.store, id).await?.html)
+}
+
+/// An HTML body over this many bytes stays behind when the window opens its message. The
+/// window does not render one that size unasked (WebKit takes seconds to lay out a 10 MB
+/// table, and the frame shares the UI thread), so sending it would only cost its trip over
+/// the IPC and its JSON parse: about 0.2 s for 10 MB. `get_message_html` fetches it.
+pub const LARGE_HTML: usize = 1_000_000;
+
+/// A message as the window opens it: the detail, with a large HTML body held back.
+#[derive(Debug, Serialize, TS)]
+pub struct OpenedMessage {
+    #[serde(flatten)]
+    pub detail: MessageDetail,
+    /// The size in bytes of the HTML body when it is over `LARGE_HTML`; `html` is then null.
+    #[ts(type = "number | null")]
+    pub html_held_back: Option<u64>,
+}
+
+impl OpenedMessage {
+    fn new(mut detail: MessageDetail) -> Self {
+        let html_held_back = hold_back_large(&mut detail.html);
+        Self {
+            detail,
+            html_held_back,
+        }
+    }
+}
+
+/// Takes an HTML body over `LARGE_HTML` out of `html`, and says how large it was.
+fn hold_back_large(html: &mut Option<String>) -> Option<u64> {
+    let size = html.as_ref().map_or(0, String::len);
+    if size <= LARGE_HTML {
+        return None;
+    }
+    *html = None;
+    Some(size as u64)
 }
 
 /// A message of one plain body carries it twice: as `text` and `html` (for API clients) and
@@ -389,5 +436,24 @@ mod tests {
             vec![plain("1", "<p>a</p>"), plain("2", "<p>b</p>")],
             "with structure the window renders the blocks: they stay as they are"
         );
+    }
+
+    #[test]
+    fn an_html_body_over_the_limit_is_held_back_with_its_size() {
+        let mut small = Some("<p>x</p>".to_string());
+        assert_eq!(hold_back_large(&mut small), None);
+        assert_eq!(small.as_deref(), Some("<p>x</p>"), "a small body is sent");
+        let mut at_limit = Some("x".repeat(LARGE_HTML));
+        assert_eq!(hold_back_large(&mut at_limit), None);
+        assert!(at_limit.is_some(), "exactly the limit is still sent");
+        let mut large = Some("é".repeat(LARGE_HTML / 2 + 1));
+        assert_eq!(
+            hold_back_large(&mut large),
+            Some(LARGE_HTML as u64 + 2),
+            "the size is in bytes"
+        );
+        assert_eq!(large, None, "the large body stays behind");
+        let mut none = None;
+        assert_eq!(hold_back_large(&mut none), None);
     }
 }

@@ -159,6 +159,7 @@ pub fn run(args: DesktopArgs) {
             commands::count_messages,
             commands::list_inboxes,
             commands::get_message,
+            commands::get_message_html,
             commands::get_lint,
             commands::get_raw,
             commands::check_html,

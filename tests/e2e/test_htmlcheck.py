@@ -94,3 +94,28 @@ def test_a_file_link_in_the_frame_is_not_clickable_and_media_does_not_autoplay(a
         assert paused, "audio does not play by itself"
     finally:
         app.driver.switch_to.default_content()
+
+
+def test_a_large_html_body_stays_behind_until_render_anyway_and_then_renders(app):
+    # Over the 1,000,000-byte limit: get_message holds the body back; Render anyway fetches
+    # it through get_message_html, which the window's capability must grant.
+    # The bulk is a comment, so WebKit has next to nothing to lay out once it renders.
+    padding = "<!--" + "pad " * 262_500 + "-->"
+    html = f"<html><body><h1 id='big'>Big body</h1>{padding}<script>document.title='ran'</script></body></html>"
+    assert len(html.encode()) > 1_000_000
+    send(app.port, "Huge HTML", html=html)
+    app.wait_rows(1)
+    open_row(app, "Huge HTML")
+    assert app.find("tab-text").get_attribute("aria-selected") == "true", "it opens on its text part"
+    tab(app, "html")
+    notice = app.wait_for("large-html")
+    assert "MB" in notice.text and not app.find_all("html-frame"), notice.text
+    app.find("render-large-button").click()
+    frame = app.wait_for("html-frame")
+    app.driver.switch_to.frame(frame)
+    try:
+        heading = app.wait().until(lambda d: d.find_elements(By.ID, "big"))
+        assert heading[0].text == "Big body", "the fetched body rendered"
+        assert app.driver.execute_script("return document.title") != "ran", "and its script did not run"
+    finally:
+        app.driver.switch_to.default_content()

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import HtmlView from "./HtmlView.svelte";
-import { detail } from "../test/fixtures";
+import { detail, flush } from "../test/fixtures";
 
 afterEach(() => cleanup());
 
@@ -43,6 +44,27 @@ describe("HTML tab", () => {
     await fireEvent.click(screen.getByTestId("render-large-button"));
     const srcdoc = screen.getByTestId("html-frame").getAttribute("srcdoc")!;
     expect(srcdoc).toContain("<p>xxxx");
+    expect(srcdoc).not.toContain("<script");
+  });
+
+  test("a body the shell held back is fetched only on Render anyway, then sanitised", async () => {
+    const asked: number[] = [];
+    mockIPC((cmd, args: any) => {
+      if (cmd === "get_message_html") {
+        asked.push(args.id);
+        return `<p>${"y".repeat(1_100_000)}</p><script>alert(1)</script>`;
+      }
+      return null;
+    });
+    render(HtmlView, { detail: detail(4, { html: null, html_held_back: 9_800_000 }) });
+    expect(screen.queryByTestId("html-frame")).toBeNull();
+    expect(screen.getByTestId("large-html").textContent).toContain("9.3 MB");
+    expect(asked, "nothing is fetched before the person asks").toEqual([]);
+    await fireEvent.click(screen.getByTestId("render-large-button"));
+    await flush();
+    expect(asked).toEqual([4]);
+    const srcdoc = screen.getByTestId("html-frame").getAttribute("srcdoc")!;
+    expect(srcdoc).toContain("<p>yyyy");
     expect(srcdoc).not.toContain("<script");
   });
 });

@@ -106,3 +106,24 @@ describe("message view: release", () => {
     expect(store.releaseFor).toBeNull();
   });
 });
+
+describe("message view: an HTML body the shell held back", () => {
+  test("it still counts as HTML: the tabs are there, and it opens on Text, not fetched", async () => {
+    const m = summary(6);
+    const asked: string[] = [];
+    mockIPC((cmd) => {
+      asked.push(cmd);
+      if (cmd === "get_message") return detail(m.id, { summary: m, html: null, html_held_back: 9_800_000 });
+      return null;
+    });
+    render(MessageView);
+    await store.open(m.id);
+    await flush();
+    expect(screen.getByTestId("tab-html").classList.contains("empty")).toBe(false);
+    expect(screen.getByTestId("tab-html-check")).toBeTruthy();
+    expect(screen.getByTestId("tab-text").getAttribute("aria-selected"), "opens on its text").toBe("true");
+    await fireEvent.click(screen.getByTestId("tab-html"));
+    expect(screen.getByTestId("large-html").textContent).toContain("9.3 MB");
+    expect(asked).not.toContain("get_message_html");
+  });
+});

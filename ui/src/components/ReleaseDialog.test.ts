@@ -4,7 +4,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import ReleaseDialog from "./ReleaseDialog.svelte";
 import { store } from "../lib/store.svelte";
 import { commandError, detail, flush, settings, status } from "../test/fixtures";
-import { CONFIG_DEFAULTS, type DesktopSettings, type MessageDetail, type Release } from "../lib/types";
+import { CONFIG_DEFAULTS, type DesktopSettings, type OpenedMessage, type Release } from "../lib/types";
 
 const ENVELOPE = {
   mail_from: "app@example.com",
@@ -38,7 +38,7 @@ function release(over: Partial<Release> = {}): Release {
 let calls: { cmd: string; args: any }[];
 let saves: DesktopSettings[];
 /** The message as the shell has it: get_message answers it, a release is recorded in it. */
-let stored: MessageDetail | null = null;
+let stored: OpenedMessage | null = null;
 
 /** A shell whose release_message answers `answer` (a Release, or a rejection). */
 function shell(answer: () => Release | Promise<never>) {
@@ -70,7 +70,7 @@ function allowing(domains: string[], host = "smtp.example.com") {
 }
 
 /** The dialog over message 7, opened in the store as the window would. */
-async function open(d: MessageDetail = detail(7, { envelope: ENVELOPE })) {
+async function open(d: OpenedMessage = detail(7, { envelope: ENVELOPE })) {
   stored = structuredClone(d);
   store.detail = d;
   store.openId = d.summary.id;

@@ -16,6 +16,7 @@ import {
   CONFIG_DEFAULTS,
   CORE_EVENTS,
   DESKTOP_EVENTS,
+  LARGE_HTML,
   UI_DEFAULTS,
   type CommandError,
   type DesktopSettings,
@@ -438,8 +439,14 @@ export function installMockBackend() {
           return null;
         case "list_inboxes":
           return inboxes();
-        case "get_message":
-          return structuredClone(detail(args.id));
+        case "get_message": {
+          // As the shell does: an HTML body over LARGE_HTML bytes stays behind until asked.
+          const d = structuredClone(detail(args.id));
+          const size = new TextEncoder().encode(d.html ?? "").length;
+          return size > LARGE_HTML ? { ...d, html: null, html_held_back: size } : { ...d, html_held_back: null };
+        }
+        case "get_message_html":
+          return detail(args.id).html;
         case "get_lint": {
           const m = messages.find((x) => x.id === args.id);
           if (!m) throw { kind: "not_found", message: `no message with id ${args.id}` };

@@ -7,6 +7,8 @@
 // The blocked-resource count is for the "N remote resources blocked" banner; it is best
 // effort (CSS escapes can hide a url() from it), while the CSP is the enforcement.
 
+import { LARGE_HTML } from "./types";
+
 export interface SanitizeOptions {
   /** Load http(s) images, style sheets (<link>, @import, url()), fonts and media (audio and
    * video still only on a press on play). */
@@ -100,12 +102,25 @@ const RESOURCE_URL_ATTRIBUTES = new Set(["src", "background", "poster", "lowsrc"
  * dns-prefetch, preconnect, icon, manifest...) is removed. */
 const ALLOWED_LINK_RELS = new Set(["stylesheet"]);
 
-/** HTML bodies larger than this are not rendered until asked (Gmail clips at 102 KB). */
-export const LARGE_HTML = 1_000_000;
+/** HTML bodies larger than LARGE_HTML (1 MB; Gmail clips at 102 KB) are not rendered until
+ * asked, and the window's get_message holds them back until then. */
+export { LARGE_HTML };
+
+type HtmlOf = { html: string | null; html_held_back?: number | null };
+
+/** True when the message has an HTML body, sent or held back. */
+export function hasHtmlBody(detail: HtmlOf): boolean {
+  return detail.html !== null || detail.html_held_back != null;
+}
 
 /** True when the message's HTML body is too big to render without asking. */
-export function isLargeHtml(detail: { html: string | null }): boolean {
-  return (detail.html?.length ?? 0) > LARGE_HTML;
+export function isLargeHtml(detail: HtmlOf): boolean {
+  return detail.html_held_back != null || (detail.html?.length ?? 0) > LARGE_HTML;
+}
+
+/** The HTML body's size: held back, or the length of what was sent. */
+export function htmlSize(detail: HtmlOf): number {
+  return detail.html_held_back ?? detail.html?.length ?? 0;
 }
 
 export function sanitizeEmailHtml(source: string, options: SanitizeOptions): SanitizedHtml {

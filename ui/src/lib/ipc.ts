@@ -19,7 +19,7 @@ import {
   type Link,
   type LinkCheck,
   type ListQuery,
-  type MessageDetail,
+  type OpenedMessage,
   type MessageFilter,
   type MessageId,
   type MessagePage,
@@ -52,7 +52,10 @@ export const listInboxes = () => invoke<Inbox[]>("list_inboxes");
  * Does not mark the message read; call markRead for that. Tells core this message is open,
  * so retention spares it while it is shown.
  */
-export const getMessage = (id: MessageId) => invoke<MessageDetail>("get_message", { id });
+export const getMessage = (id: MessageId) => invoke<OpenedMessage>("get_message", { id });
+
+/** The HTML body getMessage held back (`html_held_back`), for "Render anyway". */
+export const getMessageHtml = (id: MessageId) => invoke<string | null>("get_message_html", { id });
 
 /** The message's lint findings, worst first (see `lint` in core). */
 export const getLint = (id: MessageId) => invoke<LintReport>("get_lint", { id });

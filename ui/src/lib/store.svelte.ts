@@ -22,10 +22,10 @@ import type {
   DesktopSettings,
   Inbox,
   InboxKey,
-  MessageDetail,
   MessageFilter,
   MessageId,
   MessageSummary,
+  OpenedMessage,
   Release,
   ReleaseRequest,
   ReleaseServer,
@@ -60,7 +60,7 @@ export class Store extends Feedback {
   /** The row keyboard moves from; also the open message after a click. */
   cursorId = $state<MessageId | null>(null);
   openId = $state<MessageId | null>(null);
-  detail = $state.raw<MessageDetail | null>(null);
+  detail = $state.raw<OpenedMessage | null>(null);
   detailLoading = $state(false);
   detailError = $state<string | null>(null);
 

@@ -83,10 +83,11 @@ export type {
   CommandError,
   DesktopSettings,
   ErrorKind,
+  OpenedMessage,
   Theme,
   UiSettings,
 } from "./generated/desktop";
-export { DESKTOP_EVENTS, UI_DEFAULTS } from "./generated/desktop";
+export { DESKTOP_EVENTS, LARGE_HTML, UI_DEFAULTS } from "./generated/desktop";
 
 import type { Config, MessageSummary, SessionSummary } from "./generated/core";
 import type { CommandError, UiSettings } from "./generated/desktop";

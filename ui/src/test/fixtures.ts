@@ -5,8 +5,8 @@ import {
   UI_DEFAULTS,
   type Config,
   type DesktopSettings,
-  type MessageDetail,
   type MessageSummary,
+  type OpenedMessage,
   type ServerStatus,
   type UiSettings,
 } from "../lib/types";
@@ -40,7 +40,7 @@ export function summary(id: number, over: Partial<MessageSummary> = {}): Message
   };
 }
 
-export function detail(id: number, over: Partial<MessageDetail> = {}): MessageDetail {
+export function detail(id: number, over: Partial<OpenedMessage> = {}): OpenedMessage {
   return {
     summary: summary(id),
     envelope: {
@@ -69,6 +69,7 @@ export function detail(id: number, over: Partial<MessageDetail> = {}): MessageDe
     auth_user: null,
     releases: [],
     not_walked: null,
+    html_held_back: null,
     ...over,
   };
 }
