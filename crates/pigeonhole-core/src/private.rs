@@ -7,20 +7,33 @@
 use std::io;
 use std::path::Path;
 
-/// The files Pigeonhole keeps in a data dir: a directory holding only these (or nothing) is
-/// one Pigeonhole made, and may be tightened.
-const OURS: &[&str] = &[
-    "pigeonhole.sqlite3",
-    "pigeonhole.sqlite3-wal",
-    "pigeonhole.sqlite3-shm",
-    "pigeonhole.sqlite3-journal",
-    "pigeonhole.sqlite3.clean",
-    "pigeonhole.lock",
-    "settings.json",
-    "settings.json.tmp",
-    "tls-cert.pem",
-    "tls-key.pem",
-];
+// The files of a data dir, named once here; the modules that own them re-export their
+// names (`store::DB_FILE`, `config::SETTINGS_FILE`, `smtp::tls::{CERT_FILE, KEY_FILE}`).
+
+/// The SQLite store.
+pub const DB_FILE: &str = "pigeonhole.sqlite3";
+/// The lock the serving process holds.
+pub const LOCK_FILE: &str = "pigeonhole.lock";
+/// The saved settings.
+pub const SETTINGS_FILE: &str = "settings.json";
+/// The self-signed TLS certificate and its key.
+pub const CERT_FILE: &str = "tls-cert.pem";
+pub const KEY_FILE: &str = "tls-key.pem";
+
+/// Whether `name` is a file Pigeonhole keeps in a data dir: one of the above, SQLite's
+/// companions of the store, its clean-close marker, a damaged copy kept aside, or a settings
+/// file being written. A directory holding only these (or nothing) is one Pigeonhole made,
+/// and may be tightened.
+#[cfg(unix)]
+fn ours(name: &str) -> bool {
+    let of_store = name.strip_prefix(DB_FILE).is_some_and(|rest| {
+        matches!(rest, "" | "-wal" | "-shm" | "-journal" | ".clean")
+            || rest.starts_with(".damaged-")
+    });
+    of_store
+        || [LOCK_FILE, SETTINGS_FILE, CERT_FILE, KEY_FILE].contains(&name)
+        || name.strip_prefix(SETTINGS_FILE) == Some(".tmp")
+}
 
 /// Creates `dir` (and its parents) if needed, with mode 0700 for what this creates. An
 /// existing directory with a wider mode is tightened to 0700 when it is ours (holds
@@ -70,7 +83,7 @@ fn only_ours(dir: &Path) -> bool {
     entries.flatten().all(|e| {
         let name = e.file_name();
         let name = name.to_string_lossy();
-        OURS.contains(&name.as_ref()) || name.starts_with("pigeonhole.sqlite3.damaged-")
+        ours(&name)
     })
 }
 
@@ -142,6 +155,34 @@ pub fn mode(path: &Path) -> io::Result<u32> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_data_dir_of_ours_holds_only_the_files_named_here() {
+        for name in [
+            "pigeonhole.sqlite3",
+            "pigeonhole.sqlite3-wal",
+            "pigeonhole.sqlite3-shm",
+            "pigeonhole.sqlite3-journal",
+            "pigeonhole.sqlite3.clean",
+            "pigeonhole.sqlite3.damaged-20261203-101500",
+            "pigeonhole.lock",
+            "settings.json",
+            "settings.json.tmp",
+            "tls-cert.pem",
+            "tls-key.pem",
+        ] {
+            assert!(ours(name), "{name} is ours");
+        }
+        for name in [
+            "pigeonhole.sqlite3.bak",
+            "pigeonhole.sqlite3-x",
+            "settings.json.old",
+            "notes.txt",
+            "",
+        ] {
+            assert!(!ours(name), "{name:?} is not ours");
+        }
+    }
 
     #[test]
     fn a_new_data_dir_is_0700_and_written_files_are_0600() {

@@ -136,6 +136,14 @@ pub struct Config {
     pub release: ReleaseConfig,
 }
 
+/// The limits of the default configuration: `Config`'s defaults are the one place they are
+/// written down.
+impl Default for Limits {
+    fn default() -> Self {
+        Config::default().limits()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         // The session's own limits and name are defined once, in `SessionConfig::default`.

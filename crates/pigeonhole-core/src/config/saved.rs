@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::{Config, ConfigError, FieldError};
 
 /// The file's name inside the data dir.
-pub const SETTINGS_FILE: &str = "settings.json";
+pub use crate::private::SETTINGS_FILE;
 
 /// Keys of the window's own settings in the flat file older versions wrote.
 const FLAT_UI_KEYS: &[&str] = &["notifications", "theme"];

@@ -26,12 +26,6 @@ pub struct Limits {
     pub max_connections_per_client: usize,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        crate::config::Config::default().limits()
-    }
-}
-
 /// Open connections per client address, shared by every listener of a server.
 #[derive(Debug, Default)]
 pub struct ClientSlots {

@@ -23,8 +23,7 @@ pub enum TlsError {
     Config(#[from] rustls::Error),
 }
 
-pub const CERT_FILE: &str = "tls-cert.pem";
-pub const KEY_FILE: &str = "tls-key.pem";
+pub use crate::private::{CERT_FILE, KEY_FILE};
 
 /// Loads `tls-cert.pem` / `tls-key.pem` from `dir`, creating them on first run.
 pub fn acceptor(dir: &Path, hostname: &str) -> Result<TlsAcceptor, TlsError> {

@@ -198,8 +198,8 @@ fn permissions(dir: &Path) -> (bool, String) {
     for f in db_files(&db) {
         check(&f, 0o600);
     }
-    check(&dir.join(crate::smtp::tls::KEY_FILE), 0o600);
-    check(&dir.join(crate::config::SETTINGS_FILE), 0o600);
+    check(&dir.join(crate::private::KEY_FILE), 0o600);
+    check(&dir.join(crate::private::SETTINGS_FILE), 0o600);
     if wide.is_empty() {
         (
             true,

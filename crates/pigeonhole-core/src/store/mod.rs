@@ -37,8 +37,8 @@ pub(crate) use writer::{NewMessage, Op, Retention};
 #[cfg(feature = "fuzzing")]
 pub use writer::index_text;
 
-pub const DB_FILE: &str = "pigeonhole.sqlite3";
-const LOCK_FILE: &str = "pigeonhole.lock";
+pub use crate::private::DB_FILE;
+use crate::private::LOCK_FILE;
 /// How long a reader in another process waits for the server's index to take in mail
 /// already acknowledged: the writer indexes at most 400 ms after a 250, so this is that
 /// with room to spare.
