@@ -13,12 +13,20 @@
 #
 # FUZZ_BUILD sets the build: CI's default is an unoptimised build without a sanitizer, which
 # builds from scratch in a few minutes (the core is safe Rust; AddressSanitizer, -O3, makes
-# the bundled SQLite alone take many minutes). For long runs: FUZZ_BUILD="--release".
+# the bundled SQLite alone take many minutes). For long runs: FUZZ_BUILD="--release -s none"
+# and FUZZ_RUNS, a number of executions per target instead of the time bound:
+#
+#   FUZZ_BUILD="--release -s none" FUZZ_RUNS=10000000 FUZZ_SEED=20261203 fuzz/run.sh smtp_data
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export PATH="$HOME/.cargo/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
 seconds="${FUZZ_SECONDS:-20}"
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  bound=(-runs="$FUZZ_RUNS") what="$FUZZ_RUNS runs"
+else
+  bound=(-max_total_time="$seconds") what="${seconds}s"
+fi
 read -r -a build <<<"${FUZZ_BUILD:---dev -s none}"
 targets=("$@")
 if [ "${#targets[@]}" = 0 ]; then
@@ -30,11 +38,11 @@ cargo fuzz build "${build[@]}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 for t in "${targets[@]}"; do
-  echo "== fuzz $t (${seconds}s)"
+  echo "== fuzz $t ($what)"
   mkdir -p "$scratch/$t" "corpus/$t"
   log="$scratch/$t.log"
   if ! cargo fuzz run "${build[@]}" "$t" "$scratch/$t" "corpus/$t" -- \
-    -max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+    "${bound[@]}" -seed="${FUZZ_SEED:-1}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 80 "$log" >&2
     echo "fuzz target $t failed; the input is in fuzz/artifacts/$t/" >&2
     exit 1
