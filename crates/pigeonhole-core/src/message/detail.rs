@@ -173,7 +173,9 @@ fn attachment(
 
 /// Every attachment and inline part of `msg`, in order, with its path in the MIME tree;
 /// those of forwarded messages follow the message they are in.
-pub(super) fn attachments(msg: &Message) -> Vec<Attachment> {
+/// The attachments of `msg`, parsed from `raw` less what `elided` left out (whose decoded
+/// sizes it holds).
+pub(super) fn attachments(msg: &Message, elided: &Elided) -> Vec<Attachment> {
     let mut out = Vec::new();
     collect_attachments(msg, "1", &mut |part, path| {
         let content_id = part
@@ -184,7 +186,7 @@ pub(super) fn attachments(msg: &Message) -> Vec<Attachment> {
             path,
             content_type_of(part),
             content_id,
-            &Elided::default(),
+            elided,
         ));
     });
     out

@@ -3,7 +3,7 @@
 use mail_parser::Message;
 
 use super::detail::{attachments, envelope_view, headers};
-use super::{body, extract, parse};
+use super::{body, extract, parse, without_binary_bodies, Elided};
 use crate::model::BodyBlock;
 use crate::model::{Clipped, MessageReading, MessageSummary, StoredEnvelope};
 
@@ -17,8 +17,11 @@ impl MessageReading {
         raw: &[u8],
         max_chars: usize,
     ) -> MessageReading {
-        parse::with_message(raw, |msg| {
-            Self::from_parsed(summary, stored, raw, msg, max_chars)
+        // As the detail view does: a large attachment is not decoded to be read as text; its
+        // size comes from its encoded body.
+        let (skeleton, elided) = without_binary_bodies(raw, false);
+        parse::with_message(&skeleton, |msg| {
+            Self::from_parsed(summary, stored, raw, msg, max_chars, &elided)
         })
     }
 
@@ -28,6 +31,7 @@ impl MessageReading {
         raw: &[u8],
         msg: Option<&Message>,
         max_chars: usize,
+        elided: &Elided,
     ) -> MessageReading {
         let mut envelope = envelope_view(&stored.envelope);
         let Some(msg) = msg else {
@@ -70,7 +74,7 @@ impl MessageReading {
                 )
             }),
             headers: headers(msg),
-            attachments: attachments(msg),
+            attachments: attachments(msg, elided),
             not_walked: super::limits::cut(msg).map(|c| c.sentence()),
             summary,
             envelope,
@@ -137,6 +141,40 @@ mod tests {
             lint_warnings: 0,
         };
         MessageReading::build(summary, stored, raw.as_bytes(), max)
+    }
+
+    #[test]
+    fn a_large_attachment_is_listed_with_its_decoded_size_and_the_text_still_read() {
+        use base64::Engine as _;
+        let blob: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&blob);
+        let lines: Vec<&str> = encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let raw = format!(
+            "Subject: Report\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\nThe report is attached.\r\n\
+             --b\r\nContent-Type: application/pdf; name=r.pdf\r\n\
+             Content-Disposition: attachment; filename=r.pdf\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+            lines.join("\r\n")
+        );
+        let (skeleton, _) = without_binary_bodies(raw.as_bytes(), false);
+        assert!(
+            skeleton.len() < 10_000,
+            "the attachment's body is left out of the parse"
+        );
+        let r = read(&raw, 1000);
+        assert_eq!(
+            r.text.expect("the text part").text,
+            "The report is attached."
+        );
+        assert_eq!(r.attachments.len(), 1);
+        assert_eq!(r.attachments[0].filename, "r.pdf");
+        assert_eq!(r.attachments[0].size, blob.len() as u64, "its decoded size");
     }
 
     #[test]
