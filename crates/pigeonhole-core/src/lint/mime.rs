@@ -545,6 +545,20 @@ pub(super) fn check(raw: &[u8], tree: &Tree, found: &mut Findings) {
                 );
             }
         }
+        if e.ctype == "message/rfc822"
+            && matches!(e.encoding.as_str(), "base64" | "quoted-printable")
+        {
+            let mut at = e.at();
+            at.header = Some("Content-Transfer-Encoding".into());
+            found.add(
+                "message-part-encoded",
+                format!(
+                    "Part {} is a message/rfc822 in {}; only 7bit, 8bit or binary are allowed, so the message inside is not read.",
+                    e.id, e.encoding
+                ),
+                at,
+            );
+        }
         if e.encoding == "base64" && e.children.is_empty() {
             let (s, t) = e.body;
             let body = &raw[..t];

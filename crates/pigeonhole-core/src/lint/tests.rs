@@ -567,6 +567,43 @@ fn dkim_malformed() {
 }
 
 #[test]
+fn an_attached_message_in_base64_is_flagged_and_a_plain_one_is_not() {
+    let inner = "From: old@example.com\r\nSubject: inner\r\n\r\nold\r\n";
+    let attached = |encoding: &str, body: &str| {
+        mime(
+            "boundary=out",
+            &format!("--out\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--out\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n{body}\r\n--out--\r\n"),
+        )
+    };
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(inner);
+    let r = lint_with(
+        attached("base64", &encoded).as_bytes(),
+        smtp(),
+        "ada@example.com",
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "message-part-encoded")
+        .expect("a base64 message/rfc822 is flagged");
+    assert_eq!(f.location.part.as_deref(), Some("1.2"), "{f:?}");
+    assert_eq!(
+        f.location.header.as_deref(),
+        Some("Content-Transfer-Encoding")
+    );
+    assert!(f.message.contains("base64"), "{}", f.message);
+    for plain in ["7bit", "8bit"] {
+        let r = lint_with(attached(plain, inner).as_bytes(), smtp(), "ada@example.com");
+        assert!(
+            !r.findings.iter().any(|f| f.id == "message-part-encoded"),
+            "{plain} is allowed: {:?}",
+            r.findings
+        );
+    }
+}
+
+#[test]
 fn forwarded_messages_are_walked_with_nested_part_paths() {
     let inner = "From: old@example.com\r\nSubject: inner\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\nContent-Type: text/plain\r\n\r\nold\r\n--in\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nqapla\r\n--in--\r\n";
     let outer = mime(

@@ -94,6 +94,7 @@ pub const LINT_CHECKS: &[&str] = &[
     "mime-too-deep",
     "mime-too-many-parts",
     "charset-unknown",
+    "message-part-encoded",
     "base64-line-length",
     "envelope-from-mismatch",
     "list-unsubscribe-missing",
