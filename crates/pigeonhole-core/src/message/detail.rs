@@ -172,9 +172,8 @@ fn attachment(
 }
 
 /// Every attachment and inline part of `msg`, in order, with its path in the MIME tree;
-/// those of forwarded messages follow the message they are in.
-/// The attachments of `msg`, parsed from `raw` less what `elided` left out (whose decoded
-/// sizes it holds).
+/// those of forwarded messages follow the message they are in. `elided` holds the decoded
+/// sizes of the bodies the parse left out (`without_binary_bodies`).
 pub(super) fn attachments(msg: &Message, elided: &Elided) -> Vec<Attachment> {
     let mut out = Vec::new();
     collect_attachments(msg, "1", &mut |part, path| {
