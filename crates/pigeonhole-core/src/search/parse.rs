@@ -43,8 +43,8 @@ pub fn parse(input: &str) -> Result<Query, ParseError> {
         None => Query { expr },
         Some(token) => return Err(unexpected(&token)),
     };
-    // The canonical text can be longer than what was typed (`a"b` is written `a" b`, a
-    // quote inside quotes gains a backslash). Held to the same limit, it always parses back.
+    // The canonical text can be longer than what was typed (`"b"c` is written `"b" c`).
+    // Held to the same limit, it always parses back.
     let written = query.to_string().chars().count();
     if written > MAX_CHARS {
         let message = format!(
